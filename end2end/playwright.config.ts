@@ -1,0 +1,35 @@
+import { defineConfig } from "@playwright/test";
+
+// The app is started by tools/test.sh, which passes its address in ENRICH_E2E_BASE_URL.
+const baseURL = process.env.ENRICH_E2E_BASE_URL ?? "http://127.0.0.1:3000";
+
+// Debian's Chromium, never a downloaded browser. The networking flags stop Chromium from
+// reaching out to Google services, which this machine's closed network refuses noisily.
+const launchOptions = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: true,
+  retries: 0,
+  reporter: [["list"]],
+  use: { baseURL, launchOptions, trace: "retain-on-failure" },
+  projects: [
+    { name: "hydrated", use: { javaScriptEnabled: true } },
+    { name: "no-js", use: { javaScriptEnabled: false } },
+  ],
+});

@@ -1,0 +1,55 @@
+import { test, expect, open, uniqueEmail } from "./fixtures";
+
+test.describe("Customers", () => {
+  test("adding a customer lists it, and it is still there after a reload", async ({ page, javaScriptEnabled }) => {
+    await open(page, "/customers", javaScriptEnabled);
+    const email = uniqueEmail("ana");
+    await page.getByLabel("Name").fill("Ana Silva");
+    await page.getByLabel("Email").fill(email.toUpperCase());
+    await page.getByLabel("Phone").fill("+82 10 1234 5678");
+    await page.getByRole("button", { name: "Add customer" }).click();
+
+    const row = page.getByRole("row", { name: new RegExp(email) });
+    await expect(row).toBeVisible();
+    await expect(row).toContainText("Ana Silva");
+    await expect(row).toContainText("never");
+    if (javaScriptEnabled) {
+      await expect(page.getByRole("status").filter({ hasText: "Added Ana Silva." })).toBeVisible();
+      await expect(page.getByLabel("Email")).toHaveValue("");
+    }
+
+    await page.reload();
+    await expect(page.getByRole("row", { name: new RegExp(email) })).toBeVisible();
+  });
+
+  test("invalid input shows a message on the field and adds nothing", async ({ page, javaScriptEnabled, allowHttpError }) => {
+    allowHttpError(/\/api\/customers\/add/, 400);
+    await open(page, "/customers", javaScriptEnabled);
+    await page.getByLabel("Name").fill("Bo Invalid");
+    await page.getByLabel("Email").fill("not-an-email");
+    await page.getByRole("button", { name: "Add customer" }).click();
+
+    const email = page.getByLabel("Email");
+    await expect(page.locator("#email-error")).toContainText("must be a valid email address");
+    await expect(email).toHaveAttribute("aria-invalid", "true");
+    await expect(email).toHaveAttribute("aria-describedby", "email-error");
+    await expect(page.getByRole("row", { name: /Bo Invalid/ })).toHaveCount(0);
+  });
+
+  test("a second customer with the same email is refused on the email field", async ({ page, javaScriptEnabled, allowHttpError }) => {
+    allowHttpError(/\/api\/customers\/add/, 409);
+    const email = uniqueEmail("dup");
+    for (const name of ["First Owner", "Second Owner"]) {
+      await open(page, "/customers", javaScriptEnabled);
+      await page.getByLabel("Name").fill(name);
+      await page.getByLabel("Email").fill(email);
+      await page.getByRole("button", { name: "Add customer" }).click();
+      if (name === "First Owner") {
+        await expect(page.getByRole("row", { name: new RegExp(email) })).toBeVisible();
+      }
+    }
+    await expect(page.locator("#email-error")).toContainText("already exists");
+    await expect(page.getByRole("row", { name: new RegExp(email) })).toHaveCount(1);
+    await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("First Owner");
+  });
+});

@@ -1,0 +1,48 @@
+import { test as base, expect, Page } from "@playwright/test";
+
+/** An HTTP error status a test expects, e.g. a 400 from submitting an invalid form. */
+type AllowedError = { url: RegExp; status: number };
+
+/**
+ * Every test fails on a browser console error, an uncaught page error or a failed request,
+ * which is how hydration bugs show. A test may declare the HTTP errors it provokes on purpose.
+ */
+export const test = base.extend<{ allowHttpError: (url: RegExp, status: number) => void }>({
+  allowHttpError: [async ({ page }, use) => {
+    const allowed: AllowedError[] = [];
+    const problems: string[] = [];
+    const isAllowed = (url: string, status: number) =>
+      allowed.some((a) => a.status === status && a.url.test(url));
+    page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+    page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    page.on("response", (res) => {
+      if (res.status() >= 400 && !isAllowed(res.url(), res.status())) {
+        problems.push(`HTTP ${res.status()}: ${res.url()}`);
+      }
+    });
+    page.on("console", (msg) => {
+      if (msg.type() !== "error") return;
+      const status = /status of (\d{3})/.exec(msg.text());
+      const url = msg.location().url ?? "";
+      if (status && isAllowed(url, Number(status[1]))) return;
+      problems.push(`console error: ${msg.text()} (${url})`);
+    });
+    await use((url, status) => allowed.push({ url, status }));
+    expect(problems, "browser problems during the test").toEqual([]);
+  }, { auto: true }],
+});
+
+export { expect };
+
+/** A unique email so tests never collide with each other or earlier runs. */
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Opens `path` and, with JavaScript on, waits until the WASM bundle has hydrated the page. */
+export async function open(page: Page, path: string, javaScriptEnabled: boolean): Promise<void> {
+  await page.goto(path);
+  if (javaScriptEnabled) {
+    await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+  }
+}

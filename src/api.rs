@@ -1,0 +1,7 @@
+//! Server functions by domain. Each is thin: check → validate → one call into `server::`.
+
+pub mod customers;
+pub mod dashboard;
+
+pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
+pub use dashboard::{GetDashboard, get_dashboard};

@@ -1,0 +1,64 @@
+//! The HTML shell, the router and the page layout.
+use crate::{
+    components::Nav,
+    pages::{ComingSoonPage, CustomersPage, DashboardPage, NotFoundPage},
+};
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: navigation plus the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects only run in the browser once the page is interactive: a marker for tests and CSS.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/enrich.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Title formatter=|page: String| format!("{page} · enrich") />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <div class="layout">
+                <Nav />
+                <main id="main" class="content" tabindex="-1">
+                    <Routes fallback=NotFoundPage>
+                        <Route path=path!("/") view=DashboardPage />
+                        <Route path=path!("/customers") view=CustomersPage />
+                        <Route path=path!("/segments") view=|| view! { <ComingSoonPage section="Segments" /> } />
+                        <Route path=path!("/campaigns") view=|| view! { <ComingSoonPage section="Campaigns" /> } />
+                        <Route path=path!("/live") view=|| view! { <ComingSoonPage section="Live" /> } />
+                        <Route path=path!("/catalog") view=|| view! { <ComingSoonPage section="Catalog" /> } />
+                        <Route path=path!("/settings") view=|| view! { <ComingSoonPage section="Settings" /> } />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}

@@ -1,0 +1,11 @@
+//! Reusable views shared by several pages.
+
+pub mod chart;
+pub mod field;
+pub mod load_error;
+pub mod nav;
+
+pub use chart::{DailyBarChart, render_daily_bars_svg};
+pub use field::TextField;
+pub use load_error::LoadError;
+pub use nav::Nav;

@@ -1,0 +1,146 @@
+//! The one error type every server fn and route returns.
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in terms a client can act on. Serialised as JSON with an `error` tag,
+/// e.g. `{"error":"invalid","field":"email","message":"must be a valid email address"}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    /// The thing asked for does not exist.
+    #[error("{what} not found")]
+    NotFound { what: String },
+    /// No (valid) session or credentials.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this.
+    #[error("not allowed for your role")]
+    Forbidden,
+    /// A field of the request broke a rule.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    /// The request clashes with stored data (e.g. a duplicate email).
+    #[error("{field}: {message}")]
+    Conflict { field: String, message: String },
+    /// A dependency (the database) cannot be reached right now; retrying may help.
+    #[error("temporarily unavailable: {message}")]
+    Unavailable { message: String },
+    /// A bug or unexpected failure; details are in the server log under `reference`.
+    #[error("internal error (reference {reference})")]
+    Internal { reference: String },
+    /// The request never reached the server function or its answer could not be read.
+    #[error("request failed: {message}")]
+    Transport { message: String },
+}
+
+impl AppError {
+    /// Shorthand for a field-level validation error.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid { field: field.to_owned(), message: message.into() }
+    }
+
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::NotFound { .. } => 404,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::Invalid { .. } | Self::Transport { .. } => 400,
+            Self::Conflict { .. } => 409,
+            Self::Unavailable { .. } => 503,
+            Self::Internal { .. } => 500,
+        }
+    }
+
+    /// The message to show next to `field` in a form, if this error is about that field.
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, message } | Self::Conflict { field: f, message }
+                if f == field =>
+            {
+                Some(message.clone())
+            }
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport { message: value.to_string() }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::AppError;
+    use axum::{
+        http::StatusCode,
+        response::{IntoResponse, Response},
+    };
+
+    impl AppError {
+        /// Logs an unexpected failure under a fresh reference and hides its details from clients.
+        pub fn internal(cause: impl std::fmt::Display) -> Self {
+            let reference = mongodb::bson::oid::ObjectId::new().to_hex();
+            tracing::error!(%reference, %cause, "internal error");
+            Self::Internal { reference }
+        }
+    }
+
+    impl From<mongodb::error::Error> for AppError {
+        fn from(err: mongodb::error::Error) -> Self {
+            use mongodb::error::ErrorKind;
+            match err.kind.as_ref() {
+                ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) => {
+                    tracing::warn!(%err, "database unreachable");
+                    Self::Unavailable { message: "the database cannot be reached".into() }
+                }
+                _ => Self::internal(err),
+            }
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status =
+                StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, axum::Json(self)).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_serialises_with_field_and_rule() {
+        let json = serde_json::to_value(AppError::invalid("email", "must be a valid email address"))
+            .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "invalid", "field": "email",
+                               "message": "must be a valid email address"})
+        );
+    }
+
+    #[test]
+    fn round_trips_through_the_server_fn_encoding() {
+        let err = AppError::Conflict { field: "email".into(), message: "taken".into() };
+        assert_eq!(AppError::de(err.ser()), err);
+    }
+
+    #[test]
+    fn message_for_only_matches_its_field() {
+        let err = AppError::invalid("name", "is required");
+        assert_eq!(err.message_for("name").as_deref(), Some("is required"));
+        assert_eq!(err.message_for("email"), None);
+        assert_eq!(err.status_code(), 400);
+    }
+}

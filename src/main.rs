@@ -1,0 +1,57 @@
+//! The `enrich` server: Config::from_env → MongoDB → AppState → server::router() → serve.
+use enrich::server::{self, AppState, config::Config, db};
+use leptos::prelude::get_configuration;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,enrich=debug".into()))
+        .init();
+    match serve(Config::from_env()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let leptos_options = get_configuration(Some(&config.leptos_config))
+        .map_err(|e| format!("cannot read {}: {e}", config.leptos_config))?
+        .leptos_options;
+    let addr = leptos_options.site_addr;
+    let db = db::connect(&config.mongodb_uri, &config.database)
+        .await
+        .map_err(|e| format!("cannot reach MongoDB at {}: {e}", config.mongodb_uri))?;
+    db::indexes::ensure_indexes(&db).await.map_err(|e| format!("cannot create indexes: {e}"))?;
+    let app = server::router(AppState { leptos_options, db });
+    let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!(database = %config.database, "enrich listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests then finish before the process exits.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,44 @@
+//! Everything that only runs on the server: never compiled to WASM.
+
+pub mod config;
+pub mod db;
+pub mod health;
+pub mod respond;
+pub mod state;
+
+pub use state::{AppState, app_state};
+
+use crate::app::{App, shell};
+use axum::{Router, routing::get};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_sessions::{SessionManagerLayer, cookie::SameSite};
+
+/// The whole HTTP surface of enrich: pages, server fns, `/healthz`, static assets.
+/// Used by `main` and by the integration tests, so both exercise the same stack.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let page_shell = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let sessions = SessionManagerLayer::new(db::sessions::MongoSessionStore::new(&state.db))
+        .with_name("enrich.sid")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        // Plain http on localhost by default; sign-in (a later issue) turns this on behind https.
+        .with_secure(false);
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(sessions)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,92 @@
+//! Configuration from environment variables, with documented defaults (see README).
+
+/// Default MongoDB connection string: the embedded stand-in started by `make run`.
+pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017";
+/// Default database name.
+pub const DEFAULT_DATABASE: &str = "enrich";
+/// Default path of the Leptos runtime options file.
+pub const DEFAULT_LEPTOS_CONFIG: &str = "Leptos.toml";
+
+/// Everything the server reads from its environment at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `MONGODB_URI`: where the database is.
+    pub mongodb_uri: String,
+    /// `ENRICH_DB`: which database on that server holds enrich's collections.
+    pub database: String,
+    /// `ENRICH_LEPTOS_CONFIG`: path of Leptos.toml (site address, asset folders).
+    pub leptos_config: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |key: &str, default: &str| {
+            lookup(key).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            mongodb_uri: get("MONGODB_URI", DEFAULT_MONGODB_URI),
+            database: get("ENRICH_DB", DEFAULT_DATABASE),
+            leptos_config: get("ENRICH_LEPTOS_CONFIG", DEFAULT_LEPTOS_CONFIG),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_when_unset_or_blank() {
+        let config = Config::from_lookup(|key| (key == "ENRICH_DB").then(|| " ".to_owned()));
+        assert_eq!(config.mongodb_uri, DEFAULT_MONGODB_URI);
+        assert_eq!(config.database, DEFAULT_DATABASE);
+        assert_eq!(config.leptos_config, DEFAULT_LEPTOS_CONFIG);
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = Config::from_lookup(|key| match key {
+            "MONGODB_URI" => Some("mongodb://db.internal:27018/?replicaSet=rs0".into()),
+            "ENRICH_DB" => Some("crm".into()),
+            _ => None,
+        });
+        assert_eq!(config.mongodb_uri, "mongodb://db.internal:27018/?replicaSet=rs0");
+        assert_eq!(config.database, "crm");
+    }
+}
+
+#[cfg(test)]
+mod leptos_toml_tests {
+    use std::path::Path;
+
+    fn leptos_table(file: &str) -> toml::Table {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let doc: toml::Table = text.parse().unwrap();
+        doc["package"]["metadata"]["leptos"].as_table().unwrap().clone()
+    }
+
+    #[test]
+    fn leptos_toml_agrees_with_cargo_metadata() {
+        let runtime = leptos_table("Leptos.toml");
+        let cargo = leptos_table("Cargo.toml");
+        assert!(!runtime.is_empty());
+        for (key, value) in &runtime {
+            assert_eq!(cargo.get(key), Some(value), "Leptos.toml `{key}` differs from Cargo.toml");
+        }
+    }
+
+    #[test]
+    fn leptos_toml_is_what_the_server_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
+        let options = leptos::prelude::get_configuration(path.to_str()).unwrap().leptos_options;
+        assert_eq!(&*options.output_name, "enrich");
+        assert_eq!(options.site_addr.port(), 3000);
+    }
+}

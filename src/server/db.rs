@@ -1,0 +1,18 @@
+//! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
+
+pub mod indexes;
+pub mod profiles;
+pub mod sessions;
+
+use mongodb::{Client, Database, bson::doc, options::ClientOptions};
+use std::time::Duration;
+
+/// Connects to `uri` and returns the database `name`, failing fast if the server cannot be reached.
+pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::Error> {
+    let mut options = ClientOptions::parse(uri).await?;
+    options.app_name.get_or_insert_with(|| "enrich".to_owned());
+    options.server_selection_timeout.get_or_insert(Duration::from_secs(5));
+    let db = Client::with_options(options)?.database(name);
+    db.run_command(doc! { "ping": 1 }).await?;
+    Ok(db)
+}

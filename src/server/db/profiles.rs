@@ -1,0 +1,154 @@
+//! The `profiles` collection: one document per person.
+use crate::{
+    error::AppError,
+    model::{CustomerSummary, DailyCount, NewCustomer},
+};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, doc, oid::ObjectId},
+    error::{ErrorKind, WriteFailure},
+    options::FindOptions,
+};
+use serde::{Deserialize, Serialize};
+
+/// Collection name.
+pub const COLLECTION: &str = "profiles";
+/// The source recorded for customers typed in on the Customers page.
+pub const MANUAL_SOURCE: &str = "manual";
+const DUPLICATE_KEY: i32 = 11000;
+
+/// A profile as stored. Optional fields are omitted, never stored as null, so the sparse
+/// unique index on `email` ignores profiles without one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileDoc {
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    pub created_at: bson::DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<bson::DateTime>,
+}
+
+impl From<ProfileDoc> for CustomerSummary {
+    fn from(doc: ProfileDoc) -> Self {
+        Self {
+            id: doc.id.to_hex(),
+            name: doc.name,
+            email: doc.email,
+            last_seen: doc.last_seen.and_then(to_chrono),
+            source_count: u32::try_from(doc.sources.len()).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+fn to_chrono(at: bson::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp_millis(at.timestamp_millis())
+}
+
+/// Repository over `profiles`.
+#[derive(Clone, Debug)]
+pub struct Profiles {
+    collection: Collection<ProfileDoc>,
+}
+
+impl Profiles {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self { collection: db.collection(COLLECTION) }
+    }
+
+    /// Stores a hand-entered customer; a second profile with the same email is a conflict.
+    pub async fn insert_manual(&self, customer: &NewCustomer) -> Result<CustomerSummary, AppError> {
+        let profile = ProfileDoc {
+            id: ObjectId::new(),
+            name: customer.name.clone(),
+            email: Some(customer.email.clone()),
+            phone: customer.phone.clone(),
+            sources: vec![MANUAL_SOURCE.to_owned()],
+            created_at: bson::DateTime::now(),
+            last_seen: None,
+        };
+        match self.collection.insert_one(&profile).await {
+            Ok(_) => Ok(profile.into()),
+            Err(err) if is_duplicate_key(&err) => Err(AppError::Conflict {
+                field: "email".into(),
+                message: "a customer with this email already exists".into(),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The most recently created profiles, newest first.
+    pub async fn list_recent(&self, limit: i64) -> Result<Vec<CustomerSummary>, AppError> {
+        let options = FindOptions::builder().sort(doc! { "created_at": -1, "_id": -1 }).limit(limit);
+        let cursor = self.collection.find(doc! {}).with_options(options.build()).await?;
+        let docs: Vec<ProfileDoc> = cursor.try_collect().await?;
+        Ok(docs.into_iter().map(CustomerSummary::from).collect())
+    }
+
+    /// How many profiles exist (from collection metadata: constant time at any size).
+    pub async fn count(&self) -> Result<u64, AppError> {
+        Ok(self.collection.estimated_document_count().await?)
+    }
+
+    /// Profiles created on each of the `days` UTC days ending with `today`, oldest first,
+    /// including days with none.
+    pub async fn created_per_day(
+        &self,
+        today: NaiveDate,
+        days: u32,
+    ) -> Result<Vec<DailyCount>, AppError> {
+        let first = today.checked_sub_days(Days::new(u64::from(days.max(1)) - 1)).unwrap_or(today);
+        let since = bson::DateTime::from_millis(first.and_time(Default::default()).and_utc().timestamp_millis());
+        let pipeline = [
+            doc! { "$match": { "created_at": { "$gte": since } } },
+            doc! { "$group": {
+                "_id": { "$dateToString": { "format": "%Y-%m-%d", "date": "$created_at" } },
+                "count": { "$sum": 1 },
+            } },
+        ];
+        let groups: Vec<bson::Document> =
+            self.collection.aggregate(pipeline).await?.try_collect().await?;
+        let counted: std::collections::HashMap<String, u64> = groups
+            .iter()
+            .filter_map(|g| Some((g.get_str("_id").ok()?.to_owned(), count_of(g))))
+            .collect();
+        Ok(first
+            .iter_days()
+            .take_while(|day| *day <= today)
+            .map(|day| {
+                let key = day.format("%Y-%m-%d").to_string();
+                DailyCount { count: counted.get(&key).copied().unwrap_or(0), day: key }
+            })
+            .collect())
+    }
+}
+
+fn count_of(group: &bson::Document) -> u64 {
+    match group.get("count") {
+        Some(bson::Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(bson::Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(bson::Bson::Double(n)) => *n as u64,
+        _ => 0,
+    }
+}
+
+/// Whether `err` is a unique-index violation.
+pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
+        ErrorKind::InsertMany(e) => {
+            e.write_errors.iter().flatten().any(|w| w.code == DUPLICATE_KEY)
+        }
+        _ => false,
+    }
+}

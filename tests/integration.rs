@@ -1,0 +1,17 @@
+//! The one integration-test binary: the real router against a real MongoDB-wire server
+//! (`ENRICH_TEST_MONGODB_URI`, started by `make test`), a fresh database per test.
+
+#[path = "integration/customers.rs"]
+mod customers;
+#[path = "integration/driver.rs"]
+mod driver;
+#[path = "integration/health.rs"]
+mod health;
+#[path = "integration/pages.rs"]
+mod pages;
+#[path = "integration/persistence.rs"]
+mod persistence;
+#[path = "integration/sessions.rs"]
+mod sessions;
+#[path = "integration/support.rs"]
+mod support;

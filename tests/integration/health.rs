@@ -1,0 +1,31 @@
+use crate::support::TestApp;
+use mongodb::{Client, options::ClientOptions};
+use std::time::Duration;
+
+#[tokio::test]
+async fn healthz_reports_a_reachable_database_and_its_capabilities() {
+    let app = TestApp::new().await;
+    let reply = app.get("/healthz").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let health = reply.json();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["database"]["reachable"], true);
+    assert_eq!(health["database"]["name"], app.db.name());
+    assert!(!health["database"]["server_version"].as_str().unwrap().is_empty());
+    // The test server runs with its oplog on, so change streams must be reported available.
+    assert_eq!(health["database"]["change_streams"], true);
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_is_down() {
+    // Port 9 (discard) on loopback: nothing listens there, so every attempt is refused at once.
+    let mut options = ClientOptions::parse("mongodb://127.0.0.1:9").await.unwrap();
+    options.server_selection_timeout = Some(Duration::from_millis(300));
+    let app = TestApp::with_db(Client::with_options(options).unwrap().database("down"));
+    let reply = app.get("/healthz").await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    let health = reply.json();
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["database"]["reachable"], false);
+    assert_eq!(health["database"]["change_streams"], false);
+}

@@ -1,0 +1,102 @@
+//! A fresh database and the app's router for each test.
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Method, Request, StatusCode},
+};
+use enrich::server::{self, AppState, db};
+use http_body_util::BodyExt;
+use leptos::prelude::{LeptosOptions, get_configuration};
+use mongodb::{Database, bson::oid::ObjectId};
+use tower::ServiceExt;
+
+/// The test server's URI; the test command sets it. Without it the tests fail, never skip.
+pub fn mongodb_uri() -> String {
+    std::env::var("ENRICH_TEST_MONGODB_URI").expect(
+        "ENRICH_TEST_MONGODB_URI is not set: run the tests with `make test`, which starts the \
+         database, or point it at a MongoDB server you own",
+    )
+}
+
+/// The app wired to a database no other test uses.
+pub struct TestApp {
+    pub db: Database,
+    pub router: Router,
+}
+
+/// A response read to the end.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+pub fn leptos_options() -> LeptosOptions {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml");
+    get_configuration(Some(path)).unwrap().leptos_options
+}
+
+/// Connects to the test server with a fresh database name and creates the indexes.
+pub async fn fresh_db() -> Database {
+    let name = format!("test_{}", ObjectId::new().to_hex());
+    let db = db::connect(&mongodb_uri(), &name).await.expect("the test database must be reachable");
+    db::indexes::ensure_indexes(&db).await.unwrap();
+    db
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_db(fresh_db().await)
+    }
+
+    /// The app on `db` as given (no indexes created).
+    pub fn with_db(db: Database) -> Self {
+        let router = server::router(AppState { leptos_options: leptos_options(), db: db.clone() });
+        Self { db, router }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+    }
+
+    /// Calls a server fn the way the hydrated front end does (form-encoded in, JSON out).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
+        self.send(form_request(path).header("accept", "application/json").body(body(form)).unwrap())
+            .await
+    }
+
+    /// Submits a form the way a browser without JavaScript does.
+    pub async fn submit_form(&self, path: &str, form: &[(&str, &str)], referer: &str) -> Reply {
+        let request = form_request(path)
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", referer)
+            .body(body(form))
+            .unwrap();
+        self.send(request).await
+    }
+}
+
+fn form_request(path: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+}
+
+fn body(form: &[(&str, &str)]) -> Body {
+    Body::from(serde_urlencoded::to_string(form).unwrap())
+}
