@@ -6,6 +6,7 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -49,8 +50,10 @@ pub fn App() -> impl IntoView {
                 <Nav />
                 <main id="main" class="content" tabindex="-1">
                     <Routes fallback=NotFoundPage>
-                        <Route path=path!("/") view=DashboardPage />
-                        <Route path=path!("/customers") view=CustomersPage />
+                        // Async: the server sends each data page complete, so it reads without
+                        // JavaScript, and a page can still set its HTTP status from its data.
+                        <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/customers") view=CustomersPage ssr=SsrMode::Async />
                         <Route path=path!("/segments") view=|| view! { <ComingSoonPage section="Segments" /> } />
                         <Route path=path!("/campaigns") view=|| view! { <ComingSoonPage section="Campaigns" /> } />
                         <Route path=path!("/live") view=|| view! { <ComingSoonPage section="Live" /> } />

@@ -39,7 +39,10 @@ pub enum AppError {
 impl AppError {
     /// Shorthand for a field-level validation error.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid { field: field.to_owned(), message: message.into() }
+        Self::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// The HTTP status this error is answered with.
@@ -72,7 +75,9 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport { message: value.to_string() }
+        Self::Transport {
+            message: value.to_string(),
+        }
     }
 }
 
@@ -99,7 +104,9 @@ mod ssr {
             match err.kind.as_ref() {
                 ErrorKind::ServerSelection { .. } | ErrorKind::Io(_) => {
                     tracing::warn!(%err, "database unreachable");
-                    Self::Unavailable { message: "the database cannot be reached".into() }
+                    Self::Unavailable {
+                        message: "the database cannot be reached".into(),
+                    }
                 }
                 _ => Self::internal(err),
             }
@@ -108,8 +115,8 @@ mod ssr {
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let status =
-                StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let status = StatusCode::from_u16(self.status_code())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, axum::Json(self)).into_response()
         }
     }
@@ -121,8 +128,9 @@ mod tests {
 
     #[test]
     fn invalid_serialises_with_field_and_rule() {
-        let json = serde_json::to_value(AppError::invalid("email", "must be a valid email address"))
-            .unwrap();
+        let json =
+            serde_json::to_value(AppError::invalid("email", "must be a valid email address"))
+                .unwrap();
         assert_eq!(
             json,
             serde_json::json!({"error": "invalid", "field": "email",
@@ -132,7 +140,10 @@ mod tests {
 
     #[test]
     fn round_trips_through_the_server_fn_encoding() {
-        let err = AppError::Conflict { field: "email".into(), message: "taken".into() };
+        let err = AppError::Conflict {
+            field: "email".into(),
+            message: "taken".into(),
+        };
         assert_eq!(AppError::de(err.ser()), err);
     }
 

@@ -8,7 +8,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,enrich=debug".into()))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,enrich=debug".into()),
+        )
         .init();
     match serve(Config::from_env()).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -27,9 +29,13 @@ async fn serve(config: Config) -> Result<(), String> {
     let db = db::connect(&config.mongodb_uri, &config.database)
         .await
         .map_err(|e| format!("cannot reach MongoDB at {}: {e}", config.mongodb_uri))?;
-    db::indexes::ensure_indexes(&db).await.map_err(|e| format!("cannot create indexes: {e}"))?;
+    db::indexes::ensure_indexes(&db)
+        .await
+        .map_err(|e| format!("cannot create indexes: {e}"))?;
     let app = server::router(AppState { leptos_options, db });
-    let listener = TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(database = %config.database, "enrich listening on http://{addr}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

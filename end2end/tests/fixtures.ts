@@ -8,13 +8,21 @@ type AllowedError = { url: RegExp; status: number };
  * which is how hydration bugs show. A test may declare the HTTP errors it provokes on purpose.
  */
 export const test = base.extend<{ allowHttpError: (url: RegExp, status: number) => void }>({
-  allowHttpError: [async ({ page }, use) => {
+  allowHttpError: [async ({ page, javaScriptEnabled }, use) => {
     const allowed: AllowedError[] = [];
     const problems: string[] = [];
     const isAllowed = (url: string, status: number) =>
       allowed.some((a) => a.status === status && a.url.test(url));
     page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-    page.on("requestfailed", (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    page.on("requestfailed", (req) => {
+      const reason = req.failure()?.errorText;
+      // The browser abandoning a request because the page navigated away is not a failure
+      // (server errors still show as HTTP statuses above).
+      if (reason === "net::ERR_ABORTED") return;
+      // With JavaScript disabled Chromium refuses the module preload: the bundle cannot run there.
+      if (!javaScriptEnabled && reason === "csp" && new URL(req.url()).pathname.startsWith("/pkg/")) return;
+      problems.push(`request failed: ${req.url()} ${reason}`);
+    });
     page.on("response", (res) => {
       if (res.status() >= 400 && !isAllowed(res.url(), res.status())) {
         problems.push(`HTTP ${res.status()}: ${res.url()}`);

@@ -21,7 +21,10 @@ pub async fn list_customers() -> Result<CustomerList, AppError> {
     use crate::server::{app_state, db::profiles::Profiles, respond::respond};
     let result = async {
         let profiles = Profiles::new(&app_state()?.db);
-        Ok(CustomerList { customers: profiles.list_recent(LIST_LIMIT).await?, total: profiles.count().await? })
+        Ok(CustomerList {
+            customers: profiles.list_recent(LIST_LIMIT).await?,
+            total: profiles.count().await?,
+        })
     };
     respond(result.await)
 }
@@ -39,7 +42,9 @@ pub async fn add_customer(
     };
     let result = async {
         let customer = NewCustomer::parse(&name, &email, phone.as_deref().unwrap_or(""))?;
-        Profiles::new(&app_state()?.db).insert_manual(&customer).await
+        Profiles::new(&app_state()?.db)
+            .insert_manual(&customer)
+            .await
     };
     respond(result.await)
 }

@@ -8,7 +8,12 @@ const BAR: RGBColor = RGBColor(0, 114, 178);
 const INK: RGBColor = RGBColor(71, 85, 105);
 
 /// Draws one bar per day with labelled axes; `y_label` names the unit.
-pub fn render_daily_bars_svg(data: &[DailyCount], y_label: &str, width: u32, height: u32) -> String {
+pub fn render_daily_bars_svg(
+    data: &[DailyCount],
+    y_label: &str,
+    width: u32,
+    height: u32,
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
@@ -42,7 +47,7 @@ fn draw_daily_bars(
         .axis_style(INK)
         .y_desc(y_label)
         .y_labels(5)
-        .x_labels(data.len().min(7))
+        .x_labels(data.len().clamp(1, 7))
         .x_label_formatter(&|v| day_label(data, v))
         .y_label_formatter(&|v| format!("{v}"))
         .label_style(label_style.clone())
@@ -52,7 +57,12 @@ fn draw_daily_bars(
         Histogram::vertical(&chart)
             .style(BAR.filled())
             .margin(4)
-            .data(data.iter().enumerate().map(|(i, d)| (i as u32, d.count))),
+            .data(
+                data.iter()
+                    .enumerate()
+                    .filter(|(_, d)| d.count > 0)
+                    .map(|(i, d)| (i as u32, d.count)),
+            ),
     )?;
     root.present()?;
     Ok(())
@@ -108,7 +118,10 @@ mod tests {
         counts
             .iter()
             .enumerate()
-            .map(|(i, c)| DailyCount { day: format!("2026-11-{:02}", i + 1), count: *c })
+            .map(|(i, c)| DailyCount {
+                day: format!("2026-11-{:02}", i + 1),
+                count: *c,
+            })
             .collect()
     }
 

@@ -37,7 +37,11 @@ pub struct NewCustomer {
 impl NewCustomer {
     /// Validates raw form input; the error names the first field that breaks a rule.
     pub fn parse(name: &str, email: &str, phone: &str) -> Result<Self, AppError> {
-        Ok(Self { name: parse_name(name)?, email: parse_email(email)?, phone: parse_phone(phone)? })
+        Ok(Self {
+            name: parse_name(name)?,
+            email: parse_email(email)?,
+            phone: parse_phone(phone)?,
+        })
     }
 }
 
@@ -47,10 +51,16 @@ fn parse_name(raw: &str) -> Result<String, AppError> {
         return Err(AppError::invalid("name", "is required"));
     }
     if name.chars().count() > NAME_MAX_CHARS {
-        return Err(AppError::invalid("name", format!("must be at most {NAME_MAX_CHARS} characters")));
+        return Err(AppError::invalid(
+            "name",
+            format!("must be at most {NAME_MAX_CHARS} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::invalid("name", "must not contain control characters"));
+        return Err(AppError::invalid(
+            "name",
+            "must not contain control characters",
+        ));
     }
     Ok(name.to_owned())
 }
@@ -61,19 +71,27 @@ fn parse_email(raw: &str) -> Result<String, AppError> {
         return Err(AppError::invalid("email", "is required"));
     }
     if email.chars().count() > EMAIL_MAX_CHARS {
-        return Err(AppError::invalid("email", format!("must be at most {EMAIL_MAX_CHARS} characters")));
+        return Err(AppError::invalid(
+            "email",
+            format!("must be at most {EMAIL_MAX_CHARS} characters"),
+        ));
     }
     // The library accepts dot-less domains (`a@localhost`); customers need a routable address.
     let has_dotted_domain = email.rsplit_once('@').is_some_and(|(_, d)| d.contains('.'));
     if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
-        return Err(AppError::invalid("email", "must be a valid email address like ana@example.com"));
+        return Err(AppError::invalid(
+            "email",
+            "must be a valid email address like ana@example.com",
+        ));
     }
     Ok(email)
 }
 
 fn parse_phone(raw: &str) -> Result<Option<String>, AppError> {
-    let compact: String =
-        raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+    let compact: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
     if compact.is_empty() {
         return Ok(None);
     }
@@ -101,7 +119,8 @@ mod tests {
 
     #[test]
     fn normalises_valid_input() {
-        let c = NewCustomer::parse("  Ana Silva ", " Ana@Example.COM ", "+82 10-1234-5678").unwrap();
+        let c =
+            NewCustomer::parse("  Ana Silva ", " Ana@Example.COM ", "+82 10-1234-5678").unwrap();
         assert_eq!(c.name, "Ana Silva");
         assert_eq!(c.email, "ana@example.com");
         assert_eq!(c.phone.as_deref(), Some("+821012345678"));
@@ -109,17 +128,40 @@ mod tests {
 
     #[test]
     fn phone_is_optional() {
-        assert_eq!(NewCustomer::parse("Bo", "bo@example.org", "  ").unwrap().phone, None);
+        assert_eq!(
+            NewCustomer::parse("Bo", "bo@example.org", "  ")
+                .unwrap()
+                .phone,
+            None
+        );
     }
 
     #[test]
     fn names_the_first_broken_field() {
-        assert_eq!(field_of(NewCustomer::parse(" ", "x@example.com", "")), "name");
-        assert_eq!(field_of(NewCustomer::parse(&"n".repeat(121), "x@example.com", "")), "name");
-        assert_eq!(field_of(NewCustomer::parse("Bo", "not-an-email", "")), "email");
-        assert_eq!(field_of(NewCustomer::parse("Bo", "bo@localhost", "")), "email");
+        assert_eq!(
+            field_of(NewCustomer::parse(" ", "x@example.com", "")),
+            "name"
+        );
+        assert_eq!(
+            field_of(NewCustomer::parse(&"n".repeat(121), "x@example.com", "")),
+            "name"
+        );
+        assert_eq!(
+            field_of(NewCustomer::parse("Bo", "not-an-email", "")),
+            "email"
+        );
+        assert_eq!(
+            field_of(NewCustomer::parse("Bo", "bo@localhost", "")),
+            "email"
+        );
         assert_eq!(field_of(NewCustomer::parse("Bo", "", "")), "email");
-        assert_eq!(field_of(NewCustomer::parse("Bo", "bo@example.com", "12ab")), "phone");
-        assert_eq!(field_of(NewCustomer::parse("Bo", "bo@example.com", "+1234")), "phone");
+        assert_eq!(
+            field_of(NewCustomer::parse("Bo", "bo@example.com", "12ab")),
+            "phone"
+        );
+        assert_eq!(
+            field_of(NewCustomer::parse("Bo", "bo@example.com", "+1234")),
+            "phone"
+        );
     }
 }

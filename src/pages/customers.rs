@@ -81,12 +81,24 @@ fn AddCustomerForm(action: ServerAction<AddCustomer>) -> impl IntoView {
     let form = NodeRef::<html::Form>::new();
     let result = move || action.value().get();
     let error_for = move |field: &'static str| {
-        Signal::derive(move || result().and_then(Result::err).and_then(|e| e.message_for(field)))
+        Signal::derive(move || {
+            result()
+                .and_then(Result::err)
+                .and_then(|e| e.message_for(field))
+        })
     };
     let other_error = move || {
-        result().and_then(Result::err).filter(|e| ["name", "email", "phone"].iter().all(|f| e.message_for(f).is_none()))
+        result().and_then(Result::err).filter(|e| {
+            ["name", "email", "phone"]
+                .iter()
+                .all(|f| e.message_for(f).is_none())
+        })
     };
-    let added = move || result().and_then(Result::ok).map(|c| format!("Added {}.", c.name));
+    let added = move || {
+        result()
+            .and_then(Result::ok)
+            .map(|c| format!("Added {}.", c.name))
+    };
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(form)) = (action.value().get(), form.get()) {
             form.reset();

@@ -27,7 +27,9 @@ impl Config {
     /// Reads configuration through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |key: &str, default: &str| {
-            lookup(key).filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+            lookup(key)
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
         };
         Self {
             mongodb_uri: get("MONGODB_URI", DEFAULT_MONGODB_URI),
@@ -56,7 +58,10 @@ mod tests {
             "ENRICH_DB" => Some("crm".into()),
             _ => None,
         });
-        assert_eq!(config.mongodb_uri, "mongodb://db.internal:27018/?replicaSet=rs0");
+        assert_eq!(
+            config.mongodb_uri,
+            "mongodb://db.internal:27018/?replicaSet=rs0"
+        );
         assert_eq!(config.database, "crm");
     }
 }
@@ -69,7 +74,10 @@ mod leptos_toml_tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
         let text = std::fs::read_to_string(&path).unwrap();
         let doc: toml::Table = text.parse().unwrap();
-        doc["package"]["metadata"]["leptos"].as_table().unwrap().clone()
+        doc["package"]["metadata"]["leptos"]
+            .as_table()
+            .unwrap()
+            .clone()
     }
 
     #[test]
@@ -78,14 +86,20 @@ mod leptos_toml_tests {
         let cargo = leptos_table("Cargo.toml");
         assert!(!runtime.is_empty());
         for (key, value) in &runtime {
-            assert_eq!(cargo.get(key), Some(value), "Leptos.toml `{key}` differs from Cargo.toml");
+            assert_eq!(
+                cargo.get(key),
+                Some(value),
+                "Leptos.toml `{key}` differs from Cargo.toml"
+            );
         }
     }
 
     #[test]
     fn leptos_toml_is_what_the_server_reads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
-        let options = leptos::prelude::get_configuration(path.to_str()).unwrap().leptos_options;
+        let options = leptos::prelude::get_configuration(path.to_str())
+            .unwrap()
+            .leptos_options;
         assert_eq!(&*options.output_name, "enrich");
         assert_eq!(options.site_addr.port(), 3000);
     }

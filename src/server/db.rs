@@ -11,7 +11,9 @@ use std::time::Duration;
 pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::Error> {
     let mut options = ClientOptions::parse(uri).await?;
     options.app_name.get_or_insert_with(|| "enrich".to_owned());
-    options.server_selection_timeout.get_or_insert(Duration::from_secs(5));
+    options
+        .server_selection_timeout
+        .get_or_insert(Duration::from_secs(5));
     let db = Client::with_options(options)?.database(name);
     db.run_command(doc! { "ping": 1 }).await?;
     Ok(db)

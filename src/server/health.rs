@@ -32,7 +32,11 @@ pub struct DatabaseHealth {
 /// Answers 200 when the database is reachable, 503 otherwise, with the same JSON body.
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database = probe(&state.db).await;
-    let status = if database.reachable { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if database.reachable {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let health = Health {
         status: if database.reachable { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
@@ -43,7 +47,11 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
 
 async fn probe(db: &Database) -> DatabaseHealth {
     let reachable = db.run_command(doc! { "ping": 1 }).await.is_ok();
-    let server_version = if reachable { server_version(db).await } else { None };
+    let server_version = if reachable {
+        server_version(db).await
+    } else {
+        None
+    };
     DatabaseHealth {
         name: db.name().to_owned(),
         reachable,
@@ -59,7 +67,11 @@ async fn server_version(db: &Database) -> Option<String> {
 
 /// Opens (and drops) a change stream: the only reliable test, since a standalone server refuses it.
 pub async fn change_streams_available(db: &Database) -> bool {
-    let options = ChangeStreamOptions::builder().max_await_time(Duration::from_millis(1)).build();
+    let options = ChangeStreamOptions::builder()
+        .max_await_time(Duration::from_millis(1))
+        .build();
     let open = async { db.watch().with_options(options).await.is_ok() };
-    tokio::time::timeout(Duration::from_secs(2), open).await.unwrap_or(false)
+    tokio::time::timeout(Duration::from_secs(2), open)
+        .await
+        .unwrap_or(false)
 }

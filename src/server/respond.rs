@@ -22,6 +22,13 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
 
 fn is_plain_form_post() -> bool {
     use_context::<Parts>()
-        .and_then(|parts| parts.headers.get(ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(ACCEPT)?
+                .to_str()
+                .ok()
+                .map(|a| a.contains("text/html"))
+        })
         .unwrap_or(false)
 }

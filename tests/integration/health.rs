@@ -11,7 +11,12 @@ async fn healthz_reports_a_reachable_database_and_its_capabilities() {
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"]["reachable"], true);
     assert_eq!(health["database"]["name"], app.db.name());
-    assert!(!health["database"]["server_version"].as_str().unwrap().is_empty());
+    assert!(
+        !health["database"]["server_version"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
     // The test server runs with its oplog on, so change streams must be reported available.
     assert_eq!(health["database"]["change_streams"], true);
 }

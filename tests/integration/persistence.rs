@@ -33,7 +33,10 @@ fn start(file: &Path) -> (Child, String) {
 
 /// SIGTERM (what `make run` sends on Ctrl-C) and wait for the clean exit.
 fn stop(mut child: Child) {
-    let status = Command::new("kill").arg(child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     child.wait().unwrap();
 }
@@ -47,18 +50,31 @@ async fn data_and_unique_indexes_survive_a_restart() {
     let first = db::connect(&uri, "enrich").await.unwrap();
     ensure_indexes(&first).await.unwrap();
     let profiles = first.collection::<Document>("profiles");
-    profiles.insert_one(doc! { "name": "Kept", "email": "kept@example.com" }).await.unwrap();
+    profiles
+        .insert_one(doc! { "name": "Kept", "email": "kept@example.com" })
+        .await
+        .unwrap();
     stop(server);
 
     let (server, uri) = start(&file);
     let again = db::connect(&uri, "enrich").await.unwrap();
     let profiles = again.collection::<Document>("profiles");
-    let kept = profiles.find_one(doc! { "email": "kept@example.com" }).await.unwrap();
-    let duplicate = profiles.insert_one(doc! { "name": "Dup", "email": "kept@example.com" }).await;
+    let kept = profiles
+        .find_one(doc! { "email": "kept@example.com" })
+        .await
+        .unwrap();
+    let duplicate = profiles
+        .insert_one(doc! { "name": "Dup", "email": "kept@example.com" })
+        .await;
     stop(server);
     let _ = std::fs::remove_dir_all(&dir);
 
-    assert_eq!(kept.expect("the profile survived the restart").get_str("name").unwrap(), "Kept");
+    assert_eq!(
+        kept.expect("the profile survived the restart")
+            .get_str("name")
+            .unwrap(),
+        "Kept"
+    );
     let err = duplicate.expect_err("the unique email index survived the restart");
     assert!(db::profiles::is_duplicate_key(&err), "{err}");
 }

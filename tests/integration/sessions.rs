@@ -8,8 +8,15 @@ use tower_sessions::{
 
 fn record(expires_in: Duration) -> Record {
     let mut data = std::collections::HashMap::new();
-    data.insert("user.role".to_owned(), serde_json::json!({"$role": "admin"}));
-    Record { id: Id::default(), data, expiry_date: OffsetDateTime::now_utc() + expires_in }
+    data.insert(
+        "user.role".to_owned(),
+        serde_json::json!({"$role": "admin"}),
+    );
+    Record {
+        id: Id::default(),
+        data,
+        expiry_date: OffsetDateTime::now_utc() + expires_in,
+    }
 }
 
 #[tokio::test]
@@ -17,9 +24,19 @@ async fn sessions_round_trip_and_can_be_deleted() {
     let store = MongoSessionStore::new(&fresh_db().await);
     let mut session = record(Duration::hours(1));
     store.create(&mut session).await.unwrap();
-    let loaded = store.load(&session.id).await.unwrap().expect("saved session loads");
-    assert_eq!(loaded.data, session.data, "keys with dots and values with $ survive");
-    assert_eq!(loaded.expiry_date.unix_timestamp(), session.expiry_date.unix_timestamp());
+    let loaded = store
+        .load(&session.id)
+        .await
+        .unwrap()
+        .expect("saved session loads");
+    assert_eq!(
+        loaded.data, session.data,
+        "keys with dots and values with $ survive"
+    );
+    assert_eq!(
+        loaded.expiry_date.unix_timestamp(),
+        session.expiry_date.unix_timestamp()
+    );
 
     session.data.insert("n".into(), serde_json::json!(2));
     store.save(&session).await.unwrap();

@@ -45,7 +45,9 @@ pub fn leptos_options() -> LeptosOptions {
 /// Connects to the test server with a fresh database name and creates the indexes.
 pub async fn fresh_db() -> Database {
     let name = format!("test_{}", ObjectId::new().to_hex());
-    let db = db::connect(&mongodb_uri(), &name).await.expect("the test database must be reachable");
+    let db = db::connect(&mongodb_uri(), &name)
+        .await
+        .expect("the test database must be reachable");
     db::indexes::ensure_indexes(&db).await.unwrap();
     db
 }
@@ -57,7 +59,10 @@ impl TestApp {
 
     /// The app on `db` as given (no indexes created).
     pub fn with_db(db: Database) -> Self {
-        let router = server::router(AppState { leptos_options: leptos_options(), db: db.clone() });
+        let router = server::router(AppState {
+            leptos_options: leptos_options(),
+            db: db.clone(),
+        });
         Self { db, router }
     }
 
@@ -66,17 +71,27 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
-        self.send(Request::get(uri).body(Body::empty()).unwrap()).await
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     /// Calls a server fn the way the hydrated front end does (form-encoded in, JSON out).
     pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> Reply {
-        self.send(form_request(path).header("accept", "application/json").body(body(form)).unwrap())
-            .await
+        self.send(
+            form_request(path)
+                .header("accept", "application/json")
+                .body(body(form))
+                .unwrap(),
+        )
+        .await
     }
 
     /// Submits a form the way a browser without JavaScript does.

@@ -17,8 +17,14 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
                 o.sparse = Some(true);
             }),
         ),
-        (super::profiles::COLLECTION, index(doc! { "created_at": -1 }, "created_at", |_| {})),
-        (super::profiles::COLLECTION, index(doc! { "last_seen": -1 }, "last_seen", |_| {})),
+        (
+            super::profiles::COLLECTION,
+            index(doc! { "created_at": -1 }, "created_at", |_| {}),
+        ),
+        (
+            super::profiles::COLLECTION,
+            index(doc! { "last_seen": -1 }, "last_seen", |_| {}),
+        ),
         (
             super::sessions::COLLECTION,
             index(doc! { "expire_at": 1 }, "expire_at_ttl", |o| {
@@ -37,7 +43,9 @@ fn index(keys: Document, name: &str, configure: impl FnOnce(&mut IndexOptions)) 
 /// Creates every index that does not exist yet; existing ones are left as they are.
 pub async fn ensure_indexes(db: &Database) -> Result<(), mongodb::error::Error> {
     for (collection, model) in all_indexes() {
-        db.collection::<Document>(collection).create_index(model).await?;
+        db.collection::<Document>(collection)
+            .create_index(model)
+            .await?;
     }
     Ok(())
 }

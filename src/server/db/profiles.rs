@@ -63,7 +63,9 @@ pub struct Profiles {
 impl Profiles {
     /// The repository for `db`.
     pub fn new(db: &Database) -> Self {
-        Self { collection: db.collection(COLLECTION) }
+        Self {
+            collection: db.collection(COLLECTION),
+        }
     }
 
     /// Stores a hand-entered customer; a second profile with the same email is a conflict.
@@ -89,8 +91,14 @@ impl Profiles {
 
     /// The most recently created profiles, newest first.
     pub async fn list_recent(&self, limit: i64) -> Result<Vec<CustomerSummary>, AppError> {
-        let options = FindOptions::builder().sort(doc! { "created_at": -1, "_id": -1 }).limit(limit);
-        let cursor = self.collection.find(doc! {}).with_options(options.build()).await?;
+        let options = FindOptions::builder()
+            .sort(doc! { "created_at": -1, "_id": -1 })
+            .limit(limit);
+        let cursor = self
+            .collection
+            .find(doc! {})
+            .with_options(options.build())
+            .await?;
         let docs: Vec<ProfileDoc> = cursor.try_collect().await?;
         Ok(docs.into_iter().map(CustomerSummary::from).collect())
     }
@@ -107,8 +115,15 @@ impl Profiles {
         today: NaiveDate,
         days: u32,
     ) -> Result<Vec<DailyCount>, AppError> {
-        let first = today.checked_sub_days(Days::new(u64::from(days.max(1)) - 1)).unwrap_or(today);
-        let since = bson::DateTime::from_millis(first.and_time(Default::default()).and_utc().timestamp_millis());
+        let first = today
+            .checked_sub_days(Days::new(u64::from(days.max(1)) - 1))
+            .unwrap_or(today);
+        let since = bson::DateTime::from_millis(
+            first
+                .and_time(Default::default())
+                .and_utc()
+                .timestamp_millis(),
+        );
         let pipeline = [
             doc! { "$match": { "created_at": { "$gte": since } } },
             doc! { "$group": {
@@ -116,8 +131,12 @@ impl Profiles {
                 "count": { "$sum": 1 },
             } },
         ];
-        let groups: Vec<bson::Document> =
-            self.collection.aggregate(pipeline).await?.try_collect().await?;
+        let groups: Vec<bson::Document> = self
+            .collection
+            .aggregate(pipeline)
+            .await?
+            .try_collect()
+            .await?;
         let counted: std::collections::HashMap<String, u64> = groups
             .iter()
             .filter_map(|g| Some((g.get_str("_id").ok()?.to_owned(), count_of(g))))
@@ -127,7 +146,10 @@ impl Profiles {
             .take_while(|day| *day <= today)
             .map(|day| {
                 let key = day.format("%Y-%m-%d").to_string();
-                DailyCount { count: counted.get(&key).copied().unwrap_or(0), day: key }
+                DailyCount {
+                    count: counted.get(&key).copied().unwrap_or(0),
+                    day: key,
+                }
             })
             .collect())
     }
@@ -146,9 +168,11 @@ fn count_of(group: &bson::Document) -> u64 {
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
-        ErrorKind::InsertMany(e) => {
-            e.write_errors.iter().flatten().any(|w| w.code == DUPLICATE_KEY)
-        }
+        ErrorKind::InsertMany(e) => e
+            .write_errors
+            .iter()
+            .flatten()
+            .any(|w| w.code == DUPLICATE_KEY),
         _ => false,
     }
 }

@@ -34,7 +34,9 @@ pub struct MongoSessionStore {
 impl MongoSessionStore {
     /// The store for `db`.
     pub fn new(db: &Database) -> Self {
-        Self { collection: db.collection(COLLECTION) }
+        Self {
+            collection: db.collection(COLLECTION),
+        }
     }
 }
 
@@ -90,7 +92,10 @@ impl SessionStore for MongoSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.collection.delete_one(doc! { "_id": id.to_string() }).await.map_err(backend)?;
+        self.collection
+            .delete_one(doc! { "_id": id.to_string() })
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 }
