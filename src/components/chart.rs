@@ -32,7 +32,7 @@ fn draw_daily_bars(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let max = data.iter().map(|d| d.count).max().unwrap_or(0).max(1);
     let y_top = max + max.div_ceil(5);
-    let label_style = ("sans-serif", 12).into_font().color(&INK);
+    let label_style = ("sans-serif", 15).into_font().color(&INK);
     let days = data.len().max(1) as u32;
     let mut chart = ChartBuilder::on(root)
         .margin(8)
