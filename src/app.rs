@@ -50,15 +50,34 @@ pub fn App() -> impl IntoView {
                 <Nav />
                 <main id="main" class="content" tabindex="-1">
                     <Routes fallback=NotFoundPage>
-                        // Async: the server sends each data page complete, so it reads without
-                        // JavaScript, and a page can still set its HTTP status from its data.
+                        // Async: the server sends each data page complete, so it reads
+                        // without JavaScript (streamed parts need JS to be put in place).
                         <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-                        <Route path=path!("/customers") view=CustomersPage ssr=SsrMode::Async />
-                        <Route path=path!("/segments") view=|| view! { <ComingSoonPage section="Segments" /> } />
-                        <Route path=path!("/campaigns") view=|| view! { <ComingSoonPage section="Campaigns" /> } />
-                        <Route path=path!("/live") view=|| view! { <ComingSoonPage section="Live" /> } />
-                        <Route path=path!("/catalog") view=|| view! { <ComingSoonPage section="Catalog" /> } />
-                        <Route path=path!("/settings") view=|| view! { <ComingSoonPage section="Settings" /> } />
+                        <Route
+                            path=path!("/customers")
+                            view=CustomersPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/segments")
+                            view=|| view! { <ComingSoonPage section="Segments" /> }
+                        />
+                        <Route
+                            path=path!("/campaigns")
+                            view=|| view! { <ComingSoonPage section="Campaigns" /> }
+                        />
+                        <Route
+                            path=path!("/live")
+                            view=|| view! { <ComingSoonPage section="Live" /> }
+                        />
+                        <Route
+                            path=path!("/catalog")
+                            view=|| view! { <ComingSoonPage section="Catalog" /> }
+                        />
+                        <Route
+                            path=path!("/settings")
+                            view=|| view! { <ComingSoonPage section="Settings" /> }
+                        />
                     </Routes>
                 </main>
             </div>

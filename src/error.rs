@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 pub enum AppError {
     /// The thing asked for does not exist.
     #[error("{what} not found")]
-    NotFound { what: String },
+    NotFound {
+        /// What was looked for, in words ("customer 65f…").
+        what: String,
+    },
     /// No (valid) session or credentials.
     #[error("sign-in required")]
     Unauthorized,
@@ -21,19 +24,44 @@ pub enum AppError {
     Forbidden,
     /// A field of the request broke a rule.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        /// The request field at fault.
+        field: String,
+        /// The rule it broke, in words.
+        message: String,
+    },
     /// The request clashes with stored data (e.g. a duplicate email).
     #[error("{field}: {message}")]
-    Conflict { field: String, message: String },
+    Conflict {
+        /// The request field whose value is taken.
+        field: String,
+        /// What it clashes with, in words.
+        message: String,
+    },
+    /// The request could not be read at all (missing or undecodable arguments).
+    #[error("malformed request: {message}")]
+    BadRequest {
+        /// What could not be read.
+        message: String,
+    },
     /// A dependency (the database) cannot be reached right now; retrying may help.
     #[error("temporarily unavailable: {message}")]
-    Unavailable { message: String },
+    Unavailable {
+        /// What is unavailable.
+        message: String,
+    },
     /// A bug or unexpected failure; details are in the server log under `reference`.
     #[error("internal error (reference {reference})")]
-    Internal { reference: String },
-    /// The request never reached the server function or its answer could not be read.
+    Internal {
+        /// Quote this to find the details in the server log.
+        reference: String,
+    },
+    /// The call did not complete: the network failed, or an answer could not be encoded or read.
     #[error("request failed: {message}")]
-    Transport { message: String },
+    Transport {
+        /// What failed.
+        message: String,
+    },
 }
 
 impl AppError {
@@ -51,10 +79,10 @@ impl AppError {
             Self::NotFound { .. } => 404,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
-            Self::Invalid { .. } | Self::Transport { .. } => 400,
+            Self::Invalid { .. } | Self::BadRequest { .. } => 400,
             Self::Conflict { .. } => 409,
             Self::Unavailable { .. } => 503,
-            Self::Internal { .. } => 500,
+            Self::Internal { .. } | Self::Transport { .. } => 500,
         }
     }
 
@@ -75,8 +103,12 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport {
-            message: value.to_string(),
+        let message = value.to_string();
+        match value {
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => Self::BadRequest { message },
+            _ => Self::Transport { message },
         }
     }
 }
@@ -145,6 +177,14 @@ mod tests {
             message: "taken".into(),
         };
         assert_eq!(AppError::de(err.ser()), err);
+    }
+
+    #[test]
+    fn unreadable_arguments_are_the_clients_fault() {
+        let missing = AppError::from_server_fn_error(ServerFnErrorErr::MissingArg("email".into()));
+        assert_eq!(missing.status_code(), 400);
+        let encode = AppError::from_server_fn_error(ServerFnErrorErr::Serialization("x".into()));
+        assert_eq!(encode.status_code(), 500);
     }
 
     #[test]

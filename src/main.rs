@@ -9,7 +9,8 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,enrich=debug".into()),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,enrich=debug,tower_http=debug".into()),
         )
         .init();
     match serve(Config::from_env()).await {

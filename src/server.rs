@@ -9,7 +9,7 @@ pub mod state;
 pub use state::{AppState, app_state};
 
 use crate::app::{App, shell};
-use axum::{Router, routing::get};
+use axum::{Router, middleware::map_response, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
@@ -27,20 +27,25 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    let sessions = SessionManagerLayer::new(db::sessions::MongoSessionStore::new(&state.db))
-        .with_name("enrich.sid")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        // Plain http on localhost by default; sign-in (a later issue) turns this on behind https.
-        .with_secure(false);
     Router::new()
         .route("/healthz", get(health::healthz))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
-        .layer(sessions)
+        .layer(map_response(respond::server_fn_error_status))
+        .layer(session_layer(&state))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Sessions in MongoDB behind an HttpOnly, SameSite=Lax cookie.
+fn session_layer(state: &AppState) -> SessionManagerLayer<db::sessions::MongoSessionStore> {
+    SessionManagerLayer::new(db::sessions::MongoSessionStore::new(&state.db))
+        .with_name("enrich.sid")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        // Plain http on localhost by default; sign-in (a later issue) turns this on behind https.
+        .with_secure(false)
 }

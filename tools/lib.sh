@@ -41,6 +41,18 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# ensure_wasm_opt: release builds need wasm-opt. Debian's binaryen 108 produces a bundle that does
+# not hydrate; npm's binaryen 132 works. Installed under .tools/ (git-ignored) and put on PATH.
+ensure_wasm_opt() {
+  local prefix="$ROOT/.tools/binaryen"
+  if [ ! -x "$prefix/node_modules/.bin/wasm-opt" ]; then
+    log "installing wasm-opt (npm binaryen@132)"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-audit --no-fund --no-save binaryen@132 >&2
+  fi
+  export PATH="$prefix/node_modules/.bin:$PATH"
+}
+
 # wait_http <url> <seconds>: polls until the URL answers 200.
 wait_http() {
   local url="$1" seconds="$2" i

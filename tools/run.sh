@@ -5,25 +5,30 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 "$ROOT/tools/setup.sh" run
 
+PIDFILE="$ROOT/data/mongo.pid"
 MONGO_PID=""
-cleanup() { [ -n "$MONGO_PID" ] && stop_pid "$MONGO_PID"; }
+cleanup() {
+  if [ -n "$MONGO_PID" ]; then stop_pid "$MONGO_PID"; rm -f "$PIDFILE"; fi
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
 
 if [ -z "${MONGODB_URI:-}" ]; then
   mkdir -p data
+  # A database left running by a run whose terminal was killed holds the port and the file lock.
+  if [ -f "$PIDFILE" ] && ps -p "$(cat "$PIDFILE")" -o args= 2>/dev/null | grep -q enrich-mongo-server; then
+    log "stopping the database left running by an earlier run (pid $(cat "$PIDFILE"))"
+    stop_pid "$(cat "$PIDFILE")"
+  fi
   start_mongo data/mongo.log "${ENRICH_MONGO_PORT:-27017}" --data "$ROOT/data/enrich.mv"
+  echo "$MONGO_PID" > "$PIDFILE"
   export MONGODB_URI="$MONGO_URI"
 else
   log "using the MongoDB at MONGODB_URI"
 fi
 
 if [ "${RELEASE:-0}" = 1 ]; then
-  ensure_wasm_opt() {
-    # Release builds need wasm-opt; Debian's binaryen 108 breaks hydration, npm's 132 works.
-    [ -x tools/node_modules/.bin/wasm-opt ] || (cd tools && npm install --no-audit --no-fund --no-save binaryen@132)
-    export PATH="$ROOT/tools/node_modules/.bin:$PATH"
-  }
   ensure_wasm_opt
   cargo leptos serve --release
 else

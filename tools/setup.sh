@@ -3,12 +3,37 @@
 # a second run only checks versions. Nothing is downloaded at build or run time afterwards.
 #   tools/setup.sh          # run prerequisites
 #   tools/setup.sh test     # + Chromium and Playwright
+# Expects rustup (with cargo) on a Debian machine; everything else comes from apt, crates.io,
+# Maven Central and npm.
 source "$(dirname "$0")/lib.sh"
 MODE="${1:-run}"
 CARGO_LEPTOS_VERSION=0.3.10
+STAMPS="$ROOT/.tools/stamps"
 cd "$ROOT"
 
-ensure_wasm_target() {
+# apt_install <command> <package>: installs the Debian package when the command is missing.
+apt_install() {
+  command -v "$1" >/dev/null && return 0
+  log "installing $2 (apt)"
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo -n"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "$2" >/dev/null \
+    || die "could not install $2; install it and run again"
+}
+
+ensure_system_tools() {
+  apt_install java openjdk-17-jre-headless
+  apt_install mvn maven
+  apt_install node nodejs
+  apt_install npm npm
+  apt_install python3 python3
+  apt_install curl curl
+  command -v rustup >/dev/null || die "rustup is required: https://rustup.rs"
+}
+
+ensure_rust_parts() {
+  local installed; installed="$(rustup component list --installed)"
+  grep -q '^rustfmt' <<<"$installed" || rustup component add rustfmt
+  grep -q '^clippy' <<<"$installed" || rustup component add clippy
   rustup target list --installed | grep -qx wasm32-unknown-unknown && return 0
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -26,8 +51,8 @@ ensure_wasm_bindgen() {
 }
 
 ensure_cargo_leptos() {
-  cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION" && return 0
-  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (debug build, about 15 min on 2 cores)"
+  cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $CARGO_LEPTOS_VERSION" && return 0
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION (debug build, about 12 min on 2 cores)"
   # 0.3.11 needs rustc 1.96; --locked keeps 0.3.10's dependencies on our rustc; no_downloads stops
   # it fetching sass/tailwind/wasm-opt. A debug build: it only orchestrates, and a release build
   # with its fat LTO takes 40 min here.
@@ -36,8 +61,6 @@ ensure_cargo_leptos() {
 }
 
 ensure_mongo_server() {
-  command -v java >/dev/null || die "Java 17+ is required for the embedded database (apt-get install openjdk-17-jre-headless)"
-  command -v mvn >/dev/null || die "Maven is required to build the embedded database (apt-get install maven)"
   local newest
   newest="$(find tools/mongo-server/pom.xml tools/mongo-server/src -newer "$MONGO_JAR" 2>/dev/null | head -1 || true)"
   [ -f "$MONGO_JAR" ] && [ -z "$newest" ] && return 0
@@ -46,23 +69,23 @@ ensure_mongo_server() {
 }
 
 ensure_chromium() {
-  [ -x /usr/bin/chromium ] && return 0
-  log "installing Debian's chromium"
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium
+  [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
+  apt_install chromium chromium
 }
 
 ensure_playwright() {
   # Only the test runner: the browser is Debian's (playwright.config.ts), never downloaded.
-  if [ -d end2end/node_modules/@playwright/test ] && [ end2end/node_modules -nt end2end/package-lock.json ]; then
+  local stamp="$STAMPS/end2end-npm"
+  if [ -d end2end/node_modules/@playwright/test ] && [ "$stamp" -nt end2end/package-lock.json ]; then
     return 0
   fi
   log "installing Playwright (npm ci)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
-  touch end2end/node_modules
+  mkdir -p "$STAMPS" && touch "$stamp"
 }
 
-ensure_wasm_target
+ensure_system_tools
+ensure_rust_parts
 ensure_wasm_bindgen
 ensure_cargo_leptos
 ensure_mongo_server

@@ -9,12 +9,13 @@ cd "$ROOT"
 WORK="$(mktemp -d)"
 MONGO_PID=""; APP_PID=""
 cleanup() {
-  [ -n "$APP_PID" ] && stop_pid "$APP_PID"
-  [ -n "$MONGO_PID" ] && stop_pid "$MONGO_PID"
+  if [ -n "$APP_PID" ]; then stop_pid "$APP_PID"; fi
+  if [ -n "$MONGO_PID" ]; then stop_pid "$MONGO_PID"; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
 
 step() { log "$*"; STEP_START=$SECONDS; }
 done_step() { log "done in $((SECONDS - STEP_START)) s"; }

@@ -1,4 +1,4 @@
-import { test, expect, open } from "./fixtures";
+import { test, expect, open, uniqueEmail } from "./fixtures";
 
 const sections = ["Dashboard", "Customers", "Segments", "Campaigns", "Live", "Catalog", "Settings"];
 
@@ -23,11 +23,20 @@ test("an unknown address shows the not-found page with a way back", async ({ pag
   await expect(page.getByRole("heading", { level: 1, name: "Dashboard" })).toBeVisible();
 });
 
-test("the dashboard shows the profile count and a chart with a data table", async ({ page, javaScriptEnabled }) => {
+test("the dashboard counts a new customer and charts it with a data table", async ({ page, javaScriptEnabled }) => {
   await open(page, "/", javaScriptEnabled);
-  await expect(page.getByTestId("kpi-profiles")).toHaveText(/^\d+$/);
+  const kpi = page.getByTestId("kpi-profiles");
+  const before = Number(await kpi.textContent());
+  const added = await page.request.post("/api/customers/add", {
+    form: { name: "Dash Board", email: uniqueEmail("dash") },
+    headers: { accept: "application/json" },
+  });
+  expect(added.status()).toBe(200);
+
+  await open(page, "/", javaScriptEnabled);
+  await expect(kpi).toHaveText(String(before + 1));
   const chart = page.getByRole("img", { name: /Profiles added per day/ });
-  await expect(chart.locator("svg")).toBeVisible();
+  await expect(chart.locator("svg rect").first()).toBeVisible();
   await page.getByText("Show data table").click();
   await expect(page.getByRole("columnheader", { name: "Day" })).toBeVisible();
 });

@@ -18,15 +18,12 @@ pub struct CustomerList {
 /// Lists the most recently added customers.
 #[server(endpoint = "customers/list")]
 pub async fn list_customers() -> Result<CustomerList, AppError> {
-    use crate::server::{app_state, db::profiles::Profiles, respond::respond};
-    let result = async {
-        let profiles = Profiles::new(&app_state()?.db);
-        Ok(CustomerList {
-            customers: profiles.list_recent(LIST_LIMIT).await?,
-            total: profiles.count().await?,
-        })
-    };
-    respond(result.await)
+    use crate::server::{app_state, db::profiles::Profiles};
+    let profiles = Profiles::new(&app_state()?.db);
+    Ok(CustomerList {
+        customers: profiles.list_recent(LIST_LIMIT).await?,
+        total: profiles.count().await?,
+    })
 }
 
 /// Validates and stores a customer typed in by hand.
@@ -38,13 +35,10 @@ pub async fn add_customer(
 ) -> Result<CustomerSummary, AppError> {
     use crate::{
         model::NewCustomer,
-        server::{app_state, db::profiles::Profiles, respond::respond},
+        server::{app_state, db::profiles::Profiles},
     };
-    let result = async {
-        let customer = NewCustomer::parse(&name, &email, phone.as_deref().unwrap_or(""))?;
-        Profiles::new(&app_state()?.db)
-            .insert_manual(&customer)
-            .await
-    };
-    respond(result.await)
+    let customer = NewCustomer::parse(&name, &email, phone.as_deref().unwrap_or(""))?;
+    Profiles::new(&app_state()?.db)
+        .insert_manual(&customer)
+        .await
 }

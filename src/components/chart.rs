@@ -1,7 +1,13 @@
 //! Charts drawn with plotters into an SVG string, so the server and the browser share one path.
 use crate::model::DailyCount;
 use leptos::prelude::*;
-use plotters::prelude::*;
+use plotters::{
+    coord::{
+        ranged1d::SegmentedCoord,
+        types::{RangedCoordu32, RangedCoordu64},
+    },
+    prelude::*,
+};
 
 /// Bar colour: blue from the Okabe–Ito palette, distinguishable for colour-blind readers.
 const BAR: RGBColor = RGBColor(0, 114, 178);
@@ -25,20 +31,40 @@ pub fn render_daily_bars_svg(
     svg
 }
 
+/// A chart with one segment per day on x and a count on y.
+type DayChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordu64>>;
+
 fn draw_daily_bars(
     root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     data: &[DailyCount],
     y_label: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let max = data.iter().map(|d| d.count).max().unwrap_or(0).max(1);
-    let y_top = max + max.div_ceil(5);
-    let label_style = ("sans-serif", 15).into_font().color(&INK);
     let days = data.len().max(1) as u32;
     let mut chart = ChartBuilder::on(root)
         .margin(8)
         .x_label_area_size(28)
         .y_label_area_size(44)
-        .build_cartesian_2d((0u32..days).into_segmented(), 0u64..y_top)?;
+        .build_cartesian_2d((0u32..days).into_segmented(), 0u64..max + max.div_ceil(5))?;
+    draw_axes(&mut chart, data, y_label)?;
+    let bars = data.iter().enumerate().filter(|(_, d)| d.count > 0);
+    chart.draw_series(
+        Histogram::vertical(&chart)
+            .style(BAR.filled())
+            .margin(4)
+            .data(bars.map(|(i, d)| (i as u32, d.count))),
+    )?;
+    root.present()?;
+    Ok(())
+}
+
+fn draw_axes(
+    chart: &mut DayChart<'_, '_>,
+    data: &[DailyCount],
+    y_label: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let label_style = ("sans-serif", 15).into_font().color(&INK);
     chart
         .configure_mesh()
         .disable_x_mesh()
@@ -53,18 +79,6 @@ fn draw_daily_bars(
         .label_style(label_style.clone())
         .axis_desc_style(label_style)
         .draw()?;
-    chart.draw_series(
-        Histogram::vertical(&chart)
-            .style(BAR.filled())
-            .margin(4)
-            .data(
-                data.iter()
-                    .enumerate()
-                    .filter(|(_, d)| d.count > 0)
-                    .map(|(i, d)| (i as u32, d.count)),
-            ),
-    )?;
-    root.present()?;
     Ok(())
 }
 
@@ -80,7 +94,7 @@ fn day_label(data: &[DailyCount], value: &SegmentValue<u32>) -> String {
     }
 }
 
-/// A daily bar chart with a caption and, for screen readers and the curious, the same data as a table.
+/// A daily bar chart with a caption and, for screen readers and the curious, the data as a table.
 #[component]
 pub fn DailyBarChart(
     /// Caption above the chart.
@@ -93,6 +107,14 @@ pub fn DailyBarChart(
     let svg = render_daily_bars_svg(&data, unit, 640, 240);
     let total: u64 = data.iter().map(|d| d.count).sum();
     let summary = format!("{title}: {total} {unit} over {} days", data.len());
+    let rows = data.into_iter().map(|d| {
+        view! {
+            <tr>
+                <td>{d.day}</td>
+                <td class="num">{d.count}</td>
+            </tr>
+        }
+    });
     view! {
         <figure class="chart">
             <figcaption>{title}</figcaption>
@@ -100,10 +122,13 @@ pub fn DailyBarChart(
             <details class="chart-data">
                 <summary>"Show data table"</summary>
                 <table>
-                    <thead><tr><th scope="col">"Day"</th><th scope="col" class="num">{unit}</th></tr></thead>
-                    <tbody>
-                        {data.into_iter().map(|d| view! { <tr><td>{d.day}</td><td class="num">{d.count}</td></tr> }).collect_view()}
-                    </tbody>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Day"</th>
+                            <th scope="col" class="num">{unit}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows.collect_view()}</tbody>
                 </table>
             </details>
         </figure>

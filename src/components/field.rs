@@ -37,7 +37,10 @@ pub fn TextField(
     };
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
-            <label for=name>{label} {required.then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+            <label for=name>
+                {label}
+                {required.then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
             <input id=name name=name type=input_type autocomplete=autocomplete
                 aria-required=required.then_some("true")
                 aria-invalid=move || error.get().map(|_| "true")

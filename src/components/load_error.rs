@@ -3,7 +3,10 @@ use leptos::prelude::*;
 
 /// Error-boundary fallback: the errors in words, as an alert for screen readers.
 #[component]
-pub fn LoadError(errors: ArcRwSignal<Errors>) -> impl IntoView {
+pub fn LoadError(
+    /// The errors caught by the surrounding `ErrorBoundary`.
+    errors: ArcRwSignal<Errors>,
+) -> impl IntoView {
     view! {
         <div class="alert alert-error" role="alert">
             <strong>"Could not load this section. "</strong>

@@ -47,15 +47,7 @@ impl NewCustomer {
 
 fn parse_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
-    if name.is_empty() {
-        return Err(AppError::invalid("name", "is required"));
-    }
-    if name.chars().count() > NAME_MAX_CHARS {
-        return Err(AppError::invalid(
-            "name",
-            format!("must be at most {NAME_MAX_CHARS} characters"),
-        ));
-    }
+    check_required_length("name", name, NAME_MAX_CHARS)?;
     if name.chars().any(char::is_control) {
         return Err(AppError::invalid(
             "name",
@@ -65,17 +57,23 @@ fn parse_name(raw: &str) -> Result<String, AppError> {
     Ok(name.to_owned())
 }
 
-fn parse_email(raw: &str) -> Result<String, AppError> {
-    let email = raw.trim().to_lowercase();
-    if email.is_empty() {
-        return Err(AppError::invalid("email", "is required"));
+/// The rules every required text field shares: present, and at most `max` characters.
+fn check_required_length(field: &str, value: &str, max: usize) -> Result<(), AppError> {
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "is required"));
     }
-    if email.chars().count() > EMAIL_MAX_CHARS {
+    if value.chars().count() > max {
         return Err(AppError::invalid(
-            "email",
-            format!("must be at most {EMAIL_MAX_CHARS} characters"),
+            field,
+            format!("must be at most {max} characters"),
         ));
     }
+    Ok(())
+}
+
+fn parse_email(raw: &str) -> Result<String, AppError> {
+    let email = raw.trim().to_lowercase();
+    check_required_length("email", &email, EMAIL_MAX_CHARS)?;
     // The library accepts dot-less domains (`a@localhost`); customers need a routable address.
     let has_dotted_domain = email.rsplit_once('@').is_some_and(|(_, d)| d.contains('.'));
     if !email_address::EmailAddress::is_valid(&email) || !has_dotted_domain {
@@ -163,5 +161,44 @@ mod tests {
             field_of(NewCustomer::parse("Bo", "bo@example.com", "+1234")),
             "phone"
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn is_compact_phone(p: &str) -> bool {
+        let digits = p.strip_prefix('+').unwrap_or(p);
+        (7..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit())
+    }
+
+    proptest! {
+        /// Whatever is typed, parsing either names a field or yields values in normal form,
+        /// and parsing that normal form again changes nothing.
+        #[test]
+        fn parse_yields_a_fixed_point_or_a_named_field(
+            name in "\\PC{0,130}|[ \t]*[A-Za-z\u{e9}\u{d55c} ]{1,20}[ \t]*",
+            email in "\\PC{0,40}|[ ]?[A-Za-z0-9._%+-]{1,20}@[a-z0-9-]{1,10}(\\.[a-z]{2,5}){1,2}[ ]?",
+            phone in "\\PC{0,20}|\\+?[0-9 ()-]{0,24}",
+        ) {
+            match NewCustomer::parse(&name, &email, &phone) {
+                Ok(c) => {
+                    prop_assert_eq!(c.name.trim(), c.name.as_str());
+                    prop_assert!(!c.name.is_empty() && c.name.chars().count() <= NAME_MAX_CHARS);
+                    prop_assert!(!c.name.chars().any(char::is_control));
+                    prop_assert_eq!(c.email.to_lowercase(), c.email.clone());
+                    prop_assert!(c.phone.as_deref().is_none_or(is_compact_phone));
+                    let again = NewCustomer::parse(&c.name, &c.email, c.phone.as_deref().unwrap_or(""));
+                    prop_assert_eq!(again, Ok(c));
+                }
+                Err(AppError::Invalid { field, message }) => {
+                    prop_assert!(["name", "email", "phone"].contains(&field.as_str()));
+                    prop_assert!(!message.is_empty());
+                }
+                Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+            }
+        }
     }
 }

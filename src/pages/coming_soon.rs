@@ -20,7 +20,10 @@ fn purpose(section: &str) -> &'static str {
 
 /// Placeholder page for a section that is not available yet.
 #[component]
-pub fn ComingSoonPage(section: &'static str) -> impl IntoView {
+pub fn ComingSoonPage(
+    /// The section's name, as in the nav.
+    section: &'static str,
+) -> impl IntoView {
     view! {
         <Title text=section />
         <header class="page-header">

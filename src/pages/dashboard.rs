@@ -1,6 +1,6 @@
 //! Home: the numbers people glance at first.
 use crate::{
-    api::get_dashboard,
+    api::{dashboard::CHART_DAYS, get_dashboard},
     components::{DailyBarChart, LoadError},
     model::DashboardSummary,
 };
@@ -16,9 +16,13 @@ pub fn DashboardPage() -> impl IntoView {
         <header class="page-header">
             <h1>"Dashboard"</h1>
         </header>
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the dashboard…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading" role="status">"Loading the dashboard…"</p> }
+        }>
             <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
-                {move || Suspend::new(async move { summary.await.map(|s| view! { <Summary summary=s /> }) })}
+                {move || Suspend::new(async move {
+                    summary.await.map(|s| view! { <Summary summary=s /> })
+                })}
             </ErrorBoundary>
         </Suspense>
     }
@@ -35,13 +39,17 @@ fn Summary(summary: DashboardSummary) -> impl IntoView {
                 <p class="muted">"one per person, across every source"</p>
             </article>
             <article class="kpi card">
-                <h2>"Added in 14 days"</h2>
+                <h2>{format!("Added in {CHART_DAYS} days")}</h2>
                 <p class="kpi-value">{added}</p>
                 <p class="muted"><a href="/customers">"See customers"</a></p>
             </article>
         </div>
         <section class="card">
-            <DailyBarChart title="Profiles added per day (UTC)" unit="profiles" data=summary.profiles_added />
+            <DailyBarChart
+                title="Profiles added per day (UTC)"
+                unit="profiles"
+                data=summary.profiles_added
+            />
         </section>
     }
 }

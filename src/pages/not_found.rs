@@ -9,7 +9,10 @@ pub fn NotFoundPage() -> impl IntoView {
         <Title text="Page not found" />
         <section class="empty-state">
             <h1>"Page not found"</h1>
-            <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
+            <p>
+                "There is nothing at this address. "
+                "It may have moved, or the link may be mistyped."
+            </p>
             <a class="button" href="/">"Go to the dashboard"</a>
         </section>
     }

@@ -84,7 +84,16 @@ mod leptos_toml_tests {
     fn leptos_toml_agrees_with_cargo_metadata() {
         let runtime = leptos_table("Leptos.toml");
         let cargo = leptos_table("Cargo.toml");
-        assert!(!runtime.is_empty());
+        let required = [
+            "output-name",
+            "site-root",
+            "site-pkg-dir",
+            "site-addr",
+            "reload-port",
+        ];
+        for key in required {
+            assert!(runtime.contains_key(key), "Leptos.toml lacks `{key}`");
+        }
         for (key, value) in &runtime {
             assert_eq!(
                 cargo.get(key),
@@ -100,7 +109,24 @@ mod leptos_toml_tests {
         let options = leptos::prelude::get_configuration(path.to_str())
             .unwrap()
             .leptos_options;
-        assert_eq!(&*options.output_name, "enrich");
-        assert_eq!(options.site_addr.port(), 3000);
+        let runtime = leptos_table("Leptos.toml");
+        assert_eq!(
+            options.site_addr.to_string(),
+            runtime["site-addr"].as_str().unwrap()
+        );
+        assert_eq!(&*options.site_root, runtime["site-root"].as_str().unwrap());
+        assert_eq!(
+            &*options.site_pkg_dir,
+            runtime["site-pkg-dir"].as_str().unwrap()
+        );
+    }
+
+    #[test]
+    fn builds_name_the_wasm_as_cargo_leptos_writes_it() {
+        // Without this, the hydration script asks for `enrich_bg.wasm`, which does not exist.
+        let cargo_env = Path::new(env!("CARGO_MANIFEST_DIR")).join(".cargo/config.toml");
+        let doc: toml::Table = std::fs::read_to_string(cargo_env).unwrap().parse().unwrap();
+        let output_name = &leptos_table("Cargo.toml")["output-name"];
+        assert_eq!(&doc["env"]["LEPTOS_OUTPUT_NAME"], output_name);
     }
 }

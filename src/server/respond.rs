@@ -1,34 +1,32 @@
-//! How server fn results become HTTP responses.
+//! How failed server fns become HTTP responses.
 use crate::error::AppError;
-use axum::http::{StatusCode, header::ACCEPT, request::Parts};
-use leptos::prelude::use_context;
-use leptos_axum::ResponseOptions;
+use axum::{
+    body::{Body, to_bytes},
+    http::StatusCode,
+    response::Response,
+};
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
-/// Gives a failed server fn the HTTP status of its error (400, 409, …) instead of a blanket 500.
+/// Error bodies are one small JSON object; anything bigger is not ours to reinterpret.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Gives every failed server fn the HTTP status its [`AppError`] carries (400, 404, 409, 503 …)
+/// instead of server_fn's blanket 500, in one place for every endpoint.
 ///
-/// A plain HTML form post (JavaScript disabled) is left alone: it must stay a redirect back to
-/// the form, which then shows the error carried in the URL.
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(err) = &result
-        && !is_plain_form_post()
-        && let Some(options) = use_context::<ResponseOptions>()
-    {
-        options.set_status(
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        );
+/// Plain HTML form posts (JavaScript disabled) are redirects back to the form and pass untouched.
+pub async fn server_fn_error_status(response: Response) -> Response {
+    let is_server_fn_error = response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && response.headers().contains_key(SERVER_FN_ERROR_HEADER);
+    if !is_server_fn_error {
+        return response;
     }
-    result
-}
-
-fn is_plain_form_post() -> bool {
-    use_context::<Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(ACCEPT)?
-                .to_str()
-                .ok()
-                .map(|a| a.contains("text/html"))
-        })
-        .unwrap_or(false)
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }

@@ -1,5 +1,5 @@
 use crate::support::TestApp;
-use enrich::server::db::profiles::{MANUAL_SOURCE, Profiles};
+use enrich::server::db::profiles::{ProfileDoc, Profiles};
 use mongodb::bson::{Document, doc};
 
 const ADD: &str = "/api/customers/add";
@@ -144,7 +144,7 @@ async fn form_post_without_javascript_redirects_back_and_shows_the_error() {
 }
 
 #[tokio::test]
-async fn created_per_day_counts_today_and_fills_empty_days() {
+async fn created_per_day_counts_the_creation_day_and_fills_empty_days() {
     let app = TestApp::new().await;
     for (name, email) in [("A", "a@example.com"), ("B", "b@example.com")] {
         assert_eq!(
@@ -154,17 +154,34 @@ async fn created_per_day_counts_today_and_fills_empty_days() {
             200
         );
     }
-    let today = chrono::Utc::now().date_naive();
+    // The day the server stamped, not "now": the test must not break across UTC midnight.
+    let stored = app
+        .db
+        .collection::<ProfileDoc>("profiles")
+        .find_one(doc! {})
+        .await
+        .unwrap();
+    let millis = stored.unwrap().created_at.timestamp_millis();
+    let created = chrono::DateTime::from_timestamp_millis(millis)
+        .unwrap()
+        .date_naive();
     let days = Profiles::new(&app.db)
-        .created_per_day(today, 14)
+        .created_per_day(created, 14)
         .await
         .unwrap();
     assert_eq!(days.len(), 14);
     assert_eq!(
         days.last().unwrap().day,
-        today.format("%Y-%m-%d").to_string()
+        created.format("%Y-%m-%d").to_string()
     );
     assert_eq!(days.last().unwrap().count, 2);
     assert!(days[..13].iter().all(|d| d.count == 0));
-    assert_eq!(MANUAL_SOURCE, "manual");
+}
+
+#[tokio::test]
+async fn unreadable_arguments_are_a_400() {
+    let app = TestApp::new().await;
+    let reply = app.call(ADD, &[("email", "no-name@example.com")]).await;
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert_eq!(reply.json()["error"], "bad_request");
 }

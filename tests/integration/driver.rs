@@ -1,4 +1,4 @@
-//! What enrich needs from the MongoDB server through the Rust driver, checked against the test server.
+//! What enrich needs from the MongoDB server through the Rust driver, checked on the test server.
 use crate::support::fresh_db;
 use enrich::server::db::indexes::ensure_indexes;
 use futures::{StreamExt, TryStreamExt};
@@ -46,13 +46,25 @@ async fn change_streams_deliver_inserts() {
 }
 
 #[tokio::test]
-async fn ensure_indexes_is_idempotent() {
+async fn ensure_indexes_is_idempotent_and_email_is_unique_only_where_present() {
     let db = fresh_db().await;
     ensure_indexes(&db).await.unwrap();
-    let names = db
-        .collection::<Document>("profiles")
-        .list_index_names()
+    let profiles = db.collection::<Document>("profiles");
+    let names = profiles.list_index_names().await.unwrap();
+    assert!(names.contains(&"email_unique".to_owned()), "{names:?}");
+
+    let anonymous = [doc! { "name": "anon 1" }, doc! { "name": "anon 2" }];
+    profiles.insert_many(anonymous).await.unwrap();
+    profiles
+        .insert_one(doc! { "email": "x@example.com" })
         .await
         .unwrap();
-    assert!(names.contains(&"email_unique".to_owned()), "{names:?}");
+    let duplicate = profiles
+        .insert_one(doc! { "email": "x@example.com" })
+        .await
+        .unwrap_err();
+    assert!(
+        enrich::server::db::profiles::is_duplicate_key(&duplicate),
+        "{duplicate}"
+    );
 }

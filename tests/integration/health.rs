@@ -21,12 +21,25 @@ async fn healthz_reports_a_reachable_database_and_its_capabilities() {
     assert_eq!(health["database"]["change_streams"], true);
 }
 
-#[tokio::test]
-async fn healthz_is_503_when_the_database_is_down() {
+/// The app on a database server that is not there.
+async fn app_without_database() -> TestApp {
     // Port 9 (discard) on loopback: nothing listens there, so every attempt is refused at once.
     let mut options = ClientOptions::parse("mongodb://127.0.0.1:9").await.unwrap();
     options.server_selection_timeout = Some(Duration::from_millis(300));
-    let app = TestApp::with_db(Client::with_options(options).unwrap().database("down"));
+    TestApp::with_db(Client::with_options(options).unwrap().database("down"))
+}
+
+#[tokio::test]
+async fn server_fns_answer_503_when_the_database_is_down() {
+    let app = app_without_database().await;
+    let reply = app.call("/api/customers/list", &[]).await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert_eq!(reply.json()["error"], "unavailable");
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_is_down() {
+    let app = app_without_database().await;
     let reply = app.get("/healthz").await;
     assert_eq!(reply.status, 503, "{}", reply.body);
     let health = reply.json();

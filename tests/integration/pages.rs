@@ -37,7 +37,13 @@ async fn customers_page_shows_an_empty_state_then_the_customer() {
     assert_eq!(added.status, 200, "{}", added.body);
     let page = app.get("/customers").await;
     assert!(
-        page.body.contains("dee@example.com") && page.body.contains("never"),
+        page.body.contains("<td>dee@example.com</td>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<td data-testid="last-seen">never</td>"#),
         "{}",
         page.body
     );

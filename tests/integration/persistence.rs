@@ -13,32 +13,44 @@ fn jar() -> String {
         .expect("ENRICH_MONGO_SERVER_JAR is not set: run the tests with `make test`")
 }
 
-/// Starts the launcher on a free port with its data in `file`; returns it and its URI.
-fn start(file: &Path) -> (Child, String) {
-    let mut child = Command::new("java")
-        .args(["-jar", &jar(), "--port", "0", "--data"])
-        .arg(file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("java runs");
-    let stdout = child.stdout.take().unwrap();
-    let ready = BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| line.strip_prefix("READY ").map(str::to_owned))
-        .expect("the launcher prints READY host:port");
-    (child, format!("mongodb://{ready}"))
+/// A running launcher, stopped with SIGTERM when dropped (also when a test panics).
+struct Server {
+    child: Child,
+    uri: String,
 }
 
-/// SIGTERM (what `make run` sends on Ctrl-C) and wait for the clean exit.
-fn stop(mut child: Child) {
-    let status = Command::new("kill")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    child.wait().unwrap();
+impl Server {
+    /// Starts the launcher on a free port with its data in `file`.
+    fn start(file: &Path) -> Self {
+        let log = std::fs::File::create(file.with_extension("log")).unwrap();
+        let mut child = Command::new("java")
+            .args(["-jar", &jar(), "--port", "0", "--data"])
+            .arg(file)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("java runs");
+        let stdout = child.stdout.take().unwrap();
+        let ready = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|line| line.strip_prefix("READY ").map(str::to_owned));
+        let uri = format!(
+            "mongodb://{}",
+            ready.expect("the launcher prints READY host:port")
+        );
+        Self { child, uri }
+    }
+}
+
+impl Drop for Server {
+    /// SIGTERM (what `make run` sends on Ctrl-C), then wait for the clean exit.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
 }
 
 #[tokio::test]
@@ -46,18 +58,20 @@ async fn data_and_unique_indexes_survive_a_restart() {
     let dir = std::env::temp_dir().join(format!("enrich-persist-{}", ObjectId::new().to_hex()));
     let file = dir.join("enrich.mv");
 
-    let (server, uri) = start(&file);
-    let first = db::connect(&uri, "enrich").await.unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let server = Server::start(&file);
+    let first = db::connect(&server.uri, "enrich").await.unwrap();
     ensure_indexes(&first).await.unwrap();
     let profiles = first.collection::<Document>("profiles");
     profiles
         .insert_one(doc! { "name": "Kept", "email": "kept@example.com" })
         .await
         .unwrap();
-    stop(server);
+    drop(server);
 
-    let (server, uri) = start(&file);
-    let again = db::connect(&uri, "enrich").await.unwrap();
+    let server = Server::start(&file);
+    let again = db::connect(&server.uri, "enrich").await.unwrap();
     let profiles = again.collection::<Document>("profiles");
     let kept = profiles
         .find_one(doc! { "email": "kept@example.com" })
@@ -66,7 +80,7 @@ async fn data_and_unique_indexes_survive_a_restart() {
     let duplicate = profiles
         .insert_one(doc! { "name": "Dup", "email": "kept@example.com" })
         .await;
-    stop(server);
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 
     assert_eq!(

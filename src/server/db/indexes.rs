@@ -6,32 +6,38 @@ use mongodb::{
 };
 use std::time::Duration;
 
-/// `(collection, index)` pairs; index names are explicit so they can be referred to and never drift.
+/// `(collection, index)` pairs; explicit names so they can be referred to and never drift.
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
+    use super::{profiles, sessions};
     vec![
         (
-            super::profiles::COLLECTION,
-            index(doc! { "email": 1 }, "email_unique", |o| {
-                o.unique = Some(true);
-                // Anonymous profiles have no email; they must not collide on "missing".
-                o.sparse = Some(true);
-            }),
+            profiles::COLLECTION,
+            unique_sparse(doc! { "email": 1 }, "email_unique"),
         ),
         (
-            super::profiles::COLLECTION,
+            profiles::COLLECTION,
             index(doc! { "created_at": -1 }, "created_at", |_| {}),
         ),
         (
-            super::profiles::COLLECTION,
+            profiles::COLLECTION,
             index(doc! { "last_seen": -1 }, "last_seen", |_| {}),
         ),
         (
-            super::sessions::COLLECTION,
+            sessions::COLLECTION,
             index(doc! { "expire_at": 1 }, "expire_at_ttl", |o| {
                 o.expire_after = Some(Duration::ZERO);
             }),
         ),
     ]
+}
+
+/// Unique among documents that have the field: anonymous profiles have no email and must not
+/// collide on "missing".
+fn unique_sparse(keys: Document, name: &str) -> IndexModel {
+    index(keys, name, |o| {
+        o.unique = Some(true);
+        o.sparse = Some(true);
+    })
 }
 
 fn index(keys: Document, name: &str, configure: impl FnOnce(&mut IndexOptions)) -> IndexModel {
@@ -40,7 +46,8 @@ fn index(keys: Document, name: &str, configure: impl FnOnce(&mut IndexOptions)) 
     IndexModel::builder().keys(keys).options(options).build()
 }
 
-/// Creates every index that does not exist yet; existing ones are left as they are.
+/// Creates every index that does not exist yet; an identical existing one is a no-op. An index
+/// of the same name with different options fails start-up loudly rather than running without it.
 pub async fn ensure_indexes(db: &Database) -> Result<(), mongodb::error::Error> {
     for (collection, model) in all_indexes() {
         db.collection::<Document>(collection)

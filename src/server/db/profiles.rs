@@ -3,7 +3,7 @@ use crate::{
     error::AppError,
     model::{CustomerSummary, DailyCount, NewCustomer},
 };
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
@@ -12,28 +12,38 @@ use mongodb::{
     options::FindOptions,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Collection name.
 pub const COLLECTION: &str = "profiles";
 /// The source recorded for customers typed in on the Customers page.
 pub const MANUAL_SOURCE: &str = "manual";
 const DUPLICATE_KEY: i32 = 11000;
+/// Day keys, the same in MongoDB's `$dateToString` and chrono's `format`.
+const DAY_FORMAT: &str = "%Y-%m-%d";
 
 /// A profile as stored. Optional fields are omitted, never stored as null, so the sparse
 /// unique index on `email` ignores profiles without one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProfileDoc {
+    /// Profile id.
     #[serde(rename = "_id")]
     pub id: ObjectId,
+    /// Display name (may be empty for anonymous profiles).
     #[serde(default)]
     pub name: String,
+    /// Lower-cased primary email; unique among profiles that have one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Compact phone (`+` and digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// Names of the sources that contributed to this profile.
     #[serde(default)]
     pub sources: Vec<String>,
+    /// When the profile was created.
     pub created_at: bson::DateTime,
+    /// When the person was last active, if ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_seen: Option<bson::DateTime>,
 }
@@ -118,16 +128,30 @@ impl Profiles {
         let first = today
             .checked_sub_days(Days::new(u64::from(days.max(1)) - 1))
             .unwrap_or(today);
-        let since = bson::DateTime::from_millis(
-            first
-                .and_time(Default::default())
-                .and_utc()
-                .timestamp_millis(),
-        );
+        let counted = self.count_created_per_day_since(first).await?;
+        Ok(first
+            .iter_days()
+            .take_while(|day| *day <= today)
+            .map(|day| {
+                let key = day.format(DAY_FORMAT).to_string();
+                DailyCount {
+                    count: counted.get(&key).copied().unwrap_or(0),
+                    day: key,
+                }
+            })
+            .collect())
+    }
+
+    /// `YYYY-MM-DD` → profiles created that UTC day, for days from `first` on that have any.
+    async fn count_created_per_day_since(
+        &self,
+        first: NaiveDate,
+    ) -> Result<HashMap<String, u64>, AppError> {
+        let midnight = first.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
         let pipeline = [
-            doc! { "$match": { "created_at": { "$gte": since } } },
+            doc! { "$match": { "created_at": { "$gte": bson::DateTime::from_millis(midnight) } } },
             doc! { "$group": {
-                "_id": { "$dateToString": { "format": "%Y-%m-%d", "date": "$created_at" } },
+                "_id": { "$dateToString": { "format": DAY_FORMAT, "date": "$created_at" } },
                 "count": { "$sum": 1 },
             } },
         ];
@@ -137,20 +161,9 @@ impl Profiles {
             .await?
             .try_collect()
             .await?;
-        let counted: std::collections::HashMap<String, u64> = groups
+        Ok(groups
             .iter()
             .filter_map(|g| Some((g.get_str("_id").ok()?.to_owned(), count_of(g))))
-            .collect();
-        Ok(first
-            .iter_days()
-            .take_while(|day| *day <= today)
-            .map(|day| {
-                let key = day.format("%Y-%m-%d").to_string();
-                DailyCount {
-                    count: counted.get(&key).copied().unwrap_or(0),
-                    day: key,
-                }
-            })
             .collect())
     }
 }

@@ -56,7 +56,7 @@ fn backend(err: mongodb::error::Error) -> Error {
 #[async_trait]
 impl SessionStore for MongoSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
-        // A fresh id clashing with a live one is astronomically unlikely; retry rather than overwrite.
+        // A fresh id clashing with a live one is astronomically unlikely; retry, never overwrite.
         loop {
             match self.collection.insert_one(to_doc(record)?).await {
                 Ok(_) => return Ok(()),
