@@ -39,7 +39,8 @@ pub fn TextField(
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=name>
                 {label}
-                {required.then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}
+                {required
+                    .then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
             <input id=name name=name type=input_type autocomplete=autocomplete
                 aria-required=required.then_some("true")
