@@ -6,8 +6,9 @@ cd "$ROOT"
 "$ROOT/tools/setup.sh" run
 
 PIDFILE="$ROOT/data/mongo.pid"
-MONGO_PID=""
+MONGO_PID=""; APP_PID=""
 cleanup() {
+  if [ -n "$APP_PID" ]; then stop_pid "$APP_PID"; fi
   if [ -n "$MONGO_PID" ]; then stop_pid "$MONGO_PID"; rm -f "$PIDFILE"; fi
 }
 trap cleanup EXIT
@@ -28,9 +29,16 @@ else
   log "using the MongoDB at MONGODB_URI"
 fi
 
+# Build with cargo-leptos, then run the server ourselves: owning its pid is what lets Ctrl-C,
+# SIGTERM and a closed terminal (SIGHUP) stop it before the database, never leaving it orphaned.
 if [ "${RELEASE:-0}" = 1 ]; then
   ensure_wasm_opt
-  cargo leptos serve --release
+  cargo leptos build --release
+  BIN=target/release/enrich
 else
-  cargo leptos serve
+  cargo leptos build
+  BIN=target/debug/enrich
 fi
+"$BIN" &
+APP_PID=$!
+wait "$APP_PID"
