@@ -4,7 +4,12 @@ pub mod indexes;
 pub mod profiles;
 pub mod sessions;
 
-use mongodb::{Client, Database, bson::doc, options::ClientOptions};
+use mongodb::{
+    Client, Database,
+    bson::doc,
+    error::{ErrorKind, WriteFailure},
+    options::ClientOptions,
+};
 use std::time::Duration;
 
 /// Connects to `uri` and returns the database `name`, failing fast if the server cannot be reached.
@@ -17,4 +22,20 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
     let db = Client::with_options(options)?.database(name);
     db.run_command(doc! { "ping": 1 }).await?;
     Ok(db)
+}
+
+/// MongoDB's code for a unique-index violation.
+const DUPLICATE_KEY: i32 = 11000;
+
+/// Whether `err` is a unique-index violation.
+pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
+    match err.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
+        ErrorKind::InsertMany(e) => e
+            .write_errors
+            .iter()
+            .flatten()
+            .any(|w| w.code == DUPLICATE_KEY),
+        _ => false,
+    }
 }

@@ -64,7 +64,7 @@ async fn ensure_indexes_is_idempotent_and_email_is_unique_only_where_present() {
         .await
         .unwrap_err();
     assert!(
-        enrich::server::db::profiles::is_duplicate_key(&duplicate),
+        enrich::server::db::is_duplicate_key(&duplicate),
         "{duplicate}"
     );
 }

@@ -90,5 +90,5 @@ async fn data_and_unique_indexes_survive_a_restart() {
         "Kept"
     );
     let err = duplicate.expect_err("the unique email index survived the restart");
-    assert!(db::profiles::is_duplicate_key(&err), "{err}");
+    assert!(db::is_duplicate_key(&err), "{err}");
 }

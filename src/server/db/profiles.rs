@@ -8,7 +8,6 @@ use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
     bson::{self, doc, oid::ObjectId},
-    error::{ErrorKind, WriteFailure},
     options::FindOptions,
 };
 use serde::{Deserialize, Serialize};
@@ -18,7 +17,6 @@ use std::collections::HashMap;
 pub const COLLECTION: &str = "profiles";
 /// The source recorded for customers typed in on the Customers page.
 pub const MANUAL_SOURCE: &str = "manual";
-const DUPLICATE_KEY: i32 = 11000;
 /// Day keys, the same in MongoDB's `$dateToString` and chrono's `format`.
 const DAY_FORMAT: &str = "%Y-%m-%d";
 
@@ -91,7 +89,7 @@ impl Profiles {
         };
         match self.collection.insert_one(&profile).await {
             Ok(_) => Ok(profile.into()),
-            Err(err) if is_duplicate_key(&err) => Err(AppError::Conflict {
+            Err(err) if super::is_duplicate_key(&err) => Err(AppError::Conflict {
                 field: "email".into(),
                 message: "a customer with this email already exists".into(),
             }),
@@ -174,18 +172,5 @@ fn count_of(group: &bson::Document) -> u64 {
         Some(bson::Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
         Some(bson::Bson::Double(n)) => *n as u64,
         _ => 0,
-    }
-}
-
-/// Whether `err` is a unique-index violation.
-pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
-    match err.kind.as_ref() {
-        ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
-        ErrorKind::InsertMany(e) => e
-            .write_errors
-            .iter()
-            .flatten()
-            .any(|w| w.code == DUPLICATE_KEY),
-        _ => false,
     }
 }

@@ -60,7 +60,7 @@ impl SessionStore for MongoSessionStore {
         loop {
             match self.collection.insert_one(to_doc(record)?).await {
                 Ok(_) => return Ok(()),
-                Err(err) if super::profiles::is_duplicate_key(&err) => record.id = Id::default(),
+                Err(err) if super::is_duplicate_key(&err) => record.id = Id::default(),
                 Err(err) => return Err(backend(err)),
             }
         }
