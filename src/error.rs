@@ -44,6 +44,23 @@ pub enum AppError {
         /// What could not be read.
         message: String,
     },
+    /// The request exceeds a size or count limit.
+    #[error("{limit}: {message}")]
+    TooLarge {
+        /// The limit's name (`message_size`, `request_size`, `batch_length`).
+        limit: String,
+        /// The limit in words, with its value.
+        message: String,
+        /// For a batch, the index of the first message over the limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        index: Option<usize>,
+    },
+    /// Too many requests in flight; retry after the given number of seconds.
+    #[error("busy: retry in {retry_after} s")]
+    TooManyRequests {
+        /// Seconds the client should wait (also sent as `Retry-After`).
+        retry_after: u32,
+    },
     /// A dependency (the database) cannot be reached right now; retrying may help.
     #[error("temporarily unavailable: {message}")]
     Unavailable {
@@ -81,6 +98,8 @@ impl AppError {
             Self::Forbidden => 403,
             Self::Invalid { .. } | Self::BadRequest { .. } => 400,
             Self::Conflict { .. } => 409,
+            Self::TooLarge { .. } => 413,
+            Self::TooManyRequests { .. } => 429,
             Self::Unavailable { .. } => 503,
             Self::Internal { .. } | Self::Transport { .. } => 500,
         }
@@ -149,7 +168,17 @@ mod ssr {
         fn into_response(self) -> Response {
             let status = StatusCode::from_u16(self.status_code())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, axum::Json(self)).into_response()
+            let retry_after = match &self {
+                Self::TooManyRequests { retry_after } => Some(retry_after.to_string()),
+                _ => None,
+            };
+            let mut response = (status, axum::Json(self)).into_response();
+            if let Some(seconds) = retry_after.and_then(|s| s.parse().ok()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, seconds);
+            }
+            response
         }
     }
 }

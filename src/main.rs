@@ -33,7 +33,17 @@ async fn serve(config: Config) -> Result<(), String> {
     db::indexes::ensure_indexes(&db)
         .await
         .map_err(|e| format!("cannot create indexes: {e}"))?;
-    let app = server::router(AppState { leptos_options, db });
+    let state = AppState::new(leptos_options, db, &config.settings);
+    let recovered = state
+        .ingest
+        .graph
+        .recover()
+        .await
+        .map_err(|e| format!("cannot finish interrupted merges: {e}"))?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "finished merges interrupted by a crash");
+    }
+    let app = server::router(state);
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -1,6 +1,7 @@
 //! Shared domain types: plain serde structs compiled into both the server and the WASM bundle.
 
 pub mod customer;
+pub mod source;
 pub mod stats;
 
 pub use customer::{CustomerSummary, NewCustomer};

@@ -2,7 +2,10 @@
 
 pub mod config;
 pub mod db;
+pub mod enrich;
 pub mod health;
+pub mod identity;
+pub mod ingest;
 pub mod respond;
 pub mod state;
 
@@ -29,6 +32,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(ingest::routes::routes(&state))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -35,10 +35,8 @@ pub async fn add_customer(
 ) -> Result<CustomerSummary, AppError> {
     use crate::{
         model::NewCustomer,
-        server::{app_state, db::profiles::Profiles},
+        server::{app_state, ingest::manual},
     };
     let customer = NewCustomer::parse(&name, &email, phone.as_deref().unwrap_or(""))?;
-    Profiles::new(&app_state()?.db)
-        .insert_manual(&customer)
-        .await
+    manual::add_customer(&app_state()?, &customer).await
 }

@@ -16,6 +16,80 @@ pub struct Config {
     pub database: String,
     /// `ENRICH_LEPTOS_CONFIG`: path of Leptos.toml (site address, asset folders).
     pub leptos_config: String,
+    /// Ingestion and identity settings.
+    pub settings: Settings,
+}
+
+/// Default days of daily event counters kept on each profile.
+pub const DEFAULT_COUNTER_RETENTION_DAYS: u32 = 90;
+/// Default tracking requests processed at once.
+pub const DEFAULT_MAX_INGEST_IN_FLIGHT: usize = 64;
+/// Default region for phone numbers written without a country code.
+pub const DEFAULT_PHONE_REGION: &str = "US";
+
+/// Ingestion and identity-resolution settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `ENRICH_COUNTER_RETENTION_DAYS`: days of daily counters kept.
+    pub counter_retention_days: u32,
+    /// `ENRICH_MAX_INGEST_IN_FLIGHT`: tracking requests at once; more get 429.
+    pub max_ingest_in_flight: usize,
+    /// `ENRICH_PHONE_REGION`: ISO country for phones without a country code.
+    pub phone_region: phonenumber::country::Id,
+    /// `ENRICH_BLOCKED_IDENTIFIERS`: comma-separated values that never identify anyone.
+    pub blocked_identifiers: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::from_lookup(|_| None)
+    }
+}
+
+impl Settings {
+    /// Reads settings through `lookup`; unparsable values fall back to the default with a warning.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        fn parsed<T: std::str::FromStr>(raw: Option<String>, key: &str, default: T) -> T {
+            match raw.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+                None => default,
+                Some(v) => v.parse().unwrap_or_else(|_| {
+                    tracing::warn!(%key, value = %v, "unparsable setting; using the default");
+                    default
+                }),
+            }
+        }
+        let blocked = match lookup("ENRICH_BLOCKED_IDENTIFIERS") {
+            Some(list) => list
+                .split(',')
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .collect(),
+            None => crate::server::identity::identifiers::DEFAULT_BLOCKED
+                .iter()
+                .map(|v| (*v).to_owned())
+                .collect(),
+        };
+        Self {
+            counter_retention_days: parsed(
+                lookup("ENRICH_COUNTER_RETENTION_DAYS"),
+                "ENRICH_COUNTER_RETENTION_DAYS",
+                DEFAULT_COUNTER_RETENTION_DAYS,
+            )
+            .max(1),
+            max_ingest_in_flight: parsed(
+                lookup("ENRICH_MAX_INGEST_IN_FLIGHT"),
+                "ENRICH_MAX_INGEST_IN_FLIGHT",
+                DEFAULT_MAX_INGEST_IN_FLIGHT,
+            )
+            .max(1),
+            phone_region: parsed(
+                lookup("ENRICH_PHONE_REGION").map(|v| v.to_uppercase()),
+                "ENRICH_PHONE_REGION",
+                phonenumber::country::Id::US,
+            ),
+            blocked_identifiers: blocked,
+        }
+    }
 }
 
 impl Config {
@@ -35,6 +109,7 @@ impl Config {
             mongodb_uri: get("MONGODB_URI", DEFAULT_MONGODB_URI),
             database: get("ENRICH_DB", DEFAULT_DATABASE),
             leptos_config: get("ENRICH_LEPTOS_CONFIG", DEFAULT_LEPTOS_CONFIG),
+            settings: Settings::from_lookup(&lookup),
         }
     }
 }

@@ -1,8 +1,13 @@
 //! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
 
+pub mod events;
+pub mod identities;
 pub mod indexes;
+pub mod merges;
+pub mod profile_doc;
 pub mod profiles;
 pub mod sessions;
+pub mod sources;
 
 use mongodb::{
     Client, Database,
@@ -25,7 +30,7 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
 }
 
 /// MongoDB's code for a unique-index violation.
-const DUPLICATE_KEY: i32 = 11000;
+pub const DUPLICATE_KEY: i32 = 11000;
 
 /// Whether `err` is a unique-index violation.
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {

@@ -1,4 +1,10 @@
 //! The state every handler and server fn shares.
+use super::{
+    config::Settings,
+    db::sources::Sources,
+    identity::{IdentityGraph, identifiers::IdentityPolicy},
+    ingest::backpressure::InFlight,
+};
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use mongodb::Database;
@@ -10,6 +16,39 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The enrich database.
     pub db: Database,
+    /// Ingestion: identity graph, sources, request permits.
+    pub ingest: IngestState,
+}
+
+/// What the ingestion path needs.
+#[derive(Clone, Debug)]
+pub struct IngestState {
+    /// Profiles, identities, events, merges and their rules.
+    pub graph: IdentityGraph,
+    /// Sources and write keys.
+    pub sources: Sources,
+    /// Tracking requests in flight.
+    pub in_flight: InFlight,
+}
+
+impl AppState {
+    /// The state for `db` under `settings`.
+    pub fn new(leptos_options: LeptosOptions, db: Database, settings: &Settings) -> Self {
+        let policy = IdentityPolicy {
+            blocked: settings.blocked_identifiers.clone(),
+            default_region: settings.phone_region,
+        };
+        let ingest = IngestState {
+            graph: IdentityGraph::new(&db, policy, settings.counter_retention_days),
+            sources: Sources::new(&db),
+            in_flight: InFlight::new(settings.max_ingest_in_flight),
+        };
+        Self {
+            leptos_options,
+            db,
+            ingest,
+        }
+    }
 }
 
 /// The `AppState` of the request being served; server fns reach it only through this helper.

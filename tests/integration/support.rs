@@ -59,10 +59,8 @@ impl TestApp {
 
     /// The app on `db` as given (no indexes created).
     pub fn with_db(db: Database) -> Self {
-        let router = server::router(AppState {
-            leptos_options: leptos_options(),
-            db: db.clone(),
-        });
+        let state = AppState::new(leptos_options(), db.clone(), &Default::default());
+        let router = server::router(state);
         Self { db, router }
     }
 

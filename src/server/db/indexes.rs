@@ -8,11 +8,54 @@ use std::time::Duration;
 
 /// `(collection, index)` pairs; explicit names so they can be referred to and never drift.
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
-    use super::{profiles, sessions};
+    use super::{events, merges, profiles, sessions, sources};
     vec![
         (
+            events::COLLECTION,
+            unique(
+                doc! { "source_id": 1, "message_id": 1 },
+                "source_message_unique",
+            ),
+        ),
+        (
+            events::COLLECTION,
+            index(
+                doc! { "profile_id": 1, "timestamp": -1 },
+                "profile_time",
+                |_| {},
+            ),
+        ),
+        (
+            events::COLLECTION,
+            index(doc! { "timestamp": -1 }, "timestamp", |_| {}),
+        ),
+        (
+            sources::COLLECTION,
+            unique(doc! { "name": 1 }, "name_unique"),
+        ),
+        (
+            sources::KEYS_COLLECTION,
+            unique(doc! { "digest": 1 }, "digest_unique"),
+        ),
+        (
+            merges::COLLECTION,
+            index(doc! { "survivor": 1 }, "survivor", |_| {}),
+        ),
+        (
+            merges::COLLECTION,
+            index(doc! { "absorbed": 1 }, "absorbed", |_| {}),
+        ),
+        (
+            merges::COLLECTION,
+            index(doc! { "state": 1 }, "state", |_| {}),
+        ),
+        (
             profiles::COLLECTION,
-            unique_sparse(doc! { "email": 1 }, "email_unique"),
+            index(
+                doc! { "status": 1, "created_at": -1 },
+                "status_created_at",
+                |_| {},
+            ),
         ),
         (
             profiles::COLLECTION,
@@ -31,14 +74,13 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
     ]
 }
 
-/// Unique among documents that have the field: anonymous profiles have no email and must not
-/// collide on "missing".
-fn unique_sparse(keys: Document, name: &str) -> IndexModel {
-    index(keys, name, |o| {
-        o.unique = Some(true);
-        o.sparse = Some(true);
-    })
+fn unique(keys: Document, name: &str) -> IndexModel {
+    index(keys, name, |o| o.unique = Some(true))
 }
+
+/// Indexes earlier versions created that must not exist any more: profiles no longer own
+/// emails uniquely (the `identities` collection does, and merged profiles keep theirs).
+const RETIRED: &[(&str, &str)] = &[("profiles", "email_unique")];
 
 fn index(keys: Document, name: &str, configure: impl FnOnce(&mut IndexOptions)) -> IndexModel {
     let mut options = IndexOptions::builder().name(name.to_owned()).build();
@@ -49,6 +91,13 @@ fn index(keys: Document, name: &str, configure: impl FnOnce(&mut IndexOptions)) 
 /// Creates every index that does not exist yet; an identical existing one is a no-op. An index
 /// of the same name with different options fails start-up loudly rather than running without it.
 pub async fn ensure_indexes(db: &Database) -> Result<(), mongodb::error::Error> {
+    for (collection, name) in RETIRED {
+        // Absent on new databases: the error is expected and harmless.
+        let _ = db
+            .collection::<Document>(collection)
+            .drop_index(*name)
+            .await;
+    }
     for (collection, model) in all_indexes() {
         db.collection::<Document>(collection)
             .create_index(model)

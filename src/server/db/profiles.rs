@@ -1,7 +1,9 @@
 //! The `profiles` collection: one document per person.
+pub use super::profile_doc::ProfileDoc;
+use super::profile_doc::ProfileStatus;
 use crate::{
     error::AppError,
-    model::{CustomerSummary, DailyCount, NewCustomer},
+    model::{CustomerSummary, DailyCount},
 };
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use futures::TryStreamExt;
@@ -10,41 +12,12 @@ use mongodb::{
     bson::{self, doc, oid::ObjectId},
     options::FindOptions,
 };
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Collection name.
 pub const COLLECTION: &str = "profiles";
-/// The source recorded for customers typed in on the Customers page.
-pub const MANUAL_SOURCE: &str = "manual";
 /// Day keys, the same in MongoDB's `$dateToString` and chrono's `format`.
 const DAY_FORMAT: &str = "%Y-%m-%d";
-
-/// A profile as stored. Optional fields are omitted, never stored as null, so the sparse
-/// unique index on `email` ignores profiles without one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProfileDoc {
-    /// Profile id.
-    #[serde(rename = "_id")]
-    pub id: ObjectId,
-    /// Display name (may be empty for anonymous profiles).
-    #[serde(default)]
-    pub name: String,
-    /// Lower-cased primary email; unique among profiles that have one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    /// Compact phone (`+` and digits).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// Names of the sources that contributed to this profile.
-    #[serde(default)]
-    pub sources: Vec<String>,
-    /// When the profile was created.
-    pub created_at: bson::DateTime,
-    /// When the person was last active, if ever.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<bson::DateTime>,
-}
 
 impl From<ProfileDoc> for CustomerSummary {
     fn from(doc: ProfileDoc) -> Self {
@@ -76,24 +49,54 @@ impl Profiles {
         }
     }
 
-    /// Stores a hand-entered customer; a second profile with the same email is a conflict.
-    pub async fn insert_manual(&self, customer: &NewCustomer) -> Result<CustomerSummary, AppError> {
-        let profile = ProfileDoc {
-            id: ObjectId::new(),
-            name: customer.name.clone(),
-            email: Some(customer.email.clone()),
-            phone: customer.phone.clone(),
-            sources: vec![MANUAL_SOURCE.to_owned()],
-            created_at: bson::DateTime::now(),
-            last_seen: None,
-        };
-        match self.collection.insert_one(&profile).await {
-            Ok(_) => Ok(profile.into()),
-            Err(err) if super::is_duplicate_key(&err) => Err(AppError::Conflict {
-                field: "email".into(),
-                message: "a customer with this email already exists".into(),
-            }),
-            Err(err) => Err(err.into()),
+    /// Profile `id`, live or merged.
+    pub async fn get(&self, id: ObjectId) -> Result<Option<ProfileDoc>, AppError> {
+        Ok(self.collection.find_one(doc! { "_id": id }).await?)
+    }
+
+    /// Profiles `ids`, live or merged.
+    pub async fn get_many(&self, ids: &[ObjectId]) -> Result<Vec<ProfileDoc>, AppError> {
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Stores a new profile.
+    pub async fn insert(&self, profile: &ProfileDoc) -> Result<(), AppError> {
+        self.collection.insert_one(profile).await?;
+        Ok(())
+    }
+
+    /// Deletes a profile that never held anything (a lost creation race).
+    pub async fn delete_unused(&self, id: ObjectId) -> Result<(), AppError> {
+        self.collection
+            .delete_one(doc! { "_id": id, "rev": 0_i64 })
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces the stored profile if it is still at revision `profile.rev`, bumping it;
+    /// `false` if someone else wrote it first (re-read and retry).
+    pub async fn replace(&self, profile: &mut ProfileDoc) -> Result<bool, AppError> {
+        let expected = profile.rev;
+        profile.rev += 1;
+        let result = self
+            .collection
+            .replace_one(doc! { "_id": profile.id, "rev": expected }, &*profile)
+            .await;
+        match result {
+            Ok(r) if r.matched_count == 1 => Ok(true),
+            Ok(_) => {
+                profile.rev = expected;
+                Ok(false)
+            }
+            Err(err) => {
+                profile.rev = expected;
+                Err(err.into())
+            }
         }
     }
 
@@ -104,16 +107,16 @@ impl Profiles {
             .limit(limit);
         let cursor = self
             .collection
-            .find(doc! {})
+            .find(live())
             .with_options(options.build())
             .await?;
         let docs: Vec<ProfileDoc> = cursor.try_collect().await?;
         Ok(docs.into_iter().map(CustomerSummary::from).collect())
     }
 
-    /// How many profiles exist (from collection metadata: constant time at any size).
+    /// How many live profiles exist.
     pub async fn count(&self) -> Result<u64, AppError> {
-        Ok(self.collection.estimated_document_count().await?)
+        Ok(self.collection.count_documents(live()).await?)
     }
 
     /// Profiles created on each of the `days` UTC days ending with `today`, oldest first,
@@ -147,7 +150,10 @@ impl Profiles {
     ) -> Result<HashMap<String, u64>, AppError> {
         let midnight = first.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
         let pipeline = [
-            doc! { "$match": { "created_at": { "$gte": bson::DateTime::from_millis(midnight) } } },
+            doc! { "$match": {
+                "status": live_status(),
+                "created_at": { "$gte": bson::DateTime::from_millis(midnight) },
+            } },
             doc! { "$group": {
                 "_id": { "$dateToString": { "format": DAY_FORMAT, "date": "$created_at" } },
                 "count": { "$sum": 1 },
@@ -164,6 +170,15 @@ impl Profiles {
             .filter_map(|g| Some((g.get_str("_id").ok()?.to_owned(), count_of(g))))
             .collect())
     }
+}
+
+fn live_status() -> bson::Bson {
+    bson::to_bson(&ProfileStatus::Live).unwrap_or_default()
+}
+
+/// Live profiles only: merged ones are kept for unmerge but are not people any more.
+pub fn live() -> bson::Document {
+    doc! { "status": live_status() }
 }
 
 fn count_of(group: &bson::Document) -> u64 {

@@ -1,0 +1,169 @@
+//! The `events` collection: every accepted message, once per (source, messageId).
+use crate::{error::AppError, server::ingest::message::Message};
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, doc, oid::ObjectId},
+    error::ErrorKind,
+    options::FindOptions,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// Collection name.
+pub const COLLECTION: &str = "events";
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventDoc {
+    /// Event id.
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    /// The sending source.
+    pub source_id: ObjectId,
+    /// Its name, for display.
+    pub source: String,
+    /// The client's message id (unique per source).
+    pub message_id: String,
+    /// Counted event name (track event, `Page Viewed`, …), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The profile it belongs to now (re-pointed by merges), if it identified anyone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_id: Option<ObjectId>,
+    /// The profile it was first applied to; unmerge moves events back by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_profile_id: Option<ObjectId>,
+    /// Event time (skew-corrected).
+    pub timestamp: bson::DateTime,
+    /// Arrival time.
+    pub received_at: bson::DateTime,
+    /// The message.
+    pub message: Message,
+}
+
+/// Repository over `events`.
+#[derive(Clone, Debug)]
+pub struct Events {
+    collection: Collection<EventDoc>,
+}
+
+impl Events {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+        }
+    }
+
+    /// Which of `message_ids` from `source_id` are stored already.
+    pub async fn stored_ids(
+        &self,
+        source_id: ObjectId,
+        message_ids: &[String],
+    ) -> Result<HashSet<String>, AppError> {
+        let options = FindOptions::builder()
+            .projection(doc! { "message_id": 1 })
+            .build();
+        let found: Vec<bson::Document> = self
+            .collection
+            .clone_with_type::<bson::Document>()
+            .find(doc! { "source_id": source_id, "message_id": { "$in": message_ids } })
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found
+            .iter()
+            .filter_map(|d| d.get_str("message_id").ok().map(str::to_owned))
+            .collect())
+    }
+
+    /// Stores `events`; ones stored meanwhile by a concurrent retry are not an error.
+    pub async fn insert_all(&self, events: &[EventDoc]) -> Result<(), AppError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        match self.collection.insert_many(events).ordered(false).await {
+            Ok(_) => Ok(()),
+            Err(err) => match err.kind.as_ref() {
+                ErrorKind::InsertMany(failure)
+                    if failure.write_concern_error.is_none()
+                        && failure
+                            .write_errors
+                            .iter()
+                            .flatten()
+                            .all(|w| w.code == super::DUPLICATE_KEY) =>
+                {
+                    Ok(())
+                }
+                _ => Err(err.into()),
+            },
+        }
+    }
+
+    /// Events of `from` now belong to `to`.
+    pub async fn repoint_all(&self, from: ObjectId, to: ObjectId) -> Result<(), AppError> {
+        self.collection
+            .update_many(
+                doc! { "profile_id": from },
+                doc! { "$set": { "profile_id": to } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Events now on `from` first applied to one of `homes` go to `to`.
+    pub async fn repoint_homes(
+        &self,
+        from: ObjectId,
+        homes: &[ObjectId],
+        to: ObjectId,
+    ) -> Result<(), AppError> {
+        self.collection
+            .update_many(
+                doc! { "profile_id": from, "home_profile_id": { "$in": homes } },
+                doc! { "$set": { "profile_id": to } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Every event of `profile_id`, oldest first.
+    pub async fn of_profile(&self, profile_id: ObjectId) -> Result<Vec<EventDoc>, AppError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "timestamp": 1, "_id": 1 })
+            .build();
+        Ok(self
+            .collection
+            .find(doc! { "profile_id": profile_id })
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The newest `limit` events of `profile_id`.
+    pub async fn recent_of_profile(
+        &self,
+        profile_id: ObjectId,
+        limit: i64,
+    ) -> Result<Vec<EventDoc>, AppError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "timestamp": -1, "_id": -1 })
+            .limit(limit)
+            .build();
+        Ok(self
+            .collection
+            .find(doc! { "profile_id": profile_id })
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// How many events are stored (collection metadata).
+    pub async fn count(&self) -> Result<u64, AppError> {
+        Ok(self.collection.estimated_document_count().await?)
+    }
+}

@@ -1,0 +1,231 @@
+//! The `sources` and `write_keys` collections. Keys are stored only as SHA-256 digests: they are
+//! 256-bit random secrets, so a fast digest is enough (passwords, being guessable, use argon2).
+use crate::{
+    error::AppError,
+    model::source::{CreatedWriteKey, SourceKind, SourceSummary, WriteKeySummary},
+};
+use base64::Engine;
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, doc, oid::ObjectId},
+    options::FindOptions,
+};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Collection of sources.
+pub const COLLECTION: &str = "sources";
+/// Collection of write keys.
+pub const KEYS_COLLECTION: &str = "write_keys";
+/// Every write key starts with this, so leaked keys are recognisable.
+const KEY_PREFIX: &str = "wk_";
+
+/// A stored source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceDoc {
+    /// Source id.
+    #[serde(rename = "_id")]
+    pub id: ObjectId,
+    /// Unique name.
+    pub name: String,
+    /// How it sends data.
+    pub kind: SourceKind,
+    /// When it was created.
+    pub created_at: bson::DateTime,
+    /// Saved column → field mapping for imports (TOML text), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<String>,
+}
+
+/// A stored write key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct WriteKeyDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    digest: String,
+    prefix: String,
+    source_id: ObjectId,
+    created_at: bson::DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<bson::DateTime>,
+}
+
+/// SHA-256 of a key, hex.
+fn digest(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn new_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "{KEY_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// Repository over sources and their keys.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    sources: Collection<SourceDoc>,
+    keys: Collection<WriteKeyDoc>,
+}
+
+impl Sources {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            sources: db.collection(COLLECTION),
+            keys: db.collection(KEYS_COLLECTION),
+        }
+    }
+
+    /// Creates a source; the name must be free.
+    pub async fn create(&self, name: &str, kind: SourceKind) -> Result<SourceDoc, AppError> {
+        let source = SourceDoc {
+            id: ObjectId::new(),
+            name: name.to_owned(),
+            kind,
+            created_at: bson::DateTime::now(),
+            mapping: None,
+        };
+        match self.sources.insert_one(&source).await {
+            Ok(_) => Ok(source),
+            Err(err) if super::is_duplicate_key(&err) => Err(AppError::Conflict {
+                field: "name".into(),
+                message: format!("a source named {name} already exists"),
+            }),
+            Err(err) => Err(err.into()),
+        }
+    }
+
+    /// The source named `name`, created with `kind` if there is none.
+    pub async fn get_or_create(&self, name: &str, kind: SourceKind) -> Result<SourceDoc, AppError> {
+        if let Some(found) = self.by_name(name).await? {
+            return Ok(found);
+        }
+        match self.create(name, kind).await {
+            Err(AppError::Conflict { .. }) => self
+                .by_name(name)
+                .await?
+                .ok_or_else(|| AppError::internal("source vanished after a name conflict")),
+            other => other,
+        }
+    }
+
+    /// The source named `name`.
+    pub async fn by_name(&self, name: &str) -> Result<Option<SourceDoc>, AppError> {
+        Ok(self.sources.find_one(doc! { "name": name }).await?)
+    }
+
+    /// The source with id `id`.
+    pub async fn by_id(&self, id: ObjectId) -> Result<Option<SourceDoc>, AppError> {
+        Ok(self.sources.find_one(doc! { "_id": id }).await?)
+    }
+
+    /// Saves the import mapping of `source_id`.
+    pub async fn save_mapping(&self, source_id: ObjectId, mapping: &str) -> Result<(), AppError> {
+        self.sources
+            .update_one(
+                doc! { "_id": source_id },
+                doc! { "$set": { "mapping": mapping } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Issues a new key for `source`; the returned text is never stored.
+    pub async fn issue_key(&self, source: &SourceDoc) -> Result<CreatedWriteKey, AppError> {
+        let key = new_key();
+        let stored = WriteKeyDoc {
+            id: ObjectId::new(),
+            digest: digest(&key),
+            prefix: key.chars().take(KEY_PREFIX.len() + 6).collect(),
+            source_id: source.id,
+            created_at: bson::DateTime::now(),
+            revoked_at: None,
+        };
+        self.keys.insert_one(&stored).await?;
+        Ok(CreatedWriteKey {
+            source: source.name.clone(),
+            key,
+        })
+    }
+
+    /// Revokes key `key_id`; revoking twice is harmless.
+    pub async fn revoke_key(&self, key_id: ObjectId) -> Result<(), AppError> {
+        let result = self
+            .keys
+            .update_one(
+                doc! { "_id": key_id, "revoked_at": { "$exists": false } },
+                doc! { "$set": { "revoked_at": bson::DateTime::now() } },
+            )
+            .await?;
+        if result.matched_count == 0 && self.keys.find_one(doc! { "_id": key_id }).await?.is_none()
+        {
+            return Err(AppError::NotFound {
+                what: format!("write key {key_id}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The source a presented key belongs to, if the key is known and not revoked.
+    pub async fn authenticate(&self, key: &str) -> Result<Option<SourceDoc>, AppError> {
+        let filter = doc! { "digest": digest(key), "revoked_at": { "$exists": false } };
+        match self.keys.find_one(filter).await? {
+            Some(found) => self.by_id(found.source_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Every source with its keys, by name.
+    pub async fn list(&self) -> Result<Vec<SourceSummary>, AppError> {
+        let sources: Vec<SourceDoc> = self
+            .sources
+            .find(doc! {})
+            .with_options(FindOptions::builder().sort(doc! { "name": 1 }).build())
+            .await?
+            .try_collect()
+            .await?;
+        let keys: Vec<WriteKeyDoc> = self
+            .keys
+            .find(doc! {})
+            .with_options(
+                FindOptions::builder()
+                    .sort(doc! { "created_at": -1 })
+                    .build(),
+            )
+            .await?
+            .try_collect()
+            .await?;
+        Ok(sources
+            .into_iter()
+            .map(|s| SourceSummary {
+                id: s.id.to_hex(),
+                keys: keys
+                    .iter()
+                    .filter(|k| k.source_id == s.id)
+                    .map(summary_of_key)
+                    .collect(),
+                name: s.name,
+                kind: s.kind,
+                created_at: s.created_at.to_chrono(),
+            })
+            .collect())
+    }
+}
+
+fn summary_of_key(key: &WriteKeyDoc) -> WriteKeySummary {
+    WriteKeySummary {
+        id: key.id.to_hex(),
+        prefix: key.prefix.clone(),
+        created_at: key.created_at.to_chrono(),
+        revoked_at: key.revoked_at.map(|at| at.to_chrono()),
+    }
+}

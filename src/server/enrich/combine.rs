@@ -1,0 +1,111 @@
+//! A merge combines the absorbed profile into the survivor: traits by recency with provenance,
+//! counters added, the earliest first-seen and latest last-seen.
+use super::{
+    apply::{refresh_display, remember_applied},
+    counters::{Retention, add_counts},
+    traits::{TraitWrite, set_trait},
+};
+use crate::server::{db::profile_doc::ProfileDoc, identity::identifiers::IdentityPolicy};
+use mongodb::bson::Bson;
+
+/// Folds `absorbed` into `survivor`.
+pub fn combine(
+    survivor: &mut ProfileDoc,
+    absorbed: &ProfileDoc,
+    policy: &IdentityPolicy,
+    retention: &Retention,
+) {
+    survivor.first_seen = min_opt(survivor.first_seen, absorbed.first_seen);
+    survivor.last_seen = survivor.last_seen.max(absorbed.last_seen);
+    for source in &absorbed.sources {
+        if !survivor.sources.contains(source) {
+            survivor.sources.push(source.clone());
+        }
+    }
+    for identity in &absorbed.identities {
+        if !survivor.identities.iter().any(|i| i.key == identity.key) {
+            survivor.identities.push(identity.clone());
+        }
+    }
+    combine_traits(survivor, absorbed);
+    for counter in &absorbed.counters {
+        add_counts(
+            survivor,
+            &counter.event,
+            counter.total,
+            &counter.daily,
+            retention,
+        );
+    }
+    if later(
+        absorbed.last_page.as_ref().map(|p| p.at),
+        survivor.last_page.as_ref().map(|p| p.at),
+    ) {
+        survivor.last_page.clone_from(&absorbed.last_page);
+    }
+    if later(
+        absorbed.last_event.as_ref().map(|e| e.at),
+        survivor.last_event.as_ref().map(|e| e.at),
+    ) {
+        survivor.last_event.clone_from(&absorbed.last_event);
+    }
+    if later(
+        absorbed.device.as_ref().map(|d| d.at),
+        survivor.device.as_ref().map(|d| d.at),
+    ) {
+        survivor.device.clone_from(&absorbed.device);
+    }
+    survivor.event_count += absorbed.event_count;
+    for key in &absorbed.applied {
+        if !survivor.applied.contains(key) {
+            remember_applied(&mut survivor.applied, key.clone());
+        }
+    }
+    survivor.absorbed.push(absorbed.id);
+    survivor.absorbed.extend(absorbed.absorbed.iter().copied());
+    refresh_display(survivor, policy);
+}
+
+fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn later<T: Ord>(candidate: Option<T>, held: Option<T>) -> bool {
+    candidate.is_some() && candidate > held
+}
+
+/// Replays the absorbed side's values (current, then history) as writes at their own times.
+fn combine_traits(survivor: &mut ProfileDoc, absorbed: &ProfileDoc) {
+    for held in &absorbed.provenance {
+        let current = absorbed
+            .traits
+            .get(&held.key)
+            .cloned()
+            .unwrap_or(Bson::Null);
+        set_trait(
+            survivor,
+            TraitWrite {
+                key: &held.key,
+                value: current,
+                source: &held.source,
+                message_id: &held.message_id,
+                at: held.at,
+            },
+        );
+        for past in &held.history {
+            set_trait(
+                survivor,
+                TraitWrite {
+                    key: &held.key,
+                    value: past.value.clone(),
+                    source: &past.source,
+                    message_id: &past.message_id,
+                    at: past.at,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! The repositories and rules identity resolution works with, bundled once per app.
+use super::{identifiers::IdentityPolicy, plan::IdentityLimits};
+use crate::server::{
+    db::{events::Events, identities::Identities, merges::Merges, profiles::Profiles},
+    enrich::Retention,
+};
+use mongodb::Database;
+use std::sync::Arc;
+use tokio::sync::Mutex;
+
+/// Identity resolution and profile writes over one database.
+#[derive(Clone, Debug)]
+pub struct IdentityGraph {
+    /// Profiles.
+    pub profiles: Profiles,
+    /// Identifier ownership.
+    pub identities: Identities,
+    /// Stored events.
+    pub events: Events,
+    /// Merge records.
+    pub merges: Merges,
+    /// Normalisation and blocked values.
+    pub policy: Arc<IdentityPolicy>,
+    /// Per-kind identifier limits.
+    pub limits: IdentityLimits,
+    /// Days of daily counters kept.
+    pub retention_days: u32,
+    /// Merges and unmerges run one at a time in this process: they are rare, touch several
+    /// documents, and the server offers no transactions to make them atomic.
+    pub merge_lock: Arc<Mutex<()>>,
+}
+
+impl IdentityGraph {
+    /// The graph over `db`.
+    pub fn new(db: &Database, policy: IdentityPolicy, retention_days: u32) -> Self {
+        Self {
+            profiles: Profiles::new(db),
+            identities: Identities::new(db),
+            events: Events::new(db),
+            merges: Merges::new(db),
+            policy: Arc::new(policy),
+            limits: IdentityLimits::default(),
+            retention_days,
+            merge_lock: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// Counter retention as of now.
+    pub fn retention(&self) -> Retention {
+        Retention::days_from_now(self.retention_days)
+    }
+}

@@ -1,0 +1,83 @@
+use super::*;
+use crate::server::ingest::message::{BatchDefaults, parse_message};
+use serde_json::json;
+
+fn message(value: serde_json::Value) -> Message {
+    parse_message(
+        value,
+        None,
+        &BatchDefaults::default(),
+        chrono::Utc::now(),
+        "",
+    )
+    .unwrap()
+}
+
+fn keys(ids: &[Identifier]) -> Vec<String> {
+    ids.iter().map(Identifier::key).collect()
+}
+
+#[test]
+fn every_identifier_is_found_normalised_strongest_first() {
+    let policy = IdentityPolicy {
+        default_region: phonenumber::country::Id::KR,
+        ..IdentityPolicy::default()
+    };
+    let found = policy.identifiers_of(&message(json!({
+        "type": "identify", "userId": "u1", "anonymousId": "a1",
+        "traits": {"email": "  Ana@Example.COM ", "phone": "010-1234-5678"},
+        "context": {"externalIds": [{"id": 77, "type": "crm_id", "collection": "users"}]}
+    })));
+    assert_eq!(
+        keys(&found),
+        [
+            "user_id:u1",
+            "external:crm_id:77",
+            "email:ana@example.com",
+            "phone:+821012345678",
+            "anonymous_id:a1"
+        ]
+    );
+}
+
+#[test]
+fn the_same_phone_written_differently_is_one_identifier() {
+    let policy = IdentityPolicy::default();
+    let a = policy.normalise(IdentityKind::Phone, "+1 (415) 555-2671");
+    let b = policy.normalise(IdentityKind::Phone, "415.555.2671");
+    assert!(a.is_some());
+    assert_eq!(a, b);
+    assert_eq!(policy.normalise(IdentityKind::Phone, "12"), None);
+}
+
+#[test]
+fn blocked_and_malformed_values_identify_nobody() {
+    let policy = IdentityPolicy::default();
+    for (kind, value) in [
+        (IdentityKind::UserId, "null"),
+        (IdentityKind::UserId, " UNDEFINED "),
+        (IdentityKind::AnonymousId, "0"),
+        (IdentityKind::Email, "TEST@test.com"),
+        (IdentityKind::Email, "not-an-email"),
+        (IdentityKind::Email, "a b@c.com"),
+    ] {
+        assert_eq!(policy.normalise(kind, value), None, "{kind:?} {value:?}");
+    }
+    let custom = IdentityPolicy {
+        blocked: vec!["guest".into()],
+        ..IdentityPolicy::default()
+    };
+    assert_eq!(custom.normalise(IdentityKind::UserId, "Guest"), None);
+    assert!(custom.normalise(IdentityKind::UserId, "null").is_some());
+}
+
+#[test]
+fn only_identify_traits_and_context_traits_identify() {
+    let policy = IdentityPolicy::default();
+    let track = policy.identifiers_of(&message(json!({
+        "type": "track", "userId": "u", "event": "E",
+        "properties": {"email": "friend@example.com"},
+        "context": {"traits": {"email": "me@example.com"}}
+    })));
+    assert_eq!(keys(&track), ["user_id:u", "email:me@example.com"]);
+}

@@ -1,0 +1,125 @@
+//! Merging two live profiles. Without transactions, a merge is a recorded sequence of
+//! idempotent steps: a crash part-way leaves a `started` record that start-up finishes.
+use super::IdentityGraph;
+use crate::{
+    error::AppError,
+    server::{
+        db::{
+            merges::{MergeDoc, MergeState},
+            profile_doc::{ProfileDoc, ProfileStatus},
+        },
+        enrich::combine,
+    },
+};
+use mongodb::bson::{self, oid::ObjectId};
+
+impl IdentityGraph {
+    /// Merges live profiles `a` and `b`; the older survives. Returns the survivor.
+    pub async fn merge(
+        &self,
+        a: ObjectId,
+        b: ObjectId,
+        reason: &str,
+    ) -> Result<ObjectId, AppError> {
+        let _serial = self.merge_lock.lock().await;
+        let a = self.live_profile_id(a).await?;
+        let b = self.live_profile_id(b).await?;
+        if a == b {
+            return Ok(a);
+        }
+        let (first, second) = (self.must_get(a).await?, self.must_get(b).await?);
+        let (survivor, absorbed) = if (first.created_at, first.id) <= (second.created_at, second.id)
+        {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let mut identity_keys: Vec<String> =
+            absorbed.identities.iter().map(|i| i.key.clone()).collect();
+        for claimed in self.identities.of_profile(absorbed.id).await? {
+            if !identity_keys.contains(&claimed.key) {
+                identity_keys.push(claimed.key);
+            }
+        }
+        let record = MergeDoc {
+            id: ObjectId::new(),
+            survivor: survivor.id,
+            absorbed: absorbed.id,
+            survivor_before: survivor,
+            absorbed_before: absorbed,
+            identity_keys,
+            reason: reason.to_owned(),
+            state: MergeState::Started,
+            at: bson::DateTime::now(),
+            undone_at: None,
+        };
+        self.merges.insert(&record).await?;
+        self.finish_merge(&record).await?;
+        tracing::info!(survivor = %record.survivor, absorbed = %record.absorbed, %reason, "merged profiles");
+        Ok(record.survivor)
+    }
+
+    /// The merge's steps, each safe to repeat.
+    pub async fn finish_merge(&self, record: &MergeDoc) -> Result<(), AppError> {
+        let absorbed = self.mark_merged(record.absorbed, record.survivor).await?;
+        loop {
+            let mut survivor = self.must_get(record.survivor).await?;
+            if survivor.absorbed.contains(&absorbed.id) {
+                break;
+            }
+            combine(&mut survivor, &absorbed, &self.policy, &self.retention());
+            if self.profiles.replace(&mut survivor).await? {
+                break;
+            }
+        }
+        self.identities
+            .repoint_all(record.absorbed, record.survivor)
+            .await?;
+        self.events
+            .repoint_all(record.absorbed, record.survivor)
+            .await?;
+        self.merges
+            .advance(record.id, MergeState::Started, MergeState::Done)
+            .await?;
+        Ok(())
+    }
+
+    /// Marks `id` merged into `survivor`; concurrent writers to it then fail their revision
+    /// check and re-resolve to the survivor. Returns the profile as marked.
+    async fn mark_merged(&self, id: ObjectId, survivor: ObjectId) -> Result<ProfileDoc, AppError> {
+        loop {
+            let mut profile = self.must_get(id).await?;
+            if profile.status == ProfileStatus::Merged {
+                return Ok(profile);
+            }
+            profile.status = ProfileStatus::Merged;
+            profile.merged_into = Some(survivor);
+            if self.profiles.replace(&mut profile).await? {
+                return Ok(profile);
+            }
+        }
+    }
+
+    /// Profile `id`, which must exist.
+    pub async fn must_get(&self, id: ObjectId) -> Result<ProfileDoc, AppError> {
+        self.profiles
+            .get(id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: format!("profile {id}"),
+            })
+    }
+
+    /// Finishes merges and unmerges a crash interrupted.
+    pub async fn recover(&self) -> Result<usize, AppError> {
+        let started = self.merges.in_state(MergeState::Started).await?;
+        let undoing = self.merges.in_state(MergeState::Undoing).await?;
+        for record in &started {
+            self.finish_merge(record).await?;
+        }
+        for record in &undoing {
+            self.finish_unmerge(record).await?;
+        }
+        Ok(started.len() + undoing.len())
+    }
+}

@@ -1,0 +1,174 @@
+//! Deciding, from who owns which identifier, what a message's identifiers should do: attach to
+//! a profile, claim free identifiers, merge profiles — within per-kind limits. Pure, so it is
+//! property-tested apart from the database.
+use super::identifiers::{Identifier, IdentityKind};
+use mongodb::bson::oid::ObjectId;
+use std::collections::HashMap;
+
+/// Most identifiers of each kind one profile may hold; beyond them, identifiers are refused
+/// instead of merging — the guard against one shared value (a kiosk's device id, a family
+/// email) swallowing many people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityLimits {
+    /// User ids (1: two known users are never merged by a shared anonymous id).
+    pub user_id: usize,
+    /// External ids.
+    pub external: usize,
+    /// Emails.
+    pub email: usize,
+    /// Phones.
+    pub phone: usize,
+    /// Anonymous ids (devices, browsers).
+    pub anonymous_id: usize,
+}
+
+impl Default for IdentityLimits {
+    fn default() -> Self {
+        Self {
+            user_id: 1,
+            external: 10,
+            email: 5,
+            phone: 5,
+            anonymous_id: 100,
+        }
+    }
+}
+
+impl IdentityLimits {
+    fn of(&self, kind: IdentityKind) -> usize {
+        match kind {
+            IdentityKind::UserId => self.user_id,
+            IdentityKind::External => self.external,
+            IdentityKind::Email => self.email,
+            IdentityKind::Phone => self.phone,
+            IdentityKind::AnonymousId => self.anonymous_id,
+        }
+    }
+}
+
+/// What the plan needs to know about a live profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Candidate {
+    /// Identifiers held, by kind.
+    pub counts: HashMap<IdentityKind, usize>,
+    /// Profiles it must never be merged with.
+    pub separated_from: Vec<ObjectId>,
+}
+
+/// Which profile the message goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A new profile (if anything is claimed for it).
+    New,
+    /// This live profile.
+    Existing(ObjectId),
+}
+
+/// Why an identifier was not attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The profile would hold more identifiers of this kind than allowed.
+    Limit,
+    /// An admin separated these profiles.
+    Separated,
+}
+
+/// The outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Where the message goes.
+    pub target: Target,
+    /// Profiles to merge with the target.
+    pub merge: Vec<ObjectId>,
+    /// Free identifiers to claim for the target.
+    pub claim: Vec<Identifier>,
+    /// Identifiers left where they are, and why.
+    pub refused: Vec<(Identifier, Refusal)>,
+}
+
+/// Plans identifiers `ids` (strongest kind first decides), given `owners` (key → live profile)
+/// and their `candidates`. `explicit` (an alias call) merges regardless of limits.
+pub fn plan(
+    ids: &[Identifier],
+    owners: &HashMap<String, ObjectId>,
+    candidates: &HashMap<ObjectId, Candidate>,
+    limits: &IdentityLimits,
+    explicit: bool,
+) -> Plan {
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut plan = Plan {
+        target: Target::New,
+        merge: Vec::new(),
+        claim: Vec::new(),
+        refused: Vec::new(),
+    };
+    let mut counts: HashMap<IdentityKind, usize> = HashMap::new();
+    let within = |counts: &HashMap<IdentityKind, usize>| {
+        explicit || counts.iter().all(|(kind, n)| *n <= limits.of(*kind))
+    };
+    for id in sorted {
+        let Some(owner) = owners.get(&id.key()).copied() else {
+            let mut next = counts.clone();
+            *next.entry(id.kind).or_default() += 1;
+            if within(&next) {
+                counts = next;
+                plan.claim.push(id);
+            } else {
+                plan.refused.push((id, Refusal::Limit));
+            }
+            continue;
+        };
+        let group = group_of(&plan);
+        if group.contains(&owner) {
+            continue;
+        }
+        let candidate = candidates.get(&owner).cloned().unwrap_or_default();
+        if is_separated(&group, owner, &candidate, candidates) {
+            plan.refused.push((id, Refusal::Separated));
+            continue;
+        }
+        let mut next = counts.clone();
+        for (kind, n) in &candidate.counts {
+            *next.entry(*kind).or_default() += n;
+        }
+        if !within(&next) {
+            plan.refused.push((id, Refusal::Limit));
+            continue;
+        }
+        counts = next;
+        match plan.target {
+            Target::New => plan.target = Target::Existing(owner),
+            Target::Existing(_) => plan.merge.push(owner),
+        }
+    }
+    plan
+}
+
+fn group_of(plan: &Plan) -> Vec<ObjectId> {
+    match plan.target {
+        Target::New => Vec::new(),
+        Target::Existing(id) => std::iter::once(id)
+            .chain(plan.merge.iter().copied())
+            .collect(),
+    }
+}
+
+fn is_separated(
+    group: &[ObjectId],
+    owner: ObjectId,
+    candidate: &Candidate,
+    candidates: &HashMap<ObjectId, Candidate>,
+) -> bool {
+    group.iter().any(|member| {
+        candidate.separated_from.contains(member)
+            || candidates
+                .get(member)
+                .is_some_and(|c| c.separated_from.contains(&owner))
+    })
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -1,0 +1,126 @@
+//! Undoing a merge: the absorbed profile comes back as it was, its identifiers and events
+//! return to it, and the survivor is rebuilt from the events it keeps.
+use super::IdentityGraph;
+use crate::{
+    error::AppError,
+    server::{
+        db::{
+            merges::{MergeDoc, MergeState},
+            profile_doc::{ProfileDoc, ProfileStatus},
+        },
+        enrich::{Touch, apply},
+    },
+};
+use mongodb::bson::oid::ObjectId;
+
+impl IdentityGraph {
+    /// Undoes merge `merge_id`; the two profiles are never merged again automatically.
+    pub async fn unmerge(&self, merge_id: ObjectId) -> Result<MergeDoc, AppError> {
+        let _serial = self.merge_lock.lock().await;
+        let record = self
+            .merges
+            .get(merge_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: format!("merge {merge_id}"),
+            })?;
+        if record.state != MergeState::Done {
+            return Err(AppError::Conflict {
+                field: "merge".into(),
+                message: "this merge is not in effect (already undone or still running)".into(),
+            });
+        }
+        let survivor = self.must_get(record.survivor).await?;
+        if survivor.status != ProfileStatus::Live {
+            return Err(AppError::Conflict {
+                field: "merge".into(),
+                message: "the surviving profile was merged again since; undo that merge first"
+                    .into(),
+            });
+        }
+        self.merges
+            .advance(record.id, MergeState::Done, MergeState::Undoing)
+            .await?;
+        self.finish_unmerge(&record).await?;
+        tracing::info!(survivor = %record.survivor, restored = %record.absorbed, "unmerged profiles");
+        Ok(record)
+    }
+
+    /// The unmerge's steps, each safe to repeat.
+    pub async fn finish_unmerge(&self, record: &MergeDoc) -> Result<(), AppError> {
+        let restored = self.restore(record.absorbed, record.survivor).await?;
+        self.identities
+            .repoint_keys(&record.identity_keys, restored.id)
+            .await?;
+        let mut homes = vec![restored.id];
+        homes.extend(restored.absorbed.iter().copied());
+        self.events
+            .repoint_homes(record.survivor, &homes, restored.id)
+            .await?;
+        self.rebuild_survivor(record, &homes).await?;
+        self.merges
+            .advance(record.id, MergeState::Undoing, MergeState::Undone)
+            .await?;
+        Ok(())
+    }
+
+    async fn restore(&self, id: ObjectId, survivor: ObjectId) -> Result<ProfileDoc, AppError> {
+        loop {
+            let mut profile = self.must_get(id).await?;
+            if profile.status == ProfileStatus::Live {
+                return Ok(profile);
+            }
+            profile.status = ProfileStatus::Live;
+            profile.merged_into = None;
+            if !profile.separated_from.contains(&survivor) {
+                profile.separated_from.push(survivor);
+            }
+            if self.profiles.replace(&mut profile).await? {
+                return Ok(profile);
+            }
+        }
+    }
+
+    /// The survivor as the fold of the events it keeps, minus what the restored side brought.
+    async fn rebuild_survivor(
+        &self,
+        record: &MergeDoc,
+        homes: &[ObjectId],
+    ) -> Result<(), AppError> {
+        loop {
+            let current = self.must_get(record.survivor).await?;
+            let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
+            rebuilt.rev = current.rev;
+            rebuilt.identities = current
+                .identities
+                .iter()
+                .filter(|i| !record.identity_keys.contains(&i.key))
+                .cloned()
+                .collect();
+            rebuilt.absorbed = current
+                .absorbed
+                .iter()
+                .filter(|id| !homes.contains(id))
+                .copied()
+                .collect();
+            rebuilt.separated_from = current.separated_from.clone();
+            if !rebuilt.separated_from.contains(&record.absorbed) {
+                rebuilt.separated_from.push(record.absorbed);
+            }
+            rebuilt.computed = current.computed.clone();
+            let retention = self.retention();
+            for event in self.events.of_profile(current.id).await? {
+                let key = format!("{}:{}", event.source_id, event.message_id);
+                let touch = Touch {
+                    message: &event.message,
+                    source: &event.source,
+                    key: &key,
+                };
+                apply(&mut rebuilt, touch, &self.policy, &retention);
+            }
+            if self.profiles.replace(&mut rebuilt).await? {
+                return Ok(());
+            }
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Messages → identity resolution → profile update → stored event, exactly once per
+//! (source, messageId). The reply is sent only after all of it is written.
+use super::message::{Message, MessageType};
+use crate::{
+    error::AppError,
+    server::{
+        db::{
+            events::EventDoc,
+            profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
+            sources::SourceDoc,
+        },
+        enrich::{Touch, apply, apply::counted_event},
+        identity::{
+            IdentityGraph,
+            identifiers::{Identifier, IdentityKind},
+        },
+    },
+};
+use mongodb::bson::{self, oid::ObjectId};
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
+
+/// Events are stored in chunks no larger than the per-profile memory of applied messages, so a
+/// crash mid-batch never leaves an applied-but-unstored message that the profile has forgotten.
+const EVENT_CHUNK: usize = 100;
+
+/// What happened to a request's messages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct IngestReport {
+    /// Always true on a 2xx answer (Segment's reply shape).
+    pub success: bool,
+    /// Messages stored and applied now.
+    pub accepted: usize,
+    /// Messages already stored earlier (retries), acknowledged without applying them again.
+    pub duplicates: usize,
+    /// Identifiers not attached because of a limit or an admin's separation.
+    pub refused_identifiers: usize,
+}
+
+/// Applies `messages` from `source`, in order.
+pub async fn ingest(
+    graph: &IdentityGraph,
+    source: &SourceDoc,
+    messages: &[Message],
+) -> Result<IngestReport, AppError> {
+    let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
+    let mut seen = graph.events.stored_ids(source.id, &ids).await?;
+    let mut report = IngestReport {
+        success: true,
+        ..IngestReport::default()
+    };
+    let mut pending = Vec::new();
+    for message in messages {
+        if !seen.insert(message.message_id.clone()) {
+            report.duplicates += 1;
+            continue;
+        }
+        let (event, refused) = ingest_one(graph, source, message).await?;
+        report.accepted += 1;
+        report.refused_identifiers += refused;
+        pending.push(event);
+        if pending.len() >= EVENT_CHUNK {
+            graph
+                .events
+                .insert_all(&std::mem::take(&mut pending))
+                .await?;
+        }
+    }
+    graph.events.insert_all(&pending).await?;
+    Ok(report)
+}
+
+async fn ingest_one(
+    graph: &IdentityGraph,
+    source: &SourceDoc,
+    message: &Message,
+) -> Result<(EventDoc, usize), AppError> {
+    let key = format!("{}:{}", source.id, message.message_id);
+    let ids = identifiers_for(graph, message).await?;
+    let explicit = message.kind == MessageType::Alias;
+    let resolution = graph.resolve(&ids, &source.name, &key, explicit).await?;
+    if !resolution.refused.is_empty() {
+        tracing::warn!(message = %key, refused = ?resolution.refused, "identifiers refused");
+    }
+    let profile_id = match resolution.profile {
+        Some(id) => {
+            let touch = Touch {
+                message,
+                source: &source.name,
+                key: &key,
+            };
+            Some(update_profile(graph, id, touch, &resolution.attached).await?)
+        }
+        None => None,
+    };
+    let event = EventDoc {
+        id: ObjectId::new(),
+        source_id: source.id,
+        source: source.name.clone(),
+        message_id: message.message_id.clone(),
+        event: counted_event(message),
+        profile_id,
+        home_profile_id: profile_id,
+        timestamp: bson::DateTime::from_chrono(message.timestamp),
+        received_at: bson::DateTime::from_chrono(message.received_at),
+        message: message.clone(),
+    };
+    Ok((event, resolution.refused.len()))
+}
+
+/// The message's identifiers; for an alias, `previousId` as whichever kind it already is.
+async fn identifiers_for(
+    graph: &IdentityGraph,
+    message: &Message,
+) -> Result<Vec<Identifier>, AppError> {
+    let mut ids = graph.policy.identifiers_of(message);
+    if let Some(previous) = message.previous_id.as_deref() {
+        let as_user = graph.policy.normalise(IdentityKind::UserId, previous);
+        let as_anonymous = graph.policy.normalise(IdentityKind::AnonymousId, previous);
+        let known_user = match &as_user {
+            Some(id) => !graph.identities.owners(&[id.key()]).await?.is_empty(),
+            None => false,
+        };
+        ids.extend(if known_user { as_user } else { as_anonymous });
+    }
+    Ok(ids)
+}
+
+/// Applies the message to the live profile (following merges), recording its identifiers.
+async fn update_profile(
+    graph: &IdentityGraph,
+    mut id: ObjectId,
+    touch: Touch<'_>,
+    attached: &[Identifier],
+) -> Result<ObjectId, AppError> {
+    let retention = graph.retention();
+    loop {
+        let mut profile = graph.must_get(id).await?;
+        if let (ProfileStatus::Merged, Some(next)) = (profile.status, profile.merged_into) {
+            id = next;
+            continue;
+        }
+        let added = record_identities(&mut profile, attached, touch);
+        let applied = apply(&mut profile, touch, &graph.policy, &retention);
+        if (!added && !applied) || graph.profiles.replace(&mut profile).await? {
+            return Ok(id);
+        }
+    }
+}
+
+fn record_identities(profile: &mut ProfileDoc, attached: &[Identifier], touch: Touch<'_>) -> bool {
+    let known: HashSet<String> = profile.identities.iter().map(|i| i.key.clone()).collect();
+    let mut added = false;
+    for id in attached.iter().filter(|id| !known.contains(&id.key())) {
+        profile.identities.push(IdentityEntry {
+            key: id.key(),
+            kind: id.kind.as_str().to_owned(),
+            value: id.value.clone(),
+            source: touch.source.to_owned(),
+            at: bson::DateTime::from_chrono(touch.message.timestamp),
+        });
+        added = true;
+    }
+    added
+}

@@ -1,0 +1,64 @@
+//! `POST /v1/{identify,track,page,screen,group,alias,batch}` and `GET /v1/openapi.json`.
+use super::{
+    auth::authenticate,
+    backpressure::limit_in_flight,
+    limits::{self, MAX_REQUEST_BYTES},
+    message::MessageType,
+    openapi,
+    pipeline::{self, IngestReport},
+};
+use crate::{error::AppError, server::AppState};
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Path, State},
+    http::{HeaderMap, header::CONTENT_ENCODING},
+    middleware::from_fn_with_state,
+    routing::{get, post},
+};
+use chrono::Utc;
+
+/// The tracking API's routes.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    Router::new()
+        .route("/v1/{call}", post(receive))
+        .route_layer(from_fn_with_state(
+            state.ingest.in_flight.clone(),
+            limit_in_flight,
+        ))
+        .route("/v1/openapi.json", get(openapi::serve_document))
+}
+
+async fn receive(
+    State(state): State<AppState>,
+    Path(call): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<IngestReport>, AppError> {
+    let kind = match call.as_str() {
+        "batch" => None,
+        other => Some(MessageType::parse(other).ok_or_else(|| AppError::NotFound {
+            what: format!("tracking call /v1/{other}"),
+        })?),
+    };
+    let source = authenticate(&state.ingest.sources, &headers).await?;
+    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES + 1)
+        .await
+        .map_err(|_| AppError::TooLarge {
+            limit: "request_size".into(),
+            message: format!("a request body must be at most {MAX_REQUEST_BYTES} bytes"),
+            index: None,
+        })?;
+    let gzip = headers
+        .get(CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+    let body = limits::decode_body(&bytes, gzip)?;
+    let received_at = Utc::now();
+    let messages = match kind {
+        Some(kind) => vec![limits::read_single(&body, kind, received_at)?],
+        None => limits::read_batch(&body, received_at)?,
+    };
+    let report = pipeline::ingest(&state.ingest.graph, &source, &messages).await?;
+    Ok(Json(report))
+}
