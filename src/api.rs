@@ -2,6 +2,8 @@
 
 pub mod customers;
 pub mod dashboard;
+pub mod profiles;
 
 pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
 pub use dashboard::{GetDashboard, get_dashboard};
+pub use profiles::{GetProfile, UnmergeProfiles, get_profile, unmerge_profiles};

@@ -1,6 +1,7 @@
 //! Shared domain types: plain serde structs compiled into both the server and the WASM bundle.
 
 pub mod customer;
+pub mod profile;
 pub mod source;
 pub mod stats;
 

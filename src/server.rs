@@ -6,6 +6,7 @@ pub mod enrich;
 pub mod health;
 pub mod identity;
 pub mod ingest;
+pub mod profile_view;
 pub mod respond;
 pub mod state;
 

@@ -7,6 +7,10 @@ mod customers;
 mod driver;
 #[path = "integration/health.rs"]
 mod health;
+#[path = "integration/identity.rs"]
+mod identity;
+#[path = "integration/ingest.rs"]
+mod ingest;
 #[path = "integration/pages.rs"]
 mod pages;
 #[path = "integration/persistence.rs"]

@@ -46,25 +46,40 @@ async fn change_streams_deliver_inserts() {
 }
 
 #[tokio::test]
-async fn ensure_indexes_is_idempotent_and_email_is_unique_only_where_present() {
+async fn ensure_indexes_is_idempotent_and_retires_the_old_profile_email_index() {
     let db = fresh_db().await;
-    ensure_indexes(&db).await.unwrap();
     let profiles = db.collection::<Document>("profiles");
+    let retired = mongodb::IndexModel::builder()
+        .keys(doc! { "email": 1 })
+        .options(
+            mongodb::options::IndexOptions::builder()
+                .name("email_unique".to_owned())
+                .unique(true)
+                .sparse(true)
+                .build(),
+        )
+        .build();
+    profiles.create_index(retired).await.unwrap();
+    ensure_indexes(&db).await.unwrap();
+    ensure_indexes(&db).await.unwrap();
     let names = profiles.list_index_names().await.unwrap();
-    assert!(names.contains(&"email_unique".to_owned()), "{names:?}");
+    assert!(!names.contains(&"email_unique".to_owned()), "{names:?}");
 
-    let anonymous = [doc! { "name": "anon 1" }, doc! { "name": "anon 2" }];
-    profiles.insert_many(anonymous).await.unwrap();
-    profiles
-        .insert_one(doc! { "email": "x@example.com" })
-        .await
-        .unwrap();
-    let duplicate = profiles
-        .insert_one(doc! { "email": "x@example.com" })
-        .await
-        .unwrap_err();
+    let events = db.collection::<Document>("events");
+    let names = events.list_index_names().await.unwrap();
+    assert!(
+        names.contains(&"source_message_unique".to_owned()),
+        "{names:?}"
+    );
+    let event = doc! { "source_id": 1, "message_id": "m" };
+    events.insert_one(event.clone()).await.unwrap();
+    let duplicate = events.insert_one(event).await.unwrap_err();
     assert!(
         enrich::server::db::is_duplicate_key(&duplicate),
         "{duplicate}"
     );
+    events
+        .insert_one(doc! { "source_id": 2, "message_id": "m" })
+        .await
+        .expect("message ids are unique per source only");
 }

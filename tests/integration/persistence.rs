@@ -63,32 +63,24 @@ async fn data_and_unique_indexes_survive_a_restart() {
     let server = Server::start(&file);
     let first = db::connect(&server.uri, "enrich").await.unwrap();
     ensure_indexes(&first).await.unwrap();
-    let profiles = first.collection::<Document>("profiles");
-    profiles
-        .insert_one(doc! { "name": "Kept", "email": "kept@example.com" })
-        .await
-        .unwrap();
+    let sources = first.collection::<Document>("sources");
+    sources.insert_one(doc! { "name": "kept" }).await.unwrap();
     drop(server);
 
     let server = Server::start(&file);
     let again = db::connect(&server.uri, "enrich").await.unwrap();
-    let profiles = again.collection::<Document>("profiles");
-    let kept = profiles
-        .find_one(doc! { "email": "kept@example.com" })
-        .await
-        .unwrap();
-    let duplicate = profiles
-        .insert_one(doc! { "name": "Dup", "email": "kept@example.com" })
-        .await;
+    let sources = again.collection::<Document>("sources");
+    let kept = sources.find_one(doc! { "name": "kept" }).await.unwrap();
+    let duplicate = sources.insert_one(doc! { "name": "kept" }).await;
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 
     assert_eq!(
-        kept.expect("the profile survived the restart")
+        kept.expect("the source survived the restart")
             .get_str("name")
             .unwrap(),
-        "Kept"
+        "kept"
     );
-    let err = duplicate.expect_err("the unique email index survived the restart");
+    let err = duplicate.expect_err("the unique name index survived the restart");
     assert!(db::is_duplicate_key(&err), "{err}");
 }

@@ -113,3 +113,57 @@ fn form_request(path: &str) -> axum::http::request::Builder {
 fn body(form: &[(&str, &str)]) -> Body {
     Body::from(serde_urlencoded::to_string(form).unwrap())
 }
+
+/// Basic auth the way Segment SDKs send it: the write key as user name, no password.
+pub fn basic_auth(key: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{key}:"))
+    )
+}
+
+impl TestApp {
+    /// Creates an API source named `name` and returns a fresh write key for it.
+    pub async fn write_key(&self, name: &str) -> String {
+        use enrich::{model::source::SourceKind, server::db::sources::Sources};
+        let sources = Sources::new(&self.db);
+        let source = sources.get_or_create(name, SourceKind::Api).await.unwrap();
+        sources.issue_key(&source).await.unwrap().key
+    }
+
+    /// Posts `body` as JSON to a tracking endpoint with `key`.
+    pub async fn track(&self, path: &str, key: &str, body: &serde_json::Value) -> Reply {
+        self.send(
+            Request::post(path)
+                .header("authorization", basic_auth(key))
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Counts documents of `collection` matching `filter`.
+    pub async fn count(&self, collection: &str, filter: mongodb::bson::Document) -> u64 {
+        self.db
+            .collection::<mongodb::bson::Document>(collection)
+            .count_documents(filter)
+            .await
+            .unwrap()
+    }
+
+    /// The live profiles, oldest first.
+    pub async fn live_profiles(&self) -> Vec<enrich::server::db::profiles::ProfileDoc> {
+        use futures::TryStreamExt;
+        self.db
+            .collection::<enrich::server::db::profiles::ProfileDoc>("profiles")
+            .find(mongodb::bson::doc! { "status": "live" })
+            .sort(mongodb::bson::doc! { "created_at": 1, "_id": 1 })
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap()
+    }
+}

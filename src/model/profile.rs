@@ -1,0 +1,135 @@
+//! One customer in full, as the customer page shows it.
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A profile with its identities, traits (with provenance), counters, events and merges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileView {
+    /// Profile id (hex).
+    pub id: String,
+    /// Display name (may be empty).
+    pub name: String,
+    /// Primary email.
+    pub email: Option<String>,
+    /// Primary phone.
+    pub phone: Option<String>,
+    /// If merged, the profile it lives on in (hex).
+    pub merged_into: Option<String>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Earliest event.
+    pub first_seen: Option<DateTime<Utc>>,
+    /// Latest activity.
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Contributing sources.
+    pub sources: Vec<String>,
+    /// Identifiers.
+    pub identities: Vec<IdentityView>,
+    /// Traits, by key.
+    pub traits: Vec<TraitView>,
+    /// Computed traits `(name, value as JSON)`.
+    pub computed: Vec<(String, String)>,
+    /// Event counters.
+    pub counters: Vec<CounterView>,
+    /// Latest page view.
+    pub last_page: Option<PageView>,
+    /// Newest events.
+    pub recent_events: Vec<EventView>,
+    /// Merges this profile took part in, newest first.
+    pub merges: Vec<MergeView>,
+}
+
+/// An identifier of the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityView {
+    /// `user_id`, `email`, …
+    pub kind: String,
+    /// Normalised value.
+    pub value: String,
+    /// Source that first sent it.
+    pub source: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A trait's value and provenance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraitView {
+    /// Key.
+    pub key: String,
+    /// Value as JSON text.
+    pub value: String,
+    /// Source of the value held.
+    pub source: String,
+    /// Event time of the value held.
+    pub at: DateTime<Utc>,
+    /// Earlier values, newest first.
+    pub history: Vec<PastValueView>,
+}
+
+/// An earlier trait value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastValueView {
+    /// Value as JSON text.
+    pub value: String,
+    /// Source.
+    pub source: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// How often one event happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CounterView {
+    /// Event name.
+    pub event: String,
+    /// All time.
+    pub total: i64,
+    /// In the last 30 days.
+    pub last_30_days: i64,
+}
+
+/// The latest page view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageView {
+    /// URL or path.
+    pub url: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Referrer.
+    pub referrer: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    /// Call type.
+    pub kind: String,
+    /// Event or page name.
+    pub name: Option<String>,
+    /// Source name.
+    pub source: String,
+    /// Event time.
+    pub at: DateTime<Utc>,
+}
+
+/// A merge involving the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeView {
+    /// Merge id (hex), for unmerge.
+    pub id: String,
+    /// Survivor (hex).
+    pub survivor: String,
+    /// Absorbed (hex).
+    pub absorbed: String,
+    /// The absorbed side's name or first identifier, for display.
+    pub absorbed_label: String,
+    /// When merged.
+    pub at: DateTime<Utc>,
+    /// `done`, `undone`, …
+    pub state: String,
+    /// Whether it can be undone now.
+    pub can_undo: bool,
+}
