@@ -9,6 +9,8 @@ mod driver;
 mod health;
 #[path = "integration/identity.rs"]
 mod identity;
+#[path = "integration/identity_props.rs"]
+mod identity_props;
 #[path = "integration/ingest.rs"]
 mod ingest;
 #[path = "integration/pages.rs"]

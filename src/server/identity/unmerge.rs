@@ -6,7 +6,7 @@ use crate::{
     server::{
         db::{
             merges::{MergeDoc, MergeState},
-            profile_doc::{ProfileDoc, ProfileStatus},
+            profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
         },
         enrich::{Touch, apply},
     },
@@ -48,7 +48,16 @@ impl IdentityGraph {
 
     /// The unmerge's steps, each safe to repeat.
     pub async fn finish_unmerge(&self, record: &MergeDoc) -> Result<(), AppError> {
-        let restored = self.restore(record.absorbed, record.survivor).await?;
+        let survivor = self.must_get(record.survivor).await?;
+        let returning: Vec<IdentityEntry> = survivor
+            .identities
+            .iter()
+            .filter(|i| record.identity_keys.contains(&i.key))
+            .cloned()
+            .collect();
+        let restored = self
+            .restore(record.absorbed, record.survivor, &returning)
+            .await?;
         self.identities
             .repoint_keys(&record.identity_keys, restored.id)
             .await?;
@@ -64,11 +73,23 @@ impl IdentityGraph {
         Ok(())
     }
 
-    async fn restore(&self, id: ObjectId, survivor: ObjectId) -> Result<ProfileDoc, AppError> {
+    /// Makes the absorbed profile live again, listing every identifier it gets back (some were
+    /// claimed for it by the very message that caused the merge, so its old doc lacks them).
+    async fn restore(
+        &self,
+        id: ObjectId,
+        survivor: ObjectId,
+        returning: &[IdentityEntry],
+    ) -> Result<ProfileDoc, AppError> {
         loop {
             let mut profile = self.must_get(id).await?;
             if profile.status == ProfileStatus::Live {
                 return Ok(profile);
+            }
+            for entry in returning {
+                if !profile.identities.iter().any(|i| i.key == entry.key) {
+                    profile.identities.push(entry.clone());
+                }
             }
             profile.status = ProfileStatus::Live;
             profile.merged_into = None;
