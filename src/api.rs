@@ -2,7 +2,9 @@
 
 pub mod customers;
 pub mod dashboard;
+pub mod enrichment;
 pub mod profiles;
+pub mod sources;
 
 pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
 pub use dashboard::{GetDashboard, get_dashboard};

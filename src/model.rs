@@ -1,6 +1,8 @@
 //! Shared domain types: plain serde structs compiled into both the server and the WASM bundle.
 
+pub mod computed;
 pub mod customer;
+pub mod field;
 pub mod profile;
 pub mod source;
 pub mod stats;

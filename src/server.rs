@@ -1,5 +1,7 @@
 //! Everything that only runs on the server: never compiled to WASM.
 
+pub mod catalog;
+pub mod computed;
 pub mod config;
 pub mod db;
 pub mod enrich;

@@ -5,6 +5,8 @@
 mod customers;
 #[path = "integration/driver.rs"]
 mod driver;
+#[path = "integration/enrichment.rs"]
+mod enrichment;
 #[path = "integration/health.rs"]
 mod health;
 #[path = "integration/identity.rs"]

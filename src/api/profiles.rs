@@ -15,10 +15,16 @@ pub async fn get_profile(id: String) -> Result<ProfileView, AppError> {
 /// Undoes merge `merge_id`, restoring both profiles. Admin only once sign-in exists.
 #[server(endpoint = "profiles/unmerge")]
 pub async fn unmerge_profiles(merge_id: String) -> Result<(), AppError> {
-    use crate::server::app_state;
+    use crate::server::{app_state, computed, db::computed_traits::ComputedTraits};
     let id = merge_id
         .parse()
         .map_err(|_| AppError::invalid("merge_id", "must be a merge id"))?;
-    app_state()?.ingest.graph.unmerge(id).await?;
+    let state = app_state()?;
+    let graph = &state.ingest.graph;
+    let record = graph.unmerge(id).await?;
+    let definitions = ComputedTraits::new(&state.db).definitions().await?;
+    for profile in [record.survivor, record.absorbed] {
+        computed::recompute(graph, &state.db, profile, &definitions).await?;
+    }
     Ok(())
 }

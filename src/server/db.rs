@@ -1,6 +1,8 @@
 //! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
 
+pub mod computed_traits;
 pub mod events;
+pub mod fields;
 pub mod identities;
 pub mod indexes;
 pub mod merges;

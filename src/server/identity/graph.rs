@@ -1,7 +1,9 @@
 //! The repositories and rules identity resolution works with, bundled once per app.
 use super::{identifiers::IdentityPolicy, plan::IdentityLimits};
 use crate::server::{
-    db::{events::Events, identities::Identities, merges::Merges, profiles::Profiles},
+    db::{
+        events::Events, fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
+    },
     enrich::Retention,
 };
 use mongodb::Database;
@@ -11,6 +13,8 @@ use tokio::sync::Mutex;
 /// Identity resolution and profile writes over one database.
 #[derive(Clone, Debug)]
 pub struct IdentityGraph {
+    /// The database (for queries outside the repositories below).
+    pub db: Database,
     /// Profiles.
     pub profiles: Profiles,
     /// Identifier ownership.
@@ -19,6 +23,8 @@ pub struct IdentityGraph {
     pub events: Events,
     /// Merge records.
     pub merges: Merges,
+    /// The field catalog.
+    pub fields: Fields,
     /// Normalisation and blocked values.
     pub policy: Arc<IdentityPolicy>,
     /// Per-kind identifier limits.
@@ -34,10 +40,12 @@ impl IdentityGraph {
     /// The graph over `db`.
     pub fn new(db: &Database, policy: IdentityPolicy, retention_days: u32) -> Self {
         Self {
+            db: db.clone(),
             profiles: Profiles::new(db),
             identities: Identities::new(db),
             events: Events::new(db),
             merges: Merges::new(db),
+            fields: Fields::new(db),
             policy: Arc::new(policy),
             limits: IdentityLimits::default(),
             retention_days,

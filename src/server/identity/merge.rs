@@ -4,6 +4,7 @@ use super::IdentityGraph;
 use crate::{
     error::AppError,
     server::{
+        catalog::{CatalogBatch, trait_paths},
         db::{
             merges::{MergeDoc, MergeState},
             profile_doc::{ProfileDoc, ProfileStatus},
@@ -61,17 +62,23 @@ impl IdentityGraph {
 
     /// The merge's steps, each safe to repeat.
     pub async fn finish_merge(&self, record: &MergeDoc) -> Result<(), AppError> {
-        let absorbed = self.mark_merged(record.absorbed, record.survivor).await?;
+        let mut catalog = CatalogBatch::default();
+        let absorbed = self
+            .mark_merged(record.absorbed, record.survivor, &mut catalog)
+            .await?;
         loop {
             let mut survivor = self.must_get(record.survivor).await?;
             if survivor.absorbed.contains(&absorbed.id) {
                 break;
             }
+            let before = trait_paths(&survivor);
             combine(&mut survivor, &absorbed, &self.policy, &self.retention());
             if self.profiles.replace(&mut survivor).await? {
+                catalog.profile_changed(&before, &trait_paths(&survivor));
                 break;
             }
         }
+        catalog.flush(&self.fields).await?;
         self.identities
             .repoint_all(record.absorbed, record.survivor)
             .await?;
@@ -86,15 +93,22 @@ impl IdentityGraph {
 
     /// Marks `id` merged into `survivor`; concurrent writers to it then fail their revision
     /// check and re-resolve to the survivor. Returns the profile as marked.
-    async fn mark_merged(&self, id: ObjectId, survivor: ObjectId) -> Result<ProfileDoc, AppError> {
+    async fn mark_merged(
+        &self,
+        id: ObjectId,
+        survivor: ObjectId,
+        catalog: &mut CatalogBatch,
+    ) -> Result<ProfileDoc, AppError> {
         loop {
             let mut profile = self.must_get(id).await?;
             if profile.status == ProfileStatus::Merged {
                 return Ok(profile);
             }
+            let before = trait_paths(&profile);
             profile.status = ProfileStatus::Merged;
             profile.merged_into = Some(survivor);
             if self.profiles.replace(&mut profile).await? {
+                catalog.profile_changed(&before, &trait_paths(&profile));
                 return Ok(profile);
             }
         }

@@ -29,6 +29,8 @@ pub struct Resolution {
     pub attached: Vec<Identifier>,
     /// Identifiers refused, and why.
     pub refused: Vec<(Identifier, Refusal)>,
+    /// Whether profiles were merged to get here.
+    pub merged: bool,
 }
 
 impl IdentityGraph {
@@ -76,6 +78,7 @@ impl IdentityGraph {
                 profile: None,
                 attached: Vec::new(),
                 refused,
+                merged: false,
             }));
         };
         for other in &plan.merge {
@@ -85,6 +88,7 @@ impl IdentityGraph {
             profile: Some(profile),
             attached,
             refused,
+            merged: !plan.merge.is_empty(),
         }))
     }
 

@@ -4,6 +4,7 @@ use super::IdentityGraph;
 use crate::{
     error::AppError,
     server::{
+        catalog::{CatalogBatch, trait_paths},
         db::{
             merges::{MergeDoc, MergeState},
             profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
@@ -55,8 +56,9 @@ impl IdentityGraph {
             .filter(|i| record.identity_keys.contains(&i.key))
             .cloned()
             .collect();
+        let mut catalog = CatalogBatch::default();
         let restored = self
-            .restore(record.absorbed, record.survivor, &returning)
+            .restore(record.absorbed, record.survivor, &returning, &mut catalog)
             .await?;
         self.identities
             .repoint_keys(&record.identity_keys, restored.id)
@@ -66,7 +68,8 @@ impl IdentityGraph {
         self.events
             .repoint_homes(record.survivor, &homes, restored.id)
             .await?;
-        self.rebuild_survivor(record, &homes).await?;
+        self.rebuild_survivor(record, &homes, &mut catalog).await?;
+        catalog.flush(&self.fields).await?;
         self.merges
             .advance(record.id, MergeState::Undoing, MergeState::Undone)
             .await?;
@@ -80,6 +83,7 @@ impl IdentityGraph {
         id: ObjectId,
         survivor: ObjectId,
         returning: &[IdentityEntry],
+        catalog: &mut CatalogBatch,
     ) -> Result<ProfileDoc, AppError> {
         loop {
             let mut profile = self.must_get(id).await?;
@@ -97,6 +101,7 @@ impl IdentityGraph {
                 profile.separated_from.push(survivor);
             }
             if self.profiles.replace(&mut profile).await? {
+                catalog.profile_changed(&Default::default(), &trait_paths(&profile));
                 return Ok(profile);
             }
         }
@@ -107,6 +112,7 @@ impl IdentityGraph {
         &self,
         record: &MergeDoc,
         homes: &[ObjectId],
+        catalog: &mut CatalogBatch,
     ) -> Result<(), AppError> {
         loop {
             let current = self.must_get(record.survivor).await?;
@@ -140,6 +146,7 @@ impl IdentityGraph {
                 apply(&mut rebuilt, touch, &self.policy, &retention);
             }
             if self.profiles.replace(&mut rebuilt).await? {
+                catalog.profile_changed(&trait_paths(&current), &trait_paths(&rebuilt));
                 return Ok(());
             }
         }

@@ -4,6 +4,9 @@ use super::message::{Message, MessageType};
 use crate::{
     error::AppError,
     server::{
+        catalog::{CatalogBatch, trait_paths},
+        computed,
+        db::computed_traits::ComputedTraits,
         db::{
             events::EventDoc,
             profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
@@ -18,7 +21,7 @@ use crate::{
 };
 use mongodb::bson::{self, oid::ObjectId};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Events are stored in chunks no larger than the per-profile memory of applied messages, so a
 /// crash mid-batch never leaves an applied-but-unstored message that the profile has forgotten.
@@ -50,12 +53,19 @@ pub async fn ingest(
         ..IngestReport::default()
     };
     let mut pending = Vec::new();
+    let mut catalog = CatalogBatch::default();
+    let mut touched = Touched::new();
     for message in messages {
         if !seen.insert(message.message_id.clone()) {
             report.duplicates += 1;
             continue;
         }
-        let (event, refused) = ingest_one(graph, source, message).await?;
+        let (event, refused, merged) = ingest_one(graph, source, message, &mut catalog).await?;
+        if let Some(profile) = event.profile_id {
+            let entry = touched.entry(profile).or_default();
+            entry.0.extend(event.event.clone());
+            entry.1 |= merged;
+        }
         report.accepted += 1;
         report.refused_identifiers += refused;
         pending.push(event);
@@ -67,6 +77,8 @@ pub async fn ingest(
         }
     }
     graph.events.insert_all(&pending).await?;
+    catalog.flush(&graph.fields).await?;
+    update_computed(graph, touched).await?;
     Ok(report)
 }
 
@@ -74,7 +86,8 @@ async fn ingest_one(
     graph: &IdentityGraph,
     source: &SourceDoc,
     message: &Message,
-) -> Result<(EventDoc, usize), AppError> {
+    catalog: &mut CatalogBatch,
+) -> Result<(EventDoc, usize, bool), AppError> {
     let key = format!("{}:{}", source.id, message.message_id);
     let ids = identifiers_for(graph, message).await?;
     let explicit = message.kind == MessageType::Alias;
@@ -89,23 +102,51 @@ async fn ingest_one(
                 source: &source.name,
                 key: &key,
             };
-            Some(update_profile(graph, id, touch, &resolution.attached).await?)
+            Some(update_profile(graph, id, touch, &resolution.attached, catalog).await?)
         }
         None => None,
     };
+    let counted = counted_event(message);
+    catalog.saw_message(message, counted.as_deref(), message.timestamp);
     let event = EventDoc {
         id: ObjectId::new(),
         source_id: source.id,
         source: source.name.clone(),
         message_id: message.message_id.clone(),
-        event: counted_event(message),
+        event: counted,
         profile_id,
         home_profile_id: profile_id,
         timestamp: bson::DateTime::from_chrono(message.timestamp),
         received_at: bson::DateTime::from_chrono(message.received_at),
         message: message.clone(),
     };
-    Ok((event, resolution.refused.len()))
+    Ok((event, resolution.refused.len(), resolution.merged))
+}
+
+/// Profiles a batch touched: the events applied to each, and whether it took part in a merge.
+type Touched = HashMap<ObjectId, (BTreeSet<String>, bool)>;
+
+/// Recomputes the computed traits the batch's events affect (all of them after a merge).
+async fn update_computed(graph: &IdentityGraph, touched: Touched) -> Result<(), AppError> {
+    if touched.is_empty() {
+        return Ok(());
+    }
+    let definitions = ComputedTraits::new(&graph.db).definitions().await?;
+    if definitions.is_empty() {
+        return Ok(());
+    }
+    for (profile, (events, merged)) in touched {
+        let affected: Vec<_> = definitions
+            .iter()
+            .filter(|d| merged || events.contains(&d.event))
+            .cloned()
+            .collect();
+        if !affected.is_empty() {
+            let live = graph.live_profile_id(profile).await?;
+            computed::recompute(graph, &graph.db, live, &affected).await?;
+        }
+    }
+    Ok(())
 }
 
 /// The message's identifiers; for an alias, `previousId` as whichever kind it already is.
@@ -132,6 +173,7 @@ async fn update_profile(
     mut id: ObjectId,
     touch: Touch<'_>,
     attached: &[Identifier],
+    catalog: &mut CatalogBatch,
 ) -> Result<ObjectId, AppError> {
     let retention = graph.retention();
     loop {
@@ -140,9 +182,14 @@ async fn update_profile(
             id = next;
             continue;
         }
+        let before = trait_paths(&profile);
         let added = record_identities(&mut profile, attached, touch);
         let applied = apply(&mut profile, touch, &graph.policy, &retention);
-        if (!added && !applied) || graph.profiles.replace(&mut profile).await? {
+        if !added && !applied {
+            return Ok(id);
+        }
+        if graph.profiles.replace(&mut profile).await? {
+            catalog.profile_changed(&before, &trait_paths(&profile));
             return Ok(id);
         }
     }

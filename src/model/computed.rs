@@ -1,0 +1,211 @@
+//! Computed traits: values derived from a profile's events (count, sum, …), kept on the profile.
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Longest look-back window, in days.
+pub const MAX_WINDOW_DAYS: u32 = 3_650;
+
+/// How event values are aggregated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// Number of events.
+    Count,
+    /// Sum of a numeric property.
+    Sum,
+    /// Smallest numeric value.
+    Min,
+    /// Largest numeric value.
+    Max,
+    /// Value (or time, without a property) of the earliest event.
+    First,
+    /// Value (or time, without a property) of the latest event.
+    Last,
+    /// The most common value.
+    MostFrequent,
+    /// How many distinct values.
+    UniqueCount,
+}
+
+/// Every aggregate with its label, for forms.
+pub const AGGREGATES: &[(Aggregate, &str, &str)] = &[
+    (Aggregate::Count, "count", "Count of events"),
+    (Aggregate::Sum, "sum", "Sum of a property"),
+    (Aggregate::Min, "min", "Minimum of a property"),
+    (Aggregate::Max, "max", "Maximum of a property"),
+    (Aggregate::First, "first", "First value"),
+    (Aggregate::Last, "last", "Last value"),
+    (
+        Aggregate::MostFrequent,
+        "most_frequent",
+        "Most frequent value",
+    ),
+    (
+        Aggregate::UniqueCount,
+        "unique_count",
+        "Unique count of a property",
+    ),
+];
+
+impl Aggregate {
+    fn needs_property(self) -> bool {
+        !matches!(self, Self::Count | Self::First | Self::Last)
+    }
+}
+
+/// A validated definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputedTraitDef {
+    /// Unique name, stored under `computed.<name>`.
+    pub name: String,
+    /// Event name it looks at.
+    pub event: String,
+    /// How.
+    pub aggregate: Aggregate,
+    /// Dotted property path inside `properties`, if the aggregate uses one.
+    pub property: Option<String>,
+    /// Only events in the last this-many days, if set.
+    pub within_days: Option<u32>,
+}
+
+/// A definition with its back-fill progress, as Settings lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComputedTraitSummary {
+    /// The definition.
+    pub definition: ComputedTraitDef,
+    /// Profiles back-filled so far.
+    pub done: u64,
+    /// Profiles to back-fill.
+    pub total: u64,
+    /// Whether the back-fill finished.
+    pub finished: bool,
+}
+
+/// Validates form input; errors name the field.
+pub fn parse_definition(
+    name: &str,
+    event: &str,
+    aggregate: &str,
+    property: &str,
+    within_days: &str,
+) -> Result<ComputedTraitDef, AppError> {
+    let name = crate::model::source::parse_source_name(name)?;
+    let event = event.trim();
+    if event.is_empty() || event.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "event",
+            "is required (at most 200 characters)",
+        ));
+    }
+    let aggregate = AGGREGATES
+        .iter()
+        .find(|(_, key, _)| *key == aggregate.trim())
+        .map(|(a, _, _)| *a)
+        .ok_or_else(|| AppError::invalid("aggregate", "must be one of the listed aggregates"))?;
+    let property = match property.trim() {
+        "" if aggregate.needs_property() => {
+            return Err(AppError::invalid(
+                "property",
+                "is required for this aggregate",
+            ));
+        }
+        "" => None,
+        _ if aggregate == Aggregate::Count => {
+            return Err(AppError::invalid("property", "must be empty for a count"));
+        }
+        path if path.split('.').all(valid_segment) => Some(path.to_owned()),
+        _ => {
+            return Err(AppError::invalid(
+                "property",
+                "must be a dotted path of names (letters, digits, '_', '-', ' ')",
+            ));
+        }
+    };
+    let within_days = match within_days.trim() {
+        "" => None,
+        text => match text.parse::<u32>() {
+            Ok(days) if (1..=MAX_WINDOW_DAYS).contains(&days) => Some(days),
+            _ => {
+                return Err(AppError::invalid(
+                    "within_days",
+                    format!("must be a whole number of days from 1 to {MAX_WINDOW_DAYS}"),
+                ));
+            }
+        },
+    };
+    Ok(ComputedTraitDef {
+        name,
+        event: event.to_owned(),
+        aggregate,
+        property,
+        within_days,
+    })
+}
+
+fn valid_segment(segment: &str) -> bool {
+    !segment.is_empty()
+        && !segment.starts_with('$')
+        && segment
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ' '))
+}
+
+/// The value of `aggregate` over events `(time, property value)`, oldest first.
+pub fn compute(aggregate: Aggregate, events: &[(DateTime<Utc>, Option<Value>)]) -> Value {
+    let values = || {
+        events
+            .iter()
+            .filter_map(|(_, v)| v.as_ref())
+            .filter(|v| !v.is_null())
+    };
+    let numbers = || values().filter_map(Value::as_f64);
+    let time = |at: &DateTime<Utc>| Value::String(at.to_rfc3339());
+    match aggregate {
+        Aggregate::Count => Value::from(events.len()),
+        Aggregate::Sum => number(numbers().sum()),
+        Aggregate::Min => numbers().reduce(f64::min).map_or(Value::Null, number),
+        Aggregate::Max => numbers().reduce(f64::max).map_or(Value::Null, number),
+        Aggregate::First => events
+            .first()
+            .map_or(Value::Null, |(at, v)| v.clone().unwrap_or_else(|| time(at))),
+        Aggregate::Last => events
+            .last()
+            .map_or(Value::Null, |(at, v)| v.clone().unwrap_or_else(|| time(at))),
+        Aggregate::UniqueCount => Value::from(
+            values()
+                .map(Value::to_string)
+                .collect::<BTreeSet<_>>()
+                .len(),
+        ),
+        Aggregate::MostFrequent => {
+            let mut counts: BTreeMap<String, (usize, &Value)> = BTreeMap::new();
+            for value in values() {
+                counts.entry(value.to_string()).or_insert((0, value)).0 += 1;
+            }
+            // Ties go to the smallest JSON text, so the answer never depends on event order.
+            counts
+                .values()
+                .max_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| b.1.to_string().cmp(&a.1.to_string()))
+                })
+                .map_or(Value::Null, |(_, v)| (*v).clone())
+        }
+    }
+}
+
+/// Integral sums stay integers.
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+    }
+}
+
+#[cfg(test)]
+#[path = "computed_tests.rs"]
+mod tests;

@@ -1,0 +1,134 @@
+//! The `fields` collection: the field catalog.
+use crate::{error::AppError, model::field::FieldInfo};
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, Document, doc},
+    options::FindOptions,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Collection name.
+pub const COLLECTION: &str = "fields";
+
+/// Changes to one path gathered over a batch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldUpdate {
+    /// `trait` or `property`.
+    pub scope: String,
+    /// Event, for properties.
+    pub event: Option<String>,
+    /// Dotted path.
+    pub path: String,
+    /// Types seen.
+    pub types: BTreeSet<String>,
+    /// Change in live profiles having it.
+    pub profiles: i64,
+    /// Messages carrying it.
+    pub occurrences: i64,
+    /// New sample values (JSON text).
+    pub samples: Vec<String>,
+    /// Latest time seen.
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FieldDoc {
+    #[serde(rename = "_id")]
+    id: String,
+    scope: String,
+    #[serde(default)]
+    event: Option<String>,
+    path: String,
+    #[serde(default)]
+    types: Vec<String>,
+    #[serde(default)]
+    profiles: i64,
+    #[serde(default)]
+    occurrences: i64,
+    #[serde(default)]
+    samples: Vec<String>,
+    #[serde(default)]
+    last_seen: Option<bson::DateTime>,
+}
+
+/// Repository over `fields`.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    collection: Collection<FieldDoc>,
+}
+
+impl Fields {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+        }
+    }
+
+    /// Applies gathered changes to path `id`.
+    pub async fn apply(&self, id: &str, update: FieldUpdate) -> Result<(), AppError> {
+        let mut set = doc! { "scope": &update.scope, "path": &update.path };
+        if let Some(event) = &update.event {
+            set.insert("event", event);
+        }
+        if let Some(at) = update.last_seen {
+            set.insert("last_seen", bson::DateTime::from_chrono(at));
+        }
+        let types: Vec<&String> = update.types.iter().collect();
+        let change = doc! {
+            "$set": set,
+            "$inc": { "profiles": update.profiles, "occurrences": update.occurrences },
+            "$addToSet": { "types": { "$each": types } },
+        };
+        self.collection
+            .update_one(doc! { "_id": id }, change)
+            .upsert(true)
+            .await?;
+        if !update.samples.is_empty() {
+            // Only while fewer than five are kept: samples stay a handful.
+            let room = format!("samples.{}", super::super::catalog::MAX_SAMPLES - 1);
+            let filter: Document = doc! { "_id": id, room: { "$exists": false } };
+            self.collection
+                .update_one(
+                    filter,
+                    doc! { "$addToSet": { "samples": { "$each": &update.samples } } },
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Every catalogued path: traits first, then properties by event.
+    pub async fn list(&self) -> Result<Vec<FieldInfo>, AppError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "scope": -1, "event": 1, "path": 1 })
+            .build();
+        let docs: Vec<FieldDoc> = self
+            .collection
+            .find(doc! {})
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs
+            .into_iter()
+            .map(|d| FieldInfo {
+                scope: d.scope,
+                event: d.event,
+                path: d.path,
+                types: d.types,
+                profiles: d.profiles.max(0),
+                occurrences: d.occurrences,
+                samples: d
+                    .samples
+                    .into_iter()
+                    .take(super::super::catalog::MAX_SAMPLES)
+                    .collect(),
+                last_seen: d.last_seen.map(|t| t.to_chrono()).unwrap_or_default(),
+            })
+            .collect())
+    }
+}
