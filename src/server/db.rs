@@ -15,7 +15,7 @@ use mongodb::{
     Client, Database,
     bson::doc,
     error::{ErrorKind, WriteFailure},
-    options::ClientOptions,
+    options::{Acknowledgment, ClientOptions, DatabaseOptions, WriteConcern},
 };
 use std::time::Duration;
 
@@ -26,7 +26,21 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
     options
         .server_selection_timeout
         .get_or_insert(Duration::from_secs(5));
-    let db = Client::with_options(options)?.database(name);
+    let client = Client::with_options(options)?;
+    let hello = client
+        .database("admin")
+        .run_command(doc! { "hello": 1 })
+        .await?;
+    // Acknowledged means journaled, and on a replica set, on a majority: a write the tracking
+    // API confirmed survives a crash or a fail-over.
+    let mut concern = WriteConcern::builder().journal(true).build();
+    if hello.contains_key("setName") {
+        concern.w = Some(Acknowledgment::Majority);
+    }
+    let db = client.database_with_options(
+        name,
+        DatabaseOptions::builder().write_concern(concern).build(),
+    );
     db.run_command(doc! { "ping": 1 }).await?;
     Ok(db)
 }

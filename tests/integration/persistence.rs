@@ -43,9 +43,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// SIGKILL: the process dies mid-whatever, as in a crash or an OOM kill.
+    fn crash(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Drop for Server {
     /// SIGTERM (what `make run` sends on Ctrl-C), then wait for the clean exit.
     fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
         let _ = Command::new("kill")
             .arg(self.child.id().to_string())
             .status();
@@ -83,4 +94,45 @@ async fn data_and_unique_indexes_survive_a_restart() {
     );
     let err = duplicate.expect_err("the unique name index survived the restart");
     assert!(db::is_duplicate_key(&err), "{err}");
+}
+
+#[tokio::test]
+async fn acknowledged_events_survive_a_database_crash() {
+    use crate::support::TestApp;
+    use serde_json::json;
+    let dir = std::env::temp_dir().join(format!("enrich-crash-{}", ObjectId::new().to_hex()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("enrich.mv");
+    let server = Server::start(&file);
+    let db = db::connect(&server.uri, "enrich").await.unwrap();
+    ensure_indexes(&db).await.unwrap();
+    let app = TestApp::with_db(db);
+    let key = app.write_key("web").await;
+    const SENT: usize = 60;
+    for n in 0..SENT {
+        let body = json!({"userId": "u1", "event": "Clicked", "messageId": format!("m{n}")});
+        let reply = app.track("/v1/track", &key, &body).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    server.crash();
+
+    let server = Server::start(&file);
+    let db = db::connect(&server.uri, "enrich").await.unwrap();
+    let events = db
+        .collection::<Document>("events")
+        .count_documents(doc! {})
+        .await
+        .unwrap();
+    let profile = db
+        .collection::<Document>("profiles")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .expect("the profile survived");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(events, SENT as u64, "every acknowledged event is on disk");
+    let counters = profile.get_array("counters").unwrap();
+    let total = counters[0].as_document().unwrap().get_i64("total").unwrap();
+    assert_eq!(total, SENT as i64, "and so is every profile update");
 }
