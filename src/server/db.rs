@@ -27,9 +27,10 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
         .server_selection_timeout
         .get_or_insert(Duration::from_secs(5));
     let client = Client::with_options(options)?;
+    // `isMaster` rather than `hello`: the embedded stand-in only knows the older name.
     let hello = client
         .database("admin")
-        .run_command(doc! { "hello": 1 })
+        .run_command(doc! { "isMaster": 1 })
         .await?;
     // Acknowledged means journaled, and on a replica set, on a majority: a write the tracking
     // API confirmed survives a crash or a fail-over.
