@@ -3,6 +3,7 @@
 pub mod customers;
 pub mod dashboard;
 pub mod enrichment;
+pub mod imports;
 pub mod profiles;
 pub mod sources;
 

@@ -1,5 +1,11 @@
 //! The `enrich` server: Config::from_env → MongoDB → AppState → server::router() → serve.
-use enrich::server::{self, AppState, config::Config, db};
+use clap::Parser;
+use enrich::server::{
+    self, AppState,
+    cli::{self, Cli, Command},
+    config::Config,
+    db,
+};
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
@@ -13,8 +19,22 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,enrich=debug,tower_http=debug".into()),
         )
         .init();
-    match serve(Config::from_env()).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let config = Config::from_env();
+    let outcome = match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await.map(|()| 0),
+        Command::Import {
+            source,
+            file,
+            mapping,
+        } => cli::import(&config, source, file, mapping).await,
+        Command::Seed {
+            customers,
+            events,
+            seed,
+        } => cli::seed(&config, customers, events, seed).await,
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             tracing::error!("{err}");
             ExitCode::FAILURE

@@ -3,6 +3,7 @@
 pub mod computed;
 pub mod customer;
 pub mod field;
+pub mod import;
 pub mod profile;
 pub mod source;
 pub mod stats;

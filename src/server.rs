@@ -1,15 +1,18 @@
 //! Everything that only runs on the server: never compiled to WASM.
 
 pub mod catalog;
+pub mod cli;
 pub mod computed;
 pub mod config;
 pub mod db;
 pub mod enrich;
 pub mod health;
 pub mod identity;
+pub mod import;
 pub mod ingest;
 pub mod profile_view;
 pub mod respond;
+pub mod seed;
 pub mod state;
 
 pub use state::{AppState, app_state};
@@ -36,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(ingest::routes::routes(&state))
+        .route("/imports", import::upload::route())
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

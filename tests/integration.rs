@@ -13,6 +13,8 @@ mod health;
 mod identity;
 #[path = "integration/identity_props.rs"]
 mod identity_props;
+#[path = "integration/imports.rs"]
+mod imports;
 #[path = "integration/ingest.rs"]
 mod ingest;
 #[path = "integration/pages.rs"]

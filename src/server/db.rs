@@ -4,6 +4,7 @@ pub mod computed_traits;
 pub mod events;
 pub mod fields;
 pub mod identities;
+pub mod imports;
 pub mod indexes;
 pub mod merges;
 pub mod profile_doc;

@@ -1,0 +1,155 @@
+//! The `imports` collection: each bulk import's progress and result.
+use crate::{
+    error::AppError,
+    model::import::{ImportStatus, RowError},
+};
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, doc, oid::ObjectId},
+    options::FindOptions,
+};
+use serde::{Deserialize, Serialize};
+
+/// Collection name.
+pub const COLLECTION: &str = "imports";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ImportDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    source: String,
+    file_name: String,
+    state: String,
+    total: i64,
+    processed: i64,
+    imported: i64,
+    duplicates: i64,
+    error_count: i64,
+    errors: Vec<RowError>,
+    #[serde(default)]
+    failure: Option<String>,
+    started_at: bson::DateTime,
+}
+
+impl From<ImportDoc> for ImportStatus {
+    fn from(d: ImportDoc) -> Self {
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Self {
+            id: d.id.to_hex(),
+            source: d.source,
+            file_name: d.file_name,
+            state: d.state,
+            total: count(d.total),
+            processed: count(d.processed),
+            imported: count(d.imported),
+            duplicates: count(d.duplicates),
+            error_count: count(d.error_count),
+            errors: d.errors,
+            failure: d.failure,
+            started_at: d.started_at.to_chrono(),
+        }
+    }
+}
+
+/// Repository over `imports`.
+#[derive(Clone, Debug)]
+pub struct Imports {
+    collection: Collection<ImportDoc>,
+}
+
+impl Imports {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+        }
+    }
+
+    /// Records a new running import of `total` rows.
+    pub async fn begin(
+        &self,
+        source: &str,
+        file_name: &str,
+        total: u64,
+    ) -> Result<ObjectId, AppError> {
+        let id = ObjectId::new();
+        let record = ImportDoc {
+            id,
+            source: source.to_owned(),
+            file_name: file_name.to_owned(),
+            state: "running".into(),
+            total: total as i64,
+            processed: 0,
+            imported: 0,
+            duplicates: 0,
+            error_count: 0,
+            errors: Vec::new(),
+            failure: None,
+            started_at: bson::DateTime::now(),
+        };
+        self.collection.insert_one(record).await?;
+        Ok(id)
+    }
+
+    /// Records progress; `finished` marks it done.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one field per counter of the report"
+    )]
+    pub async fn progress(
+        &self,
+        id: ObjectId,
+        processed: u64,
+        imported: u64,
+        duplicates: u64,
+        error_count: u64,
+        errors: &[RowError],
+        finished: bool,
+    ) -> Result<(), AppError> {
+        let errors = bson::to_bson(errors).map_err(AppError::internal)?;
+        let set = doc! {
+            "processed": processed as i64, "imported": imported as i64,
+            "duplicates": duplicates as i64, "error_count": error_count as i64,
+            "errors": errors, "state": if finished { "done" } else { "running" },
+        };
+        self.collection
+            .update_one(doc! { "_id": id }, doc! { "$set": set })
+            .await?;
+        Ok(())
+    }
+
+    /// Marks the import failed.
+    pub async fn fail(&self, id: ObjectId, why: &str) -> Result<(), AppError> {
+        let set = doc! { "state": "failed", "failure": why };
+        self.collection
+            .update_one(doc! { "_id": id }, doc! { "$set": set })
+            .await?;
+        Ok(())
+    }
+
+    /// Import `id`.
+    pub async fn get(&self, id: ObjectId) -> Result<Option<ImportStatus>, AppError> {
+        Ok(self
+            .collection
+            .find_one(doc! { "_id": id })
+            .await?
+            .map(Into::into))
+    }
+
+    /// The newest imports.
+    pub async fn recent(&self, limit: i64) -> Result<Vec<ImportStatus>, AppError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "started_at": -1 })
+            .limit(limit)
+            .build();
+        let docs: Vec<ImportDoc> = self
+            .collection
+            .find(doc! {})
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(Into::into).collect())
+    }
+}

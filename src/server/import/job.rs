@@ -1,0 +1,163 @@
+//! Running an import: rows through the pipeline in chunks, progress and errors recorded in
+//! the `imports` collection for the UI's progress bar and the CLI.
+use super::{
+    mapping::parse_mapping,
+    rows::{read_records, to_message},
+};
+use crate::{
+    error::AppError,
+    model::{
+        import::{ImportStatus, RowError},
+        source::{SourceKind, parse_source_name},
+    },
+    server::{
+        db::{imports::Imports, sources::Sources},
+        identity::IdentityGraph,
+        ingest::pipeline,
+    },
+};
+use chrono::Utc;
+use mongodb::bson::oid::ObjectId;
+
+/// Rows sent through the pipeline at once (and between progress updates).
+const CHUNK: usize = 500;
+/// Rejected rows listed in the report; the rest are only counted.
+pub const MAX_LISTED_ERRORS: usize = 200;
+
+/// A validated import request.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// Source name (created as an import source if new).
+    pub source: String,
+    /// File name (its extension picks CSV or JSON Lines).
+    pub file_name: String,
+    /// Mapping text; `None` uses the one saved for the source.
+    pub mapping: Option<String>,
+    /// File contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Checks the request, records the import as running, and returns its id and parsed state.
+pub async fn start(
+    graph: &IdentityGraph,
+    sources: &Sources,
+    request: &ImportRequest,
+) -> Result<(ObjectId, PreparedImport), AppError> {
+    let name = parse_source_name(&request.source).map_err(|_| {
+        AppError::invalid(
+            "source",
+            "must start with a letter and use only a-z, 0-9, '-' and '_'",
+        )
+    })?;
+    if request.bytes.is_empty() {
+        return Err(AppError::invalid("file", "is empty"));
+    }
+    let source = sources.get_or_create(&name, SourceKind::Import).await?;
+    let mapping_text = match (&request.mapping, &source.mapping) {
+        (Some(text), _) if !text.trim().is_empty() => text.clone(),
+        (_, Some(saved)) => saved.clone(),
+        _ => {
+            return Err(AppError::invalid(
+                "mapping",
+                "is required (no mapping is saved for this source)",
+            ));
+        }
+    };
+    let mapping = parse_mapping(&mapping_text)?;
+    sources.save_mapping(source.id, &mapping_text).await?;
+    let records = read_records(&request.file_name, &request.bytes);
+    let imports = Imports::new(&graph.db);
+    let id = imports
+        .begin(&name, &request.file_name, records.len() as u64)
+        .await?;
+    Ok((
+        id,
+        PreparedImport {
+            source,
+            mapping,
+            records,
+        },
+    ))
+}
+
+/// A started import's inputs.
+#[derive(Debug)]
+pub struct PreparedImport {
+    source: crate::server::db::sources::SourceDoc,
+    mapping: super::mapping::Mapping,
+    records: Vec<Result<super::rows::Record, RowError>>,
+}
+
+/// Runs a started import to the end, recording progress; returns the final status.
+pub async fn run(
+    graph: &IdentityGraph,
+    id: ObjectId,
+    prepared: PreparedImport,
+) -> Result<ImportStatus, AppError> {
+    let imports = Imports::new(&graph.db);
+    let result = run_chunks(graph, &imports, id, prepared).await;
+    if let Err(err) = &result {
+        imports.fail(id, &err.to_string()).await?;
+    }
+    result?;
+    imports
+        .get(id)
+        .await?
+        .ok_or_else(|| AppError::internal("import record vanished"))
+}
+
+async fn run_chunks(
+    graph: &IdentityGraph,
+    imports: &Imports,
+    id: ObjectId,
+    prepared: PreparedImport,
+) -> Result<(), AppError> {
+    let received_at = Utc::now();
+    let (mut processed, mut imported, mut duplicates) = (0u64, 0u64, 0u64);
+    let mut errors = Vec::new();
+    let mut error_count = 0u64;
+    for chunk in prepared.records.chunks(CHUNK) {
+        let mut messages = Vec::new();
+        for record in chunk {
+            match record
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|r| to_message(&prepared.mapping, r, &graph.policy, received_at))
+            {
+                Ok(message) => messages.push(message),
+                Err(error) => {
+                    error_count += 1;
+                    if errors.len() < MAX_LISTED_ERRORS {
+                        errors.push(error);
+                    }
+                }
+            }
+        }
+        let report = pipeline::ingest(graph, &prepared.source, &messages).await?;
+        processed += chunk.len() as u64;
+        imported += report.accepted as u64;
+        duplicates += report.duplicates as u64;
+        imports
+            .progress(
+                id,
+                processed,
+                imported,
+                duplicates,
+                error_count,
+                &errors,
+                false,
+            )
+            .await?;
+    }
+    imports
+        .progress(
+            id,
+            processed,
+            imported,
+            duplicates,
+            error_count,
+            &errors,
+            true,
+        )
+        .await
+}

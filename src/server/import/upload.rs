@@ -1,0 +1,75 @@
+//! `POST /imports`: a multipart form (`source`, `mapping`, `file`) that works without
+//! JavaScript. The import runs in the background; browsers are sent to its progress page,
+//! API clients get `202 {"id": …}`.
+use super::job::{self, ImportRequest};
+use crate::{error::AppError, server::AppState};
+use axum::{
+    Json,
+    extract::{DefaultBodyLimit, Multipart, State},
+    http::{HeaderMap, StatusCode, header::ACCEPT},
+    response::{IntoResponse, Redirect, Response},
+    routing::{MethodRouter, post},
+};
+
+/// Largest upload accepted.
+pub const MAX_UPLOAD_BYTES: usize = 64 * 1024 * 1024;
+/// Where the upload form lives (errors are shown there).
+pub const FORM_PAGE: &str = "/settings/import";
+
+/// The route, with its own body limit.
+pub fn route() -> MethodRouter<AppState> {
+    post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+async fn upload(State(state): State<AppState>, headers: HeaderMap, form: Multipart) -> Response {
+    let wants_json = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    match accept(&state, form).await {
+        Ok(id) if wants_json => {
+            (StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response()
+        }
+        Ok(id) => Redirect::to(&format!("{FORM_PAGE}/{id}")).into_response(),
+        Err(err) if wants_json => err.into_response(),
+        Err(err) => {
+            let query =
+                serde_urlencoded::to_string([("error", err.to_string())]).unwrap_or_default();
+            Redirect::to(&format!("{FORM_PAGE}?{query}")).into_response()
+        }
+    }
+}
+
+async fn accept(state: &AppState, mut form: Multipart) -> Result<String, AppError> {
+    let mut request = ImportRequest {
+        source: String::new(),
+        file_name: String::new(),
+        mapping: None,
+        bytes: Vec::new(),
+    };
+    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest {
+        message: format!("unreadable upload: {e}"),
+    })? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let unreadable = |e: axum::extract::multipart::MultipartError| AppError::BadRequest {
+            message: format!("unreadable field {name}: {e}"),
+        };
+        match name.as_str() {
+            "source" => request.source = field.text().await.map_err(unreadable)?,
+            "mapping" => request.mapping = Some(field.text().await.map_err(unreadable)?),
+            "file" => {
+                request.file_name = field.file_name().unwrap_or("upload.csv").to_owned();
+                request.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            }
+            _ => {}
+        }
+    }
+    let graph = state.ingest.graph.clone();
+    let (id, prepared) = job::start(&graph, &state.ingest.sources, &request).await?;
+    tokio::spawn(async move {
+        if let Err(err) = job::run(&graph, id, prepared).await {
+            tracing::error!(import = %id, %err, "import failed");
+        }
+    });
+    Ok(id.to_hex())
+}
