@@ -8,5 +8,5 @@ pub mod profiles;
 pub mod sources;
 
 pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
-pub use dashboard::{GetDashboard, get_dashboard};
+pub use dashboard::{GetDashboard, LoadDemoData, get_dashboard, load_demo_data};
 pub use profiles::{GetProfile, UnmergeProfiles, get_profile, unmerge_profiles};

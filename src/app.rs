@@ -1,7 +1,10 @@
 //! The HTML shell, the router and the page layout.
 use crate::{
     components::Nav,
-    pages::{ComingSoonPage, CustomersPage, DashboardPage, NotFoundPage},
+    pages::{
+        ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage, FieldsPage,
+        ImportPage, ImportProgressPage, NotFoundPage, SourcesPage,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -75,8 +78,30 @@ pub fn App() -> impl IntoView {
                             view=|| view! { <ComingSoonPage section="Catalog" /> }
                         />
                         <Route
-                            path=path!("/settings")
-                            view=|| view! { <ComingSoonPage section="Settings" /> }
+                            path=path!("/customers/:id")
+                            view=CustomerPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/settings") view=SourcesPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/settings/import")
+                            view=ImportPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/import/:id")
+                            view=ImportProgressPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/computed")
+                            view=ComputedTraitsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/fields")
+                            view=FieldsPage
+                            ssr=SsrMode::Async
                         />
                     </Routes>
                 </main>

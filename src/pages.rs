@@ -1,11 +1,15 @@
 //! One routed page per file.
 
 pub mod coming_soon;
+pub mod customer;
 pub mod customers;
 pub mod dashboard;
 pub mod not_found;
+pub mod settings;
 
 pub use coming_soon::ComingSoonPage;
+pub use customer::CustomerPage;
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
 pub use not_found::NotFoundPage;
+pub use settings::{ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage, SourcesPage};

@@ -23,5 +23,7 @@ mod pages;
 mod persistence;
 #[path = "integration/sessions.rs"]
 mod sessions;
+#[path = "integration/settings_pages.rs"]
+mod settings_pages;
 #[path = "integration/support.rs"]
 mod support;

@@ -16,3 +16,23 @@ pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
         profiles_added: profiles.created_per_day(today, CHART_DAYS).await?,
     })
 }
+
+/// People and events the "Load demo data" button creates.
+pub const DEMO_CUSTOMERS: usize = 200;
+/// Events the button sends.
+pub const DEMO_EVENTS: usize = 3_000;
+
+/// Fills an empty database with demo data (the same generator as `enrich seed`).
+#[server(endpoint = "dashboard/demo")]
+pub async fn load_demo_data() -> Result<u64, AppError> {
+    use crate::server::{app_state, seed};
+    let state = app_state()?;
+    if state.ingest.graph.profiles.count().await? > 0 {
+        return Err(AppError::Conflict {
+            field: "demo".into(),
+            message: "demo data is only loaded into an empty database".into(),
+        });
+    }
+    let summary = seed::seed(&state.ingest, DEMO_CUSTOMERS, DEMO_EVENTS, 42).await?;
+    Ok(summary.profiles)
+}

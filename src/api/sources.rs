@@ -5,10 +5,47 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// Every source with its keys (prefixes only).
+/// Sources, and a key created by the previous request of this browser (shown once).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SourceList {
+    /// Every source with its keys (prefixes only).
+    pub sources: Vec<SourceSummary>,
+    /// A key just created; a form posted without JavaScript finds it here after the redirect.
+    pub new_key: Option<CreatedWriteKey>,
+}
+
+/// Session entry holding a just-created key until the page shows it.
+#[cfg(feature = "ssr")]
+const NEW_KEY: &str = "new_write_key";
+
+#[cfg(feature = "ssr")]
+async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| AppError::internal(format!("no session: {e}")))
+}
+
+/// Keeps `key` for the next page load, then returns it.
+#[cfg(feature = "ssr")]
+async fn remember(key: CreatedWriteKey) -> Result<CreatedWriteKey, AppError> {
+    session()
+        .await?
+        .insert(NEW_KEY, &key)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(key)
+}
+
+/// Every source with its keys, and the key created just before (taken out of the session).
 #[server(endpoint = "sources/list")]
-pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
-    crate::server::app_state()?.ingest.sources.list().await
+pub async fn list_sources() -> Result<SourceList, AppError> {
+    let sources = crate::server::app_state()?.ingest.sources.list().await?;
+    let new_key = session()
+        .await?
+        .remove::<CreatedWriteKey>(NEW_KEY)
+        .await
+        .map_err(AppError::internal)?;
+    Ok(SourceList { sources, new_key })
 }
 
 /// Creates an API source and its first write key, shown this once.
@@ -18,7 +55,7 @@ pub async fn create_source(name: String) -> Result<CreatedWriteKey, AppError> {
     let name = parse_source_name(&name)?;
     let sources = crate::server::app_state()?.ingest.sources;
     let source = sources.create(&name, SourceKind::Api).await?;
-    sources.issue_key(&source).await
+    remember(sources.issue_key(&source).await?).await
 }
 
 /// Issues another write key for source `source_id` (to rotate keys without downtime).
@@ -31,7 +68,7 @@ pub async fn issue_write_key(source_id: String) -> Result<CreatedWriteKey, AppEr
     let source = sources.by_id(id).await?.ok_or_else(|| AppError::NotFound {
         what: format!("source {source_id}"),
     })?;
-    sources.issue_key(&source).await
+    remember(sources.issue_key(&source).await?).await
 }
 
 /// Revokes write key `key_id`; requests with it get 401 from now on.

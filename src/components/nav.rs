@@ -25,7 +25,7 @@ pub fn Nav() -> impl IntoView {
             <ul>
                 {SECTIONS
                     .into_iter()
-                    .map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> })
+                    .map(|(href, label)| view! { <li><A href=href exact={href == "/"}>{label}</A></li> })
                     .collect_view()}
             </ul>
         </nav>

@@ -86,7 +86,11 @@ fn CustomerRow(customer: CustomerSummary) -> impl IntoView {
         .unwrap_or_else(|| "never".to_owned());
     view! {
         <tr>
-            <td>{customer.name}</td>
+            <td>
+                <a href=format!("/customers/{}", customer.id)>
+                    {if customer.name.is_empty() { "(no name)".to_owned() } else { customer.name }}
+                </a>
+            </td>
             <td>{customer.email.unwrap_or_else(|| "—".to_owned())}</td>
             <td data-testid="last-seen">{last_seen}</td>
             <td class="num">{customer.source_count}</td>
