@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup
+.PHONY: run test setup bench seed
 
 run:
 	@tools/run.sh
@@ -9,3 +9,11 @@ test:
 
 setup:
 	@tools/setup.sh test
+
+# Ingestion throughput next to raw insert_many (numbers for the issue notes).
+bench:
+	@tools/bench.sh
+
+# Demo data into the database `make run` uses (it must be running): `make seed CUSTOMERS=500 EVENTS=10000`.
+seed:
+	@cargo run --quiet --features ssr --bin enrich -- seed --customers $${CUSTOMERS:-500} --events $${EVENTS:-10000}

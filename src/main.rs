@@ -63,6 +63,11 @@ async fn serve(config: Config) -> Result<(), String> {
     if recovered > 0 {
         tracing::warn!(recovered, "finished merges interrupted by a crash");
     }
+    if state.ingest.graph.profiles.count().await.unwrap_or(1) == 0 {
+        tracing::info!(
+            "the database is empty: load demo data from the dashboard, or run `enrich seed`"
+        );
+    }
     let app = server::router(state);
     let listener = TcpListener::bind(addr)
         .await

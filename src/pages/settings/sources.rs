@@ -32,7 +32,7 @@ pub fn SourcesPage() -> impl IntoView {
             .and_then(|e| e.message_for("name").or(Some(e.to_string())))
     });
     view! {
-        <Title text="Sources · Settings" />
+        <Title text="Settings" />
         <SettingsHeader />
         <div class="split">
             <section class="card" aria-labelledby="sources-heading">
