@@ -89,23 +89,18 @@ pub async fn recompute(
     if definitions.is_empty() {
         return Ok(());
     }
-    let mut values = Vec::new();
-    for definition in definitions {
-        let value = compute(
-            definition.aggregate,
-            &inputs(db, profile, definition).await?,
-        );
-        values.push((
-            definition.name.clone(),
-            bson::to_bson(&value).unwrap_or(Bson::Null),
-        ));
-    }
+    // Computed inside the revision loop: a slower request never overwrites newer values.
     loop {
         let Some(mut stored) = graph.profiles.get(profile).await? else {
             return Ok(());
         };
-        for (name, value) in &values {
-            stored.computed.insert(name.clone(), value.clone());
+        for definition in definitions {
+            let value = compute(
+                definition.aggregate,
+                &inputs(db, profile, definition).await?,
+            );
+            let value = bson::to_bson(&value).unwrap_or(Bson::Null);
+            stored.computed.insert(definition.name.clone(), value);
         }
         if graph.profiles.replace(&mut stored).await? {
             return Ok(());

@@ -297,3 +297,27 @@ async fn concurrent_first_sightings_of_one_identifier_create_one_profile() {
     assert_eq!(owner(&app, "email:same@x.io").await, Some(owners[0].id));
     assert_eq!(owners[0].event_count, 16);
 }
+
+#[tokio::test]
+async fn events_of_a_batch_follow_a_merge_made_later_in_the_same_batch() {
+    let app = TestApp::new().await;
+    let key = app.write_key("web").await;
+    send(&app, &key, "identify", json!({"userId": "u1"})).await;
+    let batch = json!({"batch": [
+        {"type": "track", "anonymousId": "a1", "event": "Product Viewed"},
+        {"type": "identify", "userId": "u1", "anonymousId": "a1"},
+    ]});
+    send(&app, &key, "batch", batch).await;
+    let live = app.live_profiles().await;
+    assert_eq!(live.len(), 1);
+    assert_eq!(
+        app.count("events", doc! { "profile_id": { "$ne": live[0].id } })
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("events", doc! { "profile_id": live[0].id }).await,
+        3
+    );
+    assert_eq!(live[0].event_count, 3);
+}

@@ -358,3 +358,12 @@ async fn the_openapi_document_lists_every_call() {
     );
     assert!(document["components"]["schemas"]["Message"]["properties"]["userId"].is_object());
 }
+
+#[tokio::test]
+async fn other_methods_on_tracking_paths_are_405_json() {
+    let app = TestApp::new().await;
+    let reply = app.get("/v1/track").await;
+    assert_eq!(reply.status, 405);
+    assert_eq!(reply.headers["allow"], "POST");
+    assert_eq!(reply.json()["error"], "method_not_allowed");
+}

@@ -74,12 +74,14 @@ impl Fields {
         if let Some(event) = &update.event {
             set.insert("event", event);
         }
+        let mut latest = doc! {};
         if let Some(at) = update.last_seen {
-            set.insert("last_seen", bson::DateTime::from_chrono(at));
+            latest.insert("last_seen", bson::DateTime::from_chrono(at));
         }
         let types: Vec<&String> = update.types.iter().collect();
         let change = doc! {
             "$set": set,
+            "$max": latest,
             "$inc": { "profiles": update.profiles, "occurrences": update.occurrences },
             "$addToSet": { "types": { "$each": types } },
         };

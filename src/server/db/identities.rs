@@ -103,11 +103,16 @@ impl Identities {
         Ok(())
     }
 
-    /// `keys` now resolve to `to`.
-    pub async fn repoint_keys(&self, keys: &[String], to: ObjectId) -> Result<(), AppError> {
+    /// Those of `keys` still resolving to `from` now resolve to `to`.
+    pub async fn repoint_keys(
+        &self,
+        keys: &[String],
+        from: ObjectId,
+        to: ObjectId,
+    ) -> Result<(), AppError> {
         self.collection
             .update_many(
-                doc! { "_id": { "$in": keys } },
+                doc! { "_id": { "$in": keys }, "profile_id": from },
                 doc! { "$set": { "profile_id": to } },
             )
             .await?;

@@ -56,7 +56,15 @@ pub fn combine(
         survivor.device.clone_from(&absorbed.device);
     }
     survivor.event_count += absorbed.event_count;
-    for key in &absorbed.applied {
+    for separated in &absorbed.separated_from {
+        if !survivor.separated_from.contains(separated) {
+            survivor.separated_from.push(*separated);
+        }
+    }
+    // The absorbed side's keys go first so trimming drops the oldest of both, never all of the
+    // survivor's own recent keys.
+    let own = std::mem::take(&mut survivor.applied);
+    for key in absorbed.applied.iter().chain(&own) {
         if !survivor.applied.contains(key) {
             remember_applied(&mut survivor.applied, key.clone());
         }

@@ -3,6 +3,9 @@
 use crate::server::db::profile_doc::{DayCount, EventCounter, ProfileDoc};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 
+/// Distinct event names counted per profile; beyond it new names are not counted (a client
+/// sending unique event names must not grow a profile past MongoDB's 16 MB document limit).
+pub const MAX_COUNTERS: usize = 500;
 /// Day keys (`YYYY-MM-DD`), UTC.
 pub const DAY_FORMAT: &str = "%Y-%m-%d";
 
@@ -56,6 +59,10 @@ pub fn add_counts(
 ) {
     let index = match profile.counters.iter().position(|c| c.event == event) {
         Some(index) => index,
+        None if profile.counters.len() >= MAX_COUNTERS => {
+            tracing::warn!(profile = %profile.id, %event, "counter limit reached; event not counted");
+            return;
+        }
         None => {
             profile.counters.push(EventCounter {
                 event: event.to_owned(),

@@ -3,6 +3,9 @@
 use crate::server::db::profile_doc::{PastValue, ProfileDoc, TraitProvenance};
 use mongodb::bson::{self, Bson};
 
+/// Distinct top-level traits per profile; beyond it new keys are dropped (with a warning), so
+/// a client inventing keys cannot grow a profile past MongoDB's document limit.
+pub const MAX_TRAITS: usize = 500;
 /// Earlier values kept per trait.
 pub const HISTORY_LIMIT: usize = 10;
 
@@ -29,6 +32,10 @@ fn is_newer(write: &TraitWrite<'_>, held: &TraitProvenance) -> bool {
 /// Applies `write` to `profile`'s traits.
 pub fn set_trait(profile: &mut ProfileDoc, write: TraitWrite<'_>) {
     let Some(index) = profile.provenance.iter().position(|p| p.key == write.key) else {
+        if profile.provenance.len() >= MAX_TRAITS {
+            tracing::warn!(profile = %profile.id, key = write.key, "trait limit reached; key dropped");
+            return;
+        }
         profile.traits.insert(write.key, write.value);
         profile.provenance.push(TraitProvenance {
             key: write.key.to_owned(),

@@ -8,7 +8,7 @@ use crate::server::{
 };
 use mongodb::Database;
 use std::sync::Arc;
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, RwLock};
 
 /// Identity resolution and profile writes over one database.
 #[derive(Clone, Debug)]
@@ -34,6 +34,12 @@ pub struct IdentityGraph {
     /// Merges and unmerges run one at a time in this process: they are rare, touch several
     /// documents, and the server offers no transactions to make them atomic.
     pub merge_lock: Arc<Mutex<()>>,
+    /// Ingestion holds it shared while a batch's events are not all stored; an unmerge takes it
+    /// exclusively before rebuilding a profile from its events.
+    pub rebuild_lock: Arc<RwLock<()>>,
+    /// Resolutions that claim identifiers or merge run one at a time in this process, so two
+    /// requests never both add a user id to one profile (limits are checked on fresh data).
+    pub claim_lock: Arc<Mutex<()>>,
 }
 
 impl IdentityGraph {
@@ -50,6 +56,8 @@ impl IdentityGraph {
             limits: IdentityLimits::default(),
             retention_days,
             merge_lock: Arc::new(Mutex::new(())),
+            rebuild_lock: Arc::new(RwLock::new(())),
+            claim_lock: Arc::new(Mutex::new(())),
         }
     }
 

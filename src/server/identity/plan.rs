@@ -53,6 +53,8 @@ pub struct Candidate {
     pub counts: HashMap<IdentityKind, usize>,
     /// Profiles it must never be merged with.
     pub separated_from: Vec<ObjectId>,
+    /// Profiles merged into it: a separation from any of them applies to it too.
+    pub absorbed: Vec<ObjectId>,
 }
 
 /// Which profile the message goes to.
@@ -155,17 +157,23 @@ fn group_of(plan: &Plan) -> Vec<ObjectId> {
     }
 }
 
+/// Whether `owner` (with everything merged into it) was separated from any profile of the
+/// group (with everything merged into them), in either direction.
 fn is_separated(
     group: &[ObjectId],
     owner: ObjectId,
     candidate: &Candidate,
     candidates: &HashMap<ObjectId, Candidate>,
 ) -> bool {
+    let empty = Candidate::default();
     group.iter().any(|member| {
-        candidate.separated_from.contains(member)
-            || candidates
-                .get(member)
-                .is_some_and(|c| c.separated_from.contains(&owner))
+        let other = candidates.get(member).unwrap_or(&empty);
+        let apart = |from: &Candidate, b: ObjectId, of: &Candidate| {
+            from.separated_from
+                .iter()
+                .any(|s| *s == b || of.absorbed.contains(s))
+        };
+        apart(candidate, *member, other) || apart(other, owner, candidate)
     })
 }
 

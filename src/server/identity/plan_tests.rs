@@ -11,7 +11,7 @@ fn id(kind: IdentityKind, value: &str) -> Identifier {
 fn holding(kinds: &[(IdentityKind, usize)]) -> Candidate {
     Candidate {
         counts: kinds.iter().copied().collect(),
-        separated_from: Vec::new(),
+        ..Candidate::default()
     }
 }
 
@@ -107,6 +107,31 @@ fn separated_profiles_are_not_merged_again() {
     );
     assert_eq!(plan.target, Target::Existing(a));
     assert!(plan.merge.is_empty());
+    assert_eq!(plan.refused, [(ids[1].clone(), Refusal::Separated)]);
+}
+
+#[test]
+fn a_separation_survives_later_merges_of_either_side() {
+    let (a, b, x) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+    let ids = [
+        id(IdentityKind::UserId, "u"),
+        id(IdentityKind::AnonymousId, "x"),
+    ];
+    let owners = HashMap::from([(ids[0].key(), b), (ids[1].key(), x)]);
+    // x was un-merged from a; a was later merged into b.
+    let mut holder_b = holding(&[(IdentityKind::UserId, 1)]);
+    holder_b.absorbed.push(a);
+    let mut holder_x = holding(&[(IdentityKind::AnonymousId, 1)]);
+    holder_x.separated_from.push(a);
+    let candidates = HashMap::from([(b, holder_b), (x, holder_x)]);
+    let plan = plan(
+        &ids,
+        &owners,
+        &candidates,
+        &IdentityLimits::default(),
+        false,
+    );
+    assert!(plan.merge.is_empty(), "{plan:?}");
     assert_eq!(plan.refused, [(ids[1].clone(), Refusal::Separated)]);
 }
 

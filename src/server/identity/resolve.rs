@@ -9,7 +9,7 @@ use crate::{
     error::AppError,
     server::db::{
         identities::IdentityDoc,
-        profile_doc::{ProfileDoc, ProfileStatus},
+        profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
     },
 };
 use mongodb::bson::{self, oid::ObjectId};
@@ -52,7 +52,16 @@ impl IdentityGraph {
         })
     }
 
-    /// One attempt; `None` when a concurrent claim got in first.
+    /// The plan for `ids` on the data as it is now.
+    async fn plan_now(&self, ids: &[Identifier], explicit: bool) -> Result<Plan, AppError> {
+        let keys: Vec<String> = ids.iter().map(Identifier::key).collect();
+        let owners = self.live_owners(&keys).await?;
+        let candidates = self.candidates(&owners).await?;
+        Ok(plan(ids, &owners, &candidates, &self.limits, explicit))
+    }
+
+    /// One attempt; `None` when a concurrent claim got in first. A plan that changes nothing
+    /// needs no lock; one that claims or merges is made again, and carried out, under it.
     async fn try_resolve(
         &self,
         ids: &[Identifier],
@@ -60,10 +69,14 @@ impl IdentityGraph {
         reason: &str,
         explicit: bool,
     ) -> Result<Option<Resolution>, AppError> {
-        let keys: Vec<String> = ids.iter().map(Identifier::key).collect();
-        let owners = self.live_owners(&keys).await?;
-        let candidates = self.candidates(&owners).await?;
-        let plan = plan(ids, &owners, &candidates, &self.limits, explicit);
+        let mut plan = self.plan_now(ids, explicit).await?;
+        let _serial = if plan.claim.is_empty() && plan.merge.is_empty() {
+            None
+        } else {
+            let guard = self.claim_lock.lock().await;
+            plan = self.plan_now(ids, explicit).await?;
+            Some(guard)
+        };
         let refused = plan.refused.clone();
         let attached: Vec<Identifier> = ids
             .iter()
@@ -81,15 +94,48 @@ impl IdentityGraph {
                 merged: false,
             }));
         };
+        self.list_identities(profile, &plan.claim, source).await?;
         for other in &plan.merge {
             profile = self.merge(profile, *other, reason).await?;
         }
+        let merged = !plan.merge.is_empty();
         Ok(Some(Resolution {
             profile: Some(profile),
             attached,
             refused,
-            merged: !plan.merge.is_empty(),
+            merged,
         }))
+    }
+
+    /// Lists newly claimed identifiers on the profile at once (still under the claim lock), so
+    /// the next plan counts them against the limits.
+    async fn list_identities(
+        &self,
+        id: ObjectId,
+        claimed: &[Identifier],
+        source: &str,
+    ) -> Result<(), AppError> {
+        if claimed.is_empty() {
+            return Ok(());
+        }
+        loop {
+            let mut profile = self.must_get(id).await?;
+            let before = profile.identities.len();
+            for identifier in claimed {
+                if !profile.identities.iter().any(|i| i.key == identifier.key()) {
+                    profile.identities.push(IdentityEntry {
+                        key: identifier.key(),
+                        kind: identifier.kind.as_str().to_owned(),
+                        value: identifier.value.clone(),
+                        source: source.to_owned(),
+                        at: bson::DateTime::now(),
+                    });
+                }
+            }
+            if profile.identities.len() == before || self.profiles.replace(&mut profile).await? {
+                return Ok(());
+            }
+        }
     }
 
     /// Creates the target if new and claims free identifiers for it. `None`: lost a race.
@@ -178,6 +224,7 @@ impl IdentityGraph {
                     Candidate {
                         counts,
                         separated_from: p.separated_from,
+                        absorbed: p.absorbed,
                     },
                 )
             })

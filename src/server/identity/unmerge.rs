@@ -17,6 +17,8 @@ use mongodb::bson::oid::ObjectId;
 impl IdentityGraph {
     /// Undoes merge `merge_id`; the two profiles are never merged again automatically.
     pub async fn unmerge(&self, merge_id: ObjectId) -> Result<MergeDoc, AppError> {
+        // Exclusive first, then the merge lock: ingestion takes them in the same order.
+        let _no_ingest = self.rebuild_lock.write().await;
         let _serial = self.merge_lock.lock().await;
         let record = self
             .merges
@@ -61,8 +63,9 @@ impl IdentityGraph {
             .restore(record.absorbed, record.survivor, &returning, &mut catalog)
             .await?;
         self.identities
-            .repoint_keys(&record.identity_keys, restored.id)
+            .repoint_keys(&record.identity_keys, record.survivor, restored.id)
             .await?;
+        self.sync_identity_list(restored.id).await?;
         let mut homes = vec![restored.id];
         homes.extend(restored.absorbed.iter().copied());
         self.events
@@ -107,6 +110,43 @@ impl IdentityGraph {
         }
     }
 
+    /// The identifiers `profile` holds per the `identities` collection (the source of truth),
+    /// keeping the details of entries it already lists.
+    async fn identity_list(&self, profile: &ProfileDoc) -> Result<Vec<IdentityEntry>, AppError> {
+        let owned = self.identities.of_profile(profile.id).await?;
+        Ok(owned
+            .into_iter()
+            .map(|doc| {
+                let listed = profile.identities.iter().find(|i| i.key == doc.key);
+                listed.cloned().unwrap_or_else(|| {
+                    let (kind, value) = doc.key.split_once(':').unwrap_or(("", &doc.key));
+                    IdentityEntry {
+                        kind: kind.to_owned(),
+                        value: value.to_owned(),
+                        source: doc.source.clone(),
+                        at: doc.at,
+                        key: doc.key.clone(),
+                    }
+                })
+            })
+            .collect())
+    }
+
+    /// Makes `id`'s identity list match the collection.
+    async fn sync_identity_list(&self, id: ObjectId) -> Result<(), AppError> {
+        loop {
+            let mut profile = self.must_get(id).await?;
+            let list = self.identity_list(&profile).await?;
+            if list == profile.identities {
+                return Ok(());
+            }
+            profile.identities = list;
+            if self.profiles.replace(&mut profile).await? {
+                return Ok(());
+            }
+        }
+    }
+
     /// The survivor as the fold of the events it keeps, minus what the restored side brought.
     async fn rebuild_survivor(
         &self,
@@ -118,12 +158,7 @@ impl IdentityGraph {
             let current = self.must_get(record.survivor).await?;
             let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
             rebuilt.rev = current.rev;
-            rebuilt.identities = current
-                .identities
-                .iter()
-                .filter(|i| !record.identity_keys.contains(&i.key))
-                .cloned()
-                .collect();
+            rebuilt.identities = self.identity_list(&current).await?;
             rebuilt.absorbed = current
                 .absorbed
                 .iter()

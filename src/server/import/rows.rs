@@ -4,7 +4,7 @@ use crate::{
     model::import::RowError,
     server::{
         identity::identifiers::{IdentityPolicy, normalise_email},
-        ingest::message::{Message, MessageType, parse_time},
+        ingest::message::{Message, MessageType, check_keys, parse_time},
     },
 };
 use chrono::{DateTime, Utc};
@@ -98,6 +98,7 @@ pub fn to_message(
         line: *line,
         message,
     };
+    check_keys(record, "", 0).map_err(|e| fail(e.to_string()))?;
     let mut raw = Map::new();
     let mut traits = Map::new();
     let mut external = Vec::new();

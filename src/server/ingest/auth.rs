@@ -9,8 +9,9 @@ use base64::Engine;
 
 /// The write key a request presents, if any.
 pub fn presented_key(headers: &HeaderMap) -> Option<String> {
-    if let Some(key) = headers.get("x-write-key").and_then(|v| v.to_str().ok()) {
-        return Some(key.trim().to_owned()).filter(|k| !k.is_empty());
+    let header = headers.get("x-write-key").and_then(|v| v.to_str().ok());
+    if let Some(key) = header.map(str::trim).filter(|k| !k.is_empty()) {
+        return Some(key.to_owned());
     }
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;

@@ -7,10 +7,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{CustomerSummary, NewCustomer, source::SourceKind},
-    server::{
-        AppState,
-        identity::identifiers::{Identifier, IdentityKind},
-    },
+    server::{AppState, identity::identifiers::IdentityKind},
 };
 use chrono::Utc;
 use mongodb::bson::oid::ObjectId;
@@ -25,10 +22,15 @@ pub async fn add_customer(
     customer: &NewCustomer,
 ) -> Result<CustomerSummary, AppError> {
     let graph = &state.ingest.graph;
-    let email = Identifier {
-        kind: IdentityKind::Email,
-        value: customer.email.clone(),
-    };
+    let email = graph
+        .policy
+        .normalise(IdentityKind::Email, &customer.email)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "email",
+                "is a placeholder address that cannot identify a customer",
+            )
+        })?;
     if !graph.identities.owners(&[email.key()]).await?.is_empty() {
         return Err(AppError::Conflict {
             field: "email".into(),

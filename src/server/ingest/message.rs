@@ -232,7 +232,7 @@ fn check_required(
 
 /// Keys become MongoDB field names: `$`-prefixed or dotted keys would be read as operators or
 /// paths, so they are refused rather than silently rewritten.
-fn check_keys(object: &Map<String, Value>, path: &str, depth: usize) -> Result<(), AppError> {
+pub fn check_keys(object: &Map<String, Value>, path: &str, depth: usize) -> Result<(), AppError> {
     if depth > MAX_NESTING {
         return Err(AppError::invalid(
             path,
@@ -286,11 +286,28 @@ fn event_time(
         None => read("timestamp")?,
     };
     let sent_at = read("sentAt")?.or(defaults.sent_at);
-    Ok(match (client_time, sent_at) {
-        (Some(at), Some(sent)) => received_at - (sent - at),
-        (Some(at), None) => at,
-        (None, _) => received_at,
-    })
+    let corrected = match (client_time, sent_at) {
+        (Some(at), Some(sent)) => sent
+            .signed_duration_since(at)
+            .to_std()
+            .ok()
+            .and_then(|delay| chrono::Duration::from_std(delay).ok())
+            .and_then(|delay| received_at.checked_sub_signed(delay))
+            // Sent before it happened: the two readings disagree, trust the event time.
+            .or(Some(at).filter(|_| sent < at)),
+        (Some(at), None) => Some(at),
+        (None, _) => Some(received_at),
+    };
+    let earliest = DateTime::<Utc>::UNIX_EPOCH;
+    match corrected {
+        Some(at) if at < earliest => Err(AppError::invalid(
+            &field("timestamp"),
+            "must not be before 1970",
+        )),
+        // A clock far ahead would win every last-write-wins comparison for ever: cap it.
+        Some(at) => Ok(at.min(received_at + chrono::Duration::days(1))),
+        None => Err(AppError::invalid(&field("timestamp"), "is out of range")),
+    }
 }
 
 /// RFC 3339 with any offset, or without one (read as UTC).

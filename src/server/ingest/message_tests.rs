@@ -56,6 +56,28 @@ fn clock_skew_is_corrected_from_sent_at() {
 }
 
 #[test]
+fn absurd_times_are_refused_or_capped_never_a_panic() {
+    let far_past = parse(json!({"type": "identify", "userId": "u",
+        "originalTimestamp": "-200000-01-01T00:00:00", "sentAt": "2025-01-01T00:00:00Z"}));
+    assert!(
+        matches!(far_past, Err(AppError::Invalid { .. })),
+        "{far_past:?}"
+    );
+    let far_future =
+        parse(json!({"type": "identify", "userId": "u", "timestamp": "9999-01-01T00:00:00Z"}))
+            .unwrap();
+    assert_eq!(
+        far_future.timestamp,
+        at("2026-01-02T12:00:05Z"),
+        "capped at a day ahead"
+    );
+    let sent_before = parse(json!({"type": "identify", "userId": "u",
+        "timestamp": "2026-01-01T10:00:00Z", "sentAt": "2026-01-01T09:00:00Z"}))
+    .unwrap();
+    assert_eq!(sent_before.timestamp, at("2026-01-01T10:00:00Z"));
+}
+
+#[test]
 fn offsets_and_missing_times_are_understood() {
     let message = parse(json!({
         "type": "identify", "userId": "u", "timestamp": "2026-01-01T19:00:00+09:00"

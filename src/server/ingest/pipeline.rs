@@ -46,15 +46,17 @@ pub async fn ingest(
     source: &SourceDoc,
     messages: &[Message],
 ) -> Result<IngestReport, AppError> {
+    // Held until every event of the batch is stored: an unmerge must not rebuild a profile
+    // from its events while an applied message's event is still on its way.
+    let _no_rebuild = graph.rebuild_lock.read().await;
     let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
     let mut seen = graph.events.stored_ids(source.id, &ids).await?;
     let mut report = IngestReport {
         success: true,
         ..IngestReport::default()
     };
-    let mut pending = Vec::new();
-    let mut catalog = CatalogBatch::default();
-    let mut touched = Touched::new();
+    let (mut pending, mut catalog, mut touched) =
+        (Vec::new(), CatalogBatch::default(), Touched::new());
     for message in messages {
         if !seen.insert(message.message_id.clone()) {
             report.duplicates += 1;
@@ -70,16 +72,30 @@ pub async fn ingest(
         report.refused_identifiers += refused;
         pending.push(event);
         if pending.len() >= EVENT_CHUNK {
-            graph
-                .events
-                .insert_all(&std::mem::take(&mut pending))
-                .await?;
+            store_events(graph, std::mem::take(&mut pending)).await?;
         }
     }
-    graph.events.insert_all(&pending).await?;
+    store_events(graph, pending).await?;
     catalog.flush(&graph.fields).await?;
     update_computed(graph, touched).await?;
     Ok(report)
+}
+
+/// Stores events, then moves any whose profile was merged away meanwhile (by a later message of
+/// the same batch, or a concurrent request) to the survivor: a merge marks the profile merged
+/// before it re-points events, so checking after the insert leaves no gap.
+async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<(), AppError> {
+    graph.events.insert_all(&events).await?;
+    let mut profiles: Vec<ObjectId> = events.iter().filter_map(|e| e.profile_id).collect();
+    profiles.sort();
+    profiles.dedup();
+    for profile in graph.profiles.get_many(&profiles).await? {
+        if profile.status == ProfileStatus::Merged {
+            let live = graph.live_profile_id(profile.id).await?;
+            graph.events.repoint_all(profile.id, live).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn ingest_one(

@@ -21,7 +21,7 @@ use chrono::Utc;
 /// The tracking API's routes.
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/v1/{call}", post(receive))
+        .route("/v1/{call}", post(receive).fallback(only_post))
         .route_layer(from_fn_with_state(
             state.ingest.in_flight.clone(),
             limit_in_flight,
@@ -42,13 +42,7 @@ async fn receive(
         })?),
     };
     let source = authenticate(&state.ingest.sources, &headers).await?;
-    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BYTES + 1)
-        .await
-        .map_err(|_| AppError::TooLarge {
-            limit: "request_size".into(),
-            message: format!("a request body must be at most {MAX_REQUEST_BYTES} bytes"),
-            index: None,
-        })?;
+    let bytes = read_body(body).await?;
     let gzip = headers
         .get(CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -61,4 +55,40 @@ async fn receive(
     };
     let report = pipeline::ingest(&state.ingest.graph, &source, &messages).await?;
     Ok(Json(report))
+}
+
+/// The body, at most the request limit; a body that breaks off is a bad request, not a size.
+async fn read_body(body: Body) -> Result<axum::body::Bytes, AppError> {
+    axum::body::to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .map_err(|err| {
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+            while let Some(e) = cause {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    return AppError::TooLarge {
+                        limit: "request_size".into(),
+                        message: format!(
+                            "a request body must be at most {MAX_REQUEST_BYTES} bytes"
+                        ),
+                        index: None,
+                    };
+                }
+                cause = e.source();
+            }
+            AppError::BadRequest {
+                message: format!("the body could not be read: {err}"),
+            }
+        })
+}
+
+/// Any other method on a tracking path: 405 with a JSON body like every other error.
+async fn only_post() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({"error": "method_not_allowed", "message": "tracking calls are POST requests"});
+    (
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        [(axum::http::header::ALLOW, "POST")],
+        Json(body),
+    )
+        .into_response()
 }
