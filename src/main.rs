@@ -4,7 +4,6 @@ use enrich::server::{
     self, AppState,
     cli::{self, Cli, Command},
     config::Config,
-    db,
 };
 use leptos::prelude::get_configuration;
 use std::process::ExitCode;
@@ -47,12 +46,7 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("cannot read {}: {e}", config.leptos_config))?
         .leptos_options;
     let addr = leptos_options.site_addr;
-    let db = db::connect(&config.mongodb_uri, &config.database)
-        .await
-        .map_err(|e| format!("cannot reach MongoDB at {}: {e}", config.mongodb_uri))?;
-    db::indexes::ensure_indexes(&db)
-        .await
-        .map_err(|e| format!("cannot create indexes: {e}"))?;
+    let db = cli::open_database(&config).await?;
     let state = AppState::new(leptos_options, db, &config.settings);
     let recovered = state
         .ingest

@@ -51,14 +51,20 @@ pub enum Command {
     },
 }
 
-/// The app state for a command that needs only the database.
-pub async fn state_for(config: &Config) -> Result<AppState, String> {
+/// Connects to the configured database and creates the indexes; errors in words.
+pub async fn open_database(config: &Config) -> Result<mongodb::Database, String> {
     let db = db::connect(&config.mongodb_uri, &config.database)
         .await
         .map_err(|e| format!("cannot reach MongoDB at {}: {e}", config.mongodb_uri))?;
     db::indexes::ensure_indexes(&db)
         .await
         .map_err(|e| format!("cannot create indexes: {e}"))?;
+    Ok(db)
+}
+
+/// The app state for a command that needs only the database.
+pub async fn state_for(config: &Config) -> Result<AppState, String> {
+    let db = open_database(config).await?;
     Ok(AppState::new(
         LeptosOptions::builder().output_name("enrich").build(),
         db,

@@ -62,3 +62,16 @@ pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
         _ => false,
     }
 }
+
+/// For an unordered `insert_many` that failed only on unique-index violations: the indexes of
+/// the documents that were duplicates (the others were inserted). `None` for any other failure.
+pub fn duplicate_indexes(err: &mongodb::error::Error) -> Option<Vec<usize>> {
+    match err.kind.as_ref() {
+        ErrorKind::InsertMany(failure) if failure.write_concern_error.is_none() => {
+            let errors = failure.write_errors.iter().flatten();
+            let all_duplicates = errors.clone().all(|w| w.code == DUPLICATE_KEY);
+            all_duplicates.then(|| errors.map(|w| w.index).collect())
+        }
+        _ => None,
+    }
+}

@@ -4,7 +4,6 @@ use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
     bson::{self, doc, oid::ObjectId},
-    error::ErrorKind,
     options::FindOptions,
 };
 use serde::{Deserialize, Serialize};
@@ -86,19 +85,8 @@ impl Events {
         }
         match self.collection.insert_many(events).ordered(false).await {
             Ok(_) => Ok(()),
-            Err(err) => match err.kind.as_ref() {
-                ErrorKind::InsertMany(failure)
-                    if failure.write_concern_error.is_none()
-                        && failure
-                            .write_errors
-                            .iter()
-                            .flatten()
-                            .all(|w| w.code == super::DUPLICATE_KEY) =>
-                {
-                    Ok(())
-                }
-                _ => Err(err.into()),
-            },
+            Err(err) if super::duplicate_indexes(&err).is_some() => Ok(()),
+            Err(err) => Err(err.into()),
         }
     }
 

@@ -5,7 +5,6 @@ use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
     bson::{self, doc, oid::ObjectId},
-    error::ErrorKind,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -55,31 +54,20 @@ impl Identities {
         Ok(found.into_iter().map(|d| (d.key, d.profile_id)).collect())
     }
 
-    /// Claims every doc; returns the keys someone else claimed first (none claimed on failure
-    /// of the others is not guaranteed: callers release what they claimed).
+    /// Claims every doc whose key is free; returns the keys someone else had claimed first (the
+    /// others are now claimed, and the caller releases them if it gives up).
     pub async fn claim(&self, docs: &[IdentityDoc]) -> Result<Vec<String>, AppError> {
         if docs.is_empty() {
             return Ok(Vec::new());
         }
         match self.collection.insert_many(docs).ordered(false).await {
             Ok(_) => Ok(Vec::new()),
-            Err(err) => match err.kind.as_ref() {
-                ErrorKind::InsertMany(failure)
-                    if failure.write_concern_error.is_none()
-                        && failure
-                            .write_errors
-                            .iter()
-                            .flatten()
-                            .all(|w| w.code == super::DUPLICATE_KEY) =>
-                {
-                    Ok(failure
-                        .write_errors
-                        .iter()
-                        .flatten()
-                        .filter_map(|w| docs.get(w.index).map(|d| d.key.clone()))
-                        .collect())
-                }
-                _ => Err(err.into()),
+            Err(err) => match super::duplicate_indexes(&err) {
+                Some(lost) => Ok(lost
+                    .into_iter()
+                    .filter_map(|i| docs.get(i).map(|d| d.key.clone()))
+                    .collect()),
+                None => Err(err.into()),
             },
         }
     }

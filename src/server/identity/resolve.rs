@@ -21,7 +21,7 @@ const MAX_ATTEMPTS: usize = 8;
 const MAX_CHAIN: usize = 16;
 
 /// Where a message's identifiers led.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Resolution {
     /// The live profile, or `None` when every identifier was blocked or refused.
     pub profile: Option<ObjectId>,
@@ -31,7 +31,14 @@ pub struct Resolution {
     pub refused: Vec<(Identifier, Refusal)>,
     /// Whether profiles were merged to get here.
     pub merged: bool,
+    /// The profile as read while resolving, when nothing changed it since (saves a read).
+    pub doc: Option<ProfileDoc>,
 }
+
+/// Identifier key → live profile id.
+type Owners = HashMap<String, ObjectId>;
+/// Live profiles by id.
+type Profiles = HashMap<ObjectId, ProfileDoc>;
 
 impl IdentityGraph {
     /// Resolves `ids` to one live profile, creating or merging as needed.
@@ -52,12 +59,16 @@ impl IdentityGraph {
         })
     }
 
-    /// The plan for `ids` on the data as it is now.
-    async fn plan_now(&self, ids: &[Identifier], explicit: bool) -> Result<Plan, AppError> {
+    /// The plan for `ids` on the data as it is now, and the live profiles it looked at.
+    async fn plan_now(
+        &self,
+        ids: &[Identifier],
+        explicit: bool,
+    ) -> Result<(Plan, Profiles), AppError> {
         let keys: Vec<String> = ids.iter().map(Identifier::key).collect();
-        let owners = self.live_owners(&keys).await?;
-        let candidates = self.candidates(&owners).await?;
-        Ok(plan(ids, &owners, &candidates, &self.limits, explicit))
+        let (owners, docs) = self.live_owners(&keys).await?;
+        let plan = plan(ids, &owners, &candidates(&docs), &self.limits, explicit);
+        Ok((plan, docs))
     }
 
     /// One attempt; `None` when a concurrent claim got in first. A plan that changes nothing
@@ -69,12 +80,12 @@ impl IdentityGraph {
         reason: &str,
         explicit: bool,
     ) -> Result<Option<Resolution>, AppError> {
-        let mut plan = self.plan_now(ids, explicit).await?;
+        let (mut plan, mut docs) = self.plan_now(ids, explicit).await?;
         let _serial = if plan.claim.is_empty() && plan.merge.is_empty() {
             None
         } else {
             let guard = self.claim_lock.lock().await;
-            plan = self.plan_now(ids, explicit).await?;
+            (plan, docs) = self.plan_now(ids, explicit).await?;
             Some(guard)
         };
         let refused = plan.refused.clone();
@@ -92,6 +103,7 @@ impl IdentityGraph {
                 attached: Vec::new(),
                 refused,
                 merged: false,
+                doc: None,
             }));
         };
         self.list_identities(profile, &plan.claim, source).await?;
@@ -99,11 +111,16 @@ impl IdentityGraph {
             profile = self.merge(profile, *other, reason).await?;
         }
         let merged = !plan.merge.is_empty();
+        // Unchanged by claims or merges: the caller can start from the copy just read.
+        let doc = (plan.claim.is_empty() && !merged)
+            .then(|| docs.remove(&profile))
+            .flatten();
         Ok(Some(Resolution {
             profile: Some(profile),
             attached,
             refused,
             merged,
+            doc,
         }))
     }
 
@@ -176,13 +193,33 @@ impl IdentityGraph {
         Ok(None)
     }
 
-    /// key → live owner, following merges.
-    async fn live_owners(&self, keys: &[String]) -> Result<HashMap<String, ObjectId>, AppError> {
+    /// key → live owner (following merges), and those live profiles as read.
+    async fn live_owners(&self, keys: &[String]) -> Result<(Owners, Profiles), AppError> {
         let mut owners = self.identities.owners(keys).await?;
+        let mut ids: Vec<ObjectId> = owners.values().copied().collect();
+        ids.sort();
+        ids.dedup();
+        let mut docs: Profiles = self
+            .profiles
+            .get_many(&ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
         for owner in owners.values_mut() {
-            *owner = self.live_profile_id(*owner).await?;
+            if docs
+                .get(owner)
+                .is_some_and(|p| p.status == ProfileStatus::Merged)
+            {
+                let live = self.live_profile_id(*owner).await?;
+                if !docs.contains_key(&live) {
+                    docs.extend(self.profiles.get(live).await?.map(|p| (p.id, p)));
+                }
+                *owner = live;
+            }
         }
-        Ok(owners)
+        docs.retain(|_, p| p.status == ProfileStatus::Live);
+        Ok((owners, docs))
     }
 
     /// The live profile `id` is, or was merged into.
@@ -201,35 +238,26 @@ impl IdentityGraph {
             "merge chain from {id} is too long"
         )))
     }
+}
 
-    async fn candidates(
-        &self,
-        owners: &HashMap<String, ObjectId>,
-    ) -> Result<HashMap<ObjectId, Candidate>, AppError> {
-        let mut ids: Vec<ObjectId> = owners.values().copied().collect();
-        ids.sort();
-        ids.dedup();
-        let profiles = self.profiles.get_many(&ids).await?;
-        Ok(profiles
-            .into_iter()
-            .map(|p| {
-                let mut counts = HashMap::new();
-                for entry in &p.identities {
-                    if let Some(kind) = kind_named(&entry.kind) {
-                        *counts.entry(kind).or_default() += 1;
-                    }
+/// What the plan needs to know of each live profile.
+fn candidates(docs: &Profiles) -> HashMap<ObjectId, Candidate> {
+    docs.values()
+        .map(|p| {
+            let mut counts = HashMap::new();
+            for entry in &p.identities {
+                if let Some(kind) = kind_named(&entry.kind) {
+                    *counts.entry(kind).or_default() += 1;
                 }
-                (
-                    p.id,
-                    Candidate {
-                        counts,
-                        separated_from: p.separated_from,
-                        absorbed: p.absorbed,
-                    },
-                )
-            })
-            .collect())
-    }
+            }
+            let candidate = Candidate {
+                counts,
+                separated_from: p.separated_from.clone(),
+                absorbed: p.absorbed.clone(),
+            };
+            (p.id, candidate)
+        })
+        .collect()
 }
 
 /// The kind an [`IdentityEntry`](crate::server::db::profile_doc::IdentityEntry) names.

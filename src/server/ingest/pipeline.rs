@@ -118,7 +118,8 @@ async fn ingest_one(
                 source: &source.name,
                 key: &key,
             };
-            Some(update_profile(graph, id, touch, &resolution.attached, catalog).await?)
+            let first = resolution.doc.clone();
+            Some(update_profile(graph, id, touch, &resolution.attached, first, catalog).await?)
         }
         None => None,
     };
@@ -189,11 +190,16 @@ async fn update_profile(
     mut id: ObjectId,
     touch: Touch<'_>,
     attached: &[Identifier],
+    mut first: Option<ProfileDoc>,
     catalog: &mut CatalogBatch,
 ) -> Result<ObjectId, AppError> {
     let retention = graph.retention();
     loop {
-        let mut profile = graph.must_get(id).await?;
+        // The copy read while resolving saves a round trip; a conflict re-reads.
+        let mut profile = match first.take().filter(|p| p.id == id) {
+            Some(profile) => profile,
+            None => graph.must_get(id).await?,
+        };
         if let (ProfileStatus::Merged, Some(next)) = (profile.status, profile.merged_into) {
             id = next;
             continue;
