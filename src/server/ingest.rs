@@ -9,3 +9,4 @@ pub mod message;
 pub mod openapi;
 pub mod pipeline;
 pub mod routes;
+pub mod time;

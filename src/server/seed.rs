@@ -133,55 +133,68 @@ fn event(
     at: DateTime<Utc>,
 ) -> (&'static str, Value) {
     let user = format!("u{i}");
-    let anon = format!("anon-{i}-{}", rng.random_range(0..2));
-    let (sku, name, price) = *PRODUCTS.choose(rng).unwrap_or(&PRODUCTS[0]);
-    let base = |kind: &str| json!({"type": kind, "messageId": format!("seed-{n}"), "timestamp": at.to_rfc3339()});
+    let mut m = json!({"messageId": format!("seed-{n}"), "timestamp": at.to_rfc3339()});
     let roll = rng.random_range(0..100);
-    let mut m = match roll {
-        0..=39 => {
-            let (path, title) = *PAGES.choose(rng).unwrap_or(&PAGES[0]);
-            let mut m = base("page");
-            m["properties"] =
-                json!({"path": path, "url": format!("https://shop.example{path}"), "title": title});
-            m
-        }
-        40..=64 => {
-            let mut m = base("track");
-            m["event"] = json!("Product Viewed");
-            m["properties"] = json!({"sku": sku, "name": name, "price": price});
-            m
-        }
-        65..=74 => {
-            let mut m = base("track");
-            m["event"] = json!("Product Added");
-            m["properties"] = json!({"sku": sku, "price": price});
-            m
-        }
-        75..=81 => {
-            let mut m = base("track");
-            m["event"] = json!("Order Completed");
-            m["properties"] = json!({"total": price, "currency": "USD", "products": [{"sku": sku, "price": price}]});
-            m
-        }
-        82..=86 => {
-            let mut m = base("identify");
-            m["traits"] = json!({"email": p.email.to_uppercase(), "firstName": p.first});
-            m
-        }
-        _ => {
-            let mut m = base("track");
-            m["event"] = json!("App Opened");
-            m["userId"] = json!(user);
-            return ("app", m);
-        }
-    };
+    if roll >= 87 {
+        m["type"] = json!("track");
+        m["event"] = json!("App Opened");
+        m["userId"] = json!(user);
+        return ("app", m);
+    }
+    describe_web_event(&mut m, rng, p, roll);
     // Most web traffic is anonymous until the person signs in.
     if roll >= 82 || rng.random_bool(0.3) {
         m["userId"] = json!(user);
     }
-    m["anonymousId"] = json!(anon);
+    m["anonymousId"] = json!(format!("anon-{i}-{}", rng.random_range(0..2)));
     m["context"] = json!({"userAgent": "Mozilla/5.0", "locale": "en-US"});
     ("web", m)
+}
+
+/// Page views, product views, cart adds, orders and sign-ins, by `roll` (0–86).
+fn describe_web_event(m: &mut Value, rng: &mut StdRng, p: &Person, roll: u32) {
+    let (sku, name, price) = *PRODUCTS.choose(rng).unwrap_or(&PRODUCTS[0]);
+    let (kind, event, details) = match roll {
+        0..=39 => {
+            let (path, title) = *PAGES.choose(rng).unwrap_or(&PAGES[0]);
+            let url = format!("https://shop.example{path}");
+            (
+                "page",
+                None,
+                json!({"path": path, "url": url, "title": title}),
+            )
+        }
+        40..=64 => (
+            "track",
+            Some("Product Viewed"),
+            json!({"sku": sku, "name": name, "price": price}),
+        ),
+        65..=74 => (
+            "track",
+            Some("Product Added"),
+            json!({"sku": sku, "price": price}),
+        ),
+        75..=81 => {
+            let products = json!([{"sku": sku, "price": price}]);
+            let order = json!({"total": price, "currency": "USD", "products": products});
+            ("track", Some("Order Completed"), order)
+        }
+        _ => (
+            "identify",
+            None,
+            json!({"email": p.email.to_uppercase(), "firstName": p.first}),
+        ),
+    };
+    m["type"] = json!(kind);
+    if let Some(event) = event {
+        m["event"] = json!(event);
+    }
+    let slot = if kind == "identify" {
+        "traits"
+    } else {
+        "properties"
+    };
+    m[slot] = details;
 }
 
 async fn send(

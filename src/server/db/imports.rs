@@ -52,6 +52,31 @@ impl From<ImportDoc> for ImportStatus {
     }
 }
 
+/// An import's running counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportTally {
+    /// Rows processed.
+    pub processed: u64,
+    /// Rows stored and applied.
+    pub imported: u64,
+    /// Rows imported before.
+    pub duplicates: u64,
+    /// Rows rejected.
+    pub error_count: u64,
+    /// The first rejected rows.
+    pub errors: Vec<RowError>,
+}
+
+impl ImportTally {
+    /// Counts a rejected row, listing it while fewer than `listed` are.
+    pub fn reject(&mut self, error: RowError, listed: usize) {
+        self.error_count += 1;
+        if self.errors.len() < listed {
+            self.errors.push(error);
+        }
+    }
+}
+
 /// Repository over `imports`.
 #[derive(Clone, Debug)]
 pub struct Imports {
@@ -93,24 +118,16 @@ impl Imports {
     }
 
     /// Records progress; `finished` marks it done.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one field per counter of the report"
-    )]
     pub async fn progress(
         &self,
         id: ObjectId,
-        processed: u64,
-        imported: u64,
-        duplicates: u64,
-        error_count: u64,
-        errors: &[RowError],
+        tally: &ImportTally,
         finished: bool,
     ) -> Result<(), AppError> {
-        let errors = bson::to_bson(errors).map_err(AppError::internal)?;
+        let errors = bson::to_bson(&tally.errors).map_err(AppError::internal)?;
         let set = doc! {
-            "processed": processed as i64, "imported": imported as i64,
-            "duplicates": duplicates as i64, "error_count": error_count as i64,
+            "processed": tally.processed as i64, "imported": tally.imported as i64,
+            "duplicates": tally.duplicates as i64, "error_count": tally.error_count as i64,
             "errors": errors, "state": if finished { "done" } else { "running" },
         };
         self.collection

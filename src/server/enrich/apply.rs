@@ -64,28 +64,9 @@ pub fn apply(
     if !profile.sources.iter().any(|s| s == touch.source) {
         profile.sources.push(touch.source.to_owned());
     }
-    for traits in trait_objects(message) {
-        for (key, value) in traits {
-            set_trait(profile, write(key, value, touch, at));
-        }
-    }
-    if let Some(group) = &message.group_id {
-        set_trait(
-            profile,
-            write("groupId", &Value::String(group.clone()), touch, at),
-        );
-    }
+    apply_traits(profile, touch, at);
     if let Some(event) = counted_event(message) {
-        profile.last_seen = Some(profile.last_seen.map_or(at, |seen| seen.max(at)));
-        count_event(profile, &event, message.timestamp, 1, retention);
-        if profile.last_event.as_ref().is_none_or(|e| e.at <= at) {
-            let source = touch.source.to_owned();
-            profile.last_event = Some(LastEvent {
-                name: event,
-                source,
-                at,
-            });
-        }
+        note_activity(profile, touch, event, retention);
     }
     if message.kind == MessageType::Page {
         note_page(profile, message, at);
@@ -94,6 +75,34 @@ pub fn apply(
     profile.event_count += 1;
     refresh_display(profile, policy);
     true
+}
+
+/// Identify / context traits, and the group a group call names.
+fn apply_traits(profile: &mut ProfileDoc, touch: Touch<'_>, at: bson::DateTime) {
+    for traits in trait_objects(touch.message) {
+        for (key, value) in traits {
+            set_trait(profile, write(key, value, touch, at));
+        }
+    }
+    if let Some(group) = &touch.message.group_id {
+        let group = Value::String(group.clone());
+        set_trait(profile, write("groupId", &group, touch, at));
+    }
+}
+
+/// A counted event: last seen, its counter, the latest event.
+fn note_activity(profile: &mut ProfileDoc, touch: Touch<'_>, event: String, retention: &Retention) {
+    let at = bson::DateTime::from_chrono(touch.message.timestamp);
+    profile.last_seen = Some(profile.last_seen.map_or(at, |seen| seen.max(at)));
+    count_event(profile, &event, touch.message.timestamp, 1, retention);
+    if profile.last_event.as_ref().is_none_or(|e| e.at <= at) {
+        let source = touch.source.to_owned();
+        profile.last_event = Some(LastEvent {
+            name: event,
+            source,
+            at,
+        });
+    }
 }
 
 fn write<'a>(key: &'a str, value: &Value, touch: Touch<'a>, at: bson::DateTime) -> TraitWrite<'a> {

@@ -15,18 +15,7 @@ pub fn combine(
     policy: &IdentityPolicy,
     retention: &Retention,
 ) {
-    survivor.first_seen = min_opt(survivor.first_seen, absorbed.first_seen);
-    survivor.last_seen = survivor.last_seen.max(absorbed.last_seen);
-    for source in &absorbed.sources {
-        if !survivor.sources.contains(source) {
-            survivor.sources.push(source.clone());
-        }
-    }
-    for identity in &absorbed.identities {
-        if !survivor.identities.iter().any(|i| i.key == identity.key) {
-            survivor.identities.push(identity.clone());
-        }
-    }
+    combine_activity(survivor, absorbed);
     combine_traits(survivor, absorbed);
     for counter in &absorbed.counters {
         add_counts(
@@ -37,28 +26,11 @@ pub fn combine(
             retention,
         );
     }
-    if later(
-        absorbed.last_page.as_ref().map(|p| p.at),
-        survivor.last_page.as_ref().map(|p| p.at),
-    ) {
-        survivor.last_page.clone_from(&absorbed.last_page);
-    }
-    if later(
-        absorbed.last_event.as_ref().map(|e| e.at),
-        survivor.last_event.as_ref().map(|e| e.at),
-    ) {
-        survivor.last_event.clone_from(&absorbed.last_event);
-    }
-    if later(
-        absorbed.device.as_ref().map(|d| d.at),
-        survivor.device.as_ref().map(|d| d.at),
-    ) {
-        survivor.device.clone_from(&absorbed.device);
-    }
-    survivor.event_count += absorbed.event_count;
-    for separated in &absorbed.separated_from {
-        if !survivor.separated_from.contains(separated) {
-            survivor.separated_from.push(*separated);
+    union(&mut survivor.sources, &absorbed.sources);
+    union(&mut survivor.separated_from, &absorbed.separated_from);
+    for identity in &absorbed.identities {
+        if !survivor.identities.iter().any(|i| i.key == identity.key) {
+            survivor.identities.push(identity.clone());
         }
     }
     // The absorbed side's keys go first so trimming drops the oldest of both, never all of the
@@ -72,6 +44,34 @@ pub fn combine(
     survivor.absorbed.push(absorbed.id);
     survivor.absorbed.extend(absorbed.absorbed.iter().copied());
     refresh_display(survivor, policy);
+}
+
+/// Seen times, event count, and the latest page, event and device of the two.
+fn combine_activity(survivor: &mut ProfileDoc, absorbed: &ProfileDoc) {
+    survivor.first_seen = min_opt(survivor.first_seen, absorbed.first_seen);
+    survivor.last_seen = survivor.last_seen.max(absorbed.last_seen);
+    survivor.event_count += absorbed.event_count;
+    let page_at = |p: &ProfileDoc| p.last_page.as_ref().map(|x| x.at);
+    if later(page_at(absorbed), page_at(survivor)) {
+        survivor.last_page.clone_from(&absorbed.last_page);
+    }
+    let event_at = |p: &ProfileDoc| p.last_event.as_ref().map(|x| x.at);
+    if later(event_at(absorbed), event_at(survivor)) {
+        survivor.last_event.clone_from(&absorbed.last_event);
+    }
+    let device_at = |p: &ProfileDoc| p.device.as_ref().map(|x| x.at);
+    if later(device_at(absorbed), device_at(survivor)) {
+        survivor.device.clone_from(&absorbed.device);
+    }
+}
+
+/// Adds the items of `more` that `into` lacks.
+fn union<T: PartialEq + Clone>(into: &mut Vec<T>, more: &[T]) {
+    for item in more {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
 }
 
 fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {

@@ -100,52 +100,78 @@ pub fn plan(
     let mut sorted = ids.to_vec();
     sorted.sort();
     sorted.dedup();
-    let mut plan = Plan {
-        target: Target::New,
-        merge: Vec::new(),
-        claim: Vec::new(),
-        refused: Vec::new(),
-    };
-    let mut counts: HashMap<IdentityKind, usize> = HashMap::new();
-    let within = |counts: &HashMap<IdentityKind, usize>| {
-        explicit || counts.iter().all(|(kind, n)| *n <= limits.of(*kind))
+    let mut planner = Planner {
+        plan: Plan {
+            target: Target::New,
+            merge: Vec::new(),
+            claim: Vec::new(),
+            refused: Vec::new(),
+        },
+        counts: HashMap::new(),
+        candidates,
+        limits,
+        explicit,
     };
     for id in sorted {
-        let Some(owner) = owners.get(&id.key()).copied() else {
-            let mut next = counts.clone();
-            *next.entry(id.kind).or_default() += 1;
-            if within(&next) {
-                counts = next;
-                plan.claim.push(id);
-            } else {
-                plan.refused.push((id, Refusal::Limit));
-            }
-            continue;
-        };
-        let group = group_of(&plan);
+        match owners.get(&id.key()).copied() {
+            None => planner.free(id),
+            Some(owner) => planner.owned(id, owner),
+        }
+    }
+    planner.plan
+}
+
+/// The plan being made, with the identifier counts of its target group so far.
+struct Planner<'a> {
+    plan: Plan,
+    counts: HashMap<IdentityKind, usize>,
+    candidates: &'a HashMap<ObjectId, Candidate>,
+    limits: &'a IdentityLimits,
+    explicit: bool,
+}
+
+impl Planner<'_> {
+    fn within(&self, counts: &HashMap<IdentityKind, usize>) -> bool {
+        self.explicit || counts.iter().all(|(kind, n)| *n <= self.limits.of(*kind))
+    }
+
+    /// A free identifier is claimed if the group can hold one more of its kind.
+    fn free(&mut self, id: Identifier) {
+        let mut next = self.counts.clone();
+        *next.entry(id.kind).or_default() += 1;
+        if self.within(&next) {
+            self.counts = next;
+            self.plan.claim.push(id);
+        } else {
+            self.plan.refused.push((id, Refusal::Limit));
+        }
+    }
+
+    /// An owned identifier brings its profile into the group, unless separated or over a limit.
+    fn owned(&mut self, id: Identifier, owner: ObjectId) {
+        let group = group_of(&self.plan);
         if group.contains(&owner) {
-            continue;
+            return;
         }
-        let candidate = candidates.get(&owner).cloned().unwrap_or_default();
-        if is_separated(&group, owner, &candidate, candidates) {
-            plan.refused.push((id, Refusal::Separated));
-            continue;
+        let candidate = self.candidates.get(&owner).cloned().unwrap_or_default();
+        if is_separated(&group, owner, &candidate, self.candidates) {
+            self.plan.refused.push((id, Refusal::Separated));
+            return;
         }
-        let mut next = counts.clone();
+        let mut next = self.counts.clone();
         for (kind, n) in &candidate.counts {
             *next.entry(*kind).or_default() += n;
         }
-        if !within(&next) {
-            plan.refused.push((id, Refusal::Limit));
-            continue;
+        if !self.within(&next) {
+            self.plan.refused.push((id, Refusal::Limit));
+            return;
         }
-        counts = next;
-        match plan.target {
-            Target::New => plan.target = Target::Existing(owner),
-            Target::Existing(_) => plan.merge.push(owner),
+        self.counts = next;
+        match self.plan.target {
+            Target::New => self.plan.target = Target::Existing(owner),
+            Target::Existing(_) => self.plan.merge.push(owner),
         }
     }
-    plan
 }
 
 fn group_of(plan: &Plan) -> Vec<ObjectId> {

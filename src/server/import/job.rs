@@ -11,7 +11,10 @@ use crate::{
         source::{SourceKind, parse_source_name},
     },
     server::{
-        db::{imports::Imports, sources::Sources},
+        db::{
+            imports::{ImportTally, Imports},
+            sources::Sources,
+        },
         identity::IdentityGraph,
         ingest::pipeline,
     },
@@ -113,51 +116,24 @@ async fn run_chunks(
     prepared: PreparedImport,
 ) -> Result<(), AppError> {
     let received_at = Utc::now();
-    let (mut processed, mut imported, mut duplicates) = (0u64, 0u64, 0u64);
-    let mut errors = Vec::new();
-    let mut error_count = 0u64;
+    let mut tally = ImportTally::default();
     for chunk in prepared.records.chunks(CHUNK) {
         let mut messages = Vec::new();
         for record in chunk {
-            match record
+            let converted = record
                 .as_ref()
                 .map_err(Clone::clone)
-                .and_then(|r| to_message(&prepared.mapping, r, &graph.policy, received_at))
-            {
+                .and_then(|r| to_message(&prepared.mapping, r, &graph.policy, received_at));
+            match converted {
                 Ok(message) => messages.push(message),
-                Err(error) => {
-                    error_count += 1;
-                    if errors.len() < MAX_LISTED_ERRORS {
-                        errors.push(error);
-                    }
-                }
+                Err(error) => tally.reject(error, MAX_LISTED_ERRORS),
             }
         }
         let report = pipeline::ingest(graph, &prepared.source, &messages).await?;
-        processed += chunk.len() as u64;
-        imported += report.accepted as u64;
-        duplicates += report.duplicates as u64;
-        imports
-            .progress(
-                id,
-                processed,
-                imported,
-                duplicates,
-                error_count,
-                &errors,
-                false,
-            )
-            .await?;
+        tally.processed += chunk.len() as u64;
+        tally.imported += report.accepted as u64;
+        tally.duplicates += report.duplicates as u64;
+        imports.progress(id, &tally, false).await?;
     }
-    imports
-        .progress(
-            id,
-            processed,
-            imported,
-            duplicates,
-            error_count,
-            &errors,
-            true,
-        )
-        .await
+    imports.progress(id, &tally, true).await
 }

@@ -99,66 +99,10 @@ pub fn to_message(
         message,
     };
     check_keys(record, "", 0).map_err(|e| fail(e.to_string()))?;
-    let mut raw = Map::new();
-    let mut traits = Map::new();
-    let mut external = Vec::new();
-    for (column, target) in &mapping.columns {
-        let Some(value) = record.get(column) else {
-            continue;
-        };
-        let Some(text) = text_of(value) else { continue };
-        match target {
-            Target::UserId => {
-                raw.insert("userId".into(), json!(text));
-            }
-            Target::AnonymousId => {
-                raw.insert("anonymousId".into(), json!(text));
-            }
-            Target::Email => {
-                normalise_email(&text).ok_or_else(|| {
-                    fail(format!("column {column:?}: {text:?} is not a valid email"))
-                })?;
-                traits.insert("email".into(), json!(text));
-            }
-            Target::Phone => {
-                policy.normalise_phone(&text).ok_or_else(|| {
-                    fail(format!(
-                        "column {column:?}: {text:?} is not a valid phone number"
-                    ))
-                })?;
-                traits.insert("phone".into(), json!(text));
-            }
-            Target::External(kind) => {
-                external.push(json!({"id": text, "type": kind, "collection": "users"}))
-            }
-            Target::Trait(name, kind) => {
-                let typed = typed(value, &text, *kind).ok_or_else(|| {
-                    fail(format!("column {column:?}: {text:?} is not a {kind:?}").to_lowercase())
-                })?;
-                traits.insert(name.clone(), typed);
-            }
-            Target::Ignore => {}
-        }
-    }
-    let timestamp = match mapping
-        .timestamp
-        .as_ref()
-        .and_then(|c| record.get(c))
-        .and_then(text_of)
-    {
-        Some(text) => parse_time(&text)
-            .or_else(|| parse_time(&format!("{text}T00:00:00Z")))
-            .ok_or_else(|| {
-                fail(format!(
-                    "timestamp {text:?} is not an ISO-8601 date or time"
-                ))
-            })?,
-        None => received_at,
-    };
-    raw.insert("traits".into(), Value::Object(traits));
-    if !external.is_empty() {
-        raw.insert("context".into(), json!({ "externalIds": external }));
-    }
+    let mut raw = map_columns(mapping, record, policy).map_err(fail)?;
+    let timestamp = record_time(mapping, record)
+        .map_err(fail)?
+        .unwrap_or(received_at);
     let message_id = format!("import-{}", digest(&raw));
     raw.insert("type".into(), json!("identify"));
     raw.insert("messageId".into(), json!(message_id));
@@ -182,6 +126,73 @@ pub fn to_message(
         ));
     }
     Ok(message)
+}
+
+/// The message body the mapping makes of a record: ids, traits, external ids.
+fn map_columns(
+    mapping: &Mapping,
+    record: &Map<String, Value>,
+    policy: &IdentityPolicy,
+) -> Result<Map<String, Value>, String> {
+    let (mut raw, mut traits, mut external) = (Map::new(), Map::new(), Vec::new());
+    for (column, target) in &mapping.columns {
+        let Some(value) = record.get(column) else {
+            continue;
+        };
+        let Some(text) = text_of(value) else { continue };
+        let invalid = |what: &str| format!("column {column:?}: {text:?} is not a {what}");
+        match target {
+            Target::UserId => {
+                raw.insert("userId".into(), json!(text));
+            }
+            Target::AnonymousId => {
+                raw.insert("anonymousId".into(), json!(text));
+            }
+            Target::Email => {
+                normalise_email(&text).ok_or_else(|| invalid("valid email"))?;
+                traits.insert("email".into(), json!(text));
+            }
+            Target::Phone => {
+                policy
+                    .normalise_phone(&text)
+                    .ok_or_else(|| invalid("valid phone number"))?;
+                traits.insert("phone".into(), json!(text));
+            }
+            Target::External(kind) => {
+                external.push(json!({"id": text, "type": kind, "collection": "users"}));
+            }
+            Target::Trait(name, kind) => {
+                let typed = typed(value, &text, *kind)
+                    .ok_or_else(|| invalid(&format!("{kind:?}").to_lowercase()))?;
+                traits.insert(name.clone(), typed);
+            }
+            Target::Ignore => {}
+        }
+    }
+    raw.insert("traits".into(), Value::Object(traits));
+    if !external.is_empty() {
+        raw.insert("context".into(), json!({ "externalIds": external }));
+    }
+    Ok(raw)
+}
+
+/// The record's own time, from the mapping's timestamp column (a date means its midnight UTC).
+fn record_time(
+    mapping: &Mapping,
+    record: &Map<String, Value>,
+) -> Result<Option<DateTime<Utc>>, String> {
+    let Some(text) = mapping
+        .timestamp
+        .as_ref()
+        .and_then(|c| record.get(c))
+        .and_then(text_of)
+    else {
+        return Ok(None);
+    };
+    parse_time(&text)
+        .or_else(|| parse_time(&format!("{text}T00:00:00Z")))
+        .map(Some)
+        .ok_or_else(|| format!("timestamp {text:?} is not an ISO-8601 date or time"))
 }
 
 /// The same record content always gets the same id, so re-importing it is a duplicate.

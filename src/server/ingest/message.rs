@@ -1,6 +1,10 @@
 //! One Segment-spec message, read from JSON and checked: the typed view the pipeline works on,
 //! plus the message as sent (unknown fields kept).
-use super::limits::{self, MAX_NESTING};
+pub use super::time::parse_time;
+use super::{
+    limits::{self, MAX_NESTING},
+    time::event_time,
+};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -86,23 +90,10 @@ pub fn parse_message(
 ) -> Result<Message, AppError> {
     let field = |name: &str| join(path, name);
     let Value::Object(mut raw) = value else {
-        return Err(AppError::invalid(
-            if path.is_empty() { "body" } else { path },
-            "must be a JSON object",
-        ));
+        let at = if path.is_empty() { "body" } else { path };
+        return Err(AppError::invalid(at, "must be a JSON object"));
     };
-    let kind = match forced {
-        Some(kind) => kind,
-        None => match raw.get("type") {
-            Some(Value::String(t)) => MessageType::parse(t).ok_or_else(|| {
-                AppError::invalid(
-                    &field("type"),
-                    "must be identify, track, page, screen, group or alias",
-                )
-            })?,
-            _ => return Err(AppError::invalid(&field("type"), "is required")),
-        },
-    };
+    let kind = message_kind(&raw, forced, &field)?;
     raw.insert(
         "type".into(),
         serde_json::to_value(kind).unwrap_or_default(),
@@ -110,22 +101,20 @@ pub fn parse_message(
     merge_context(&mut raw, &defaults.context);
     check_keys(&raw, path, 0)?;
     let text = |name: &str| id_text(&raw, name, &field(name));
-    let user_id = text("userId")?;
-    let anonymous_id = text("anonymousId")?;
-    let previous_id = text("previousId")?;
-    let group_id = text("groupId")?;
-    let event = text("event")?;
-    let name = text("name")?;
-    let message_id = text("messageId")?.unwrap_or_else(generated_message_id);
-    check_required(
+    let mut message = Message {
         kind,
-        &user_id,
-        &anonymous_id,
-        &event,
-        &previous_id,
-        &group_id,
-        &field,
-    )?;
+        message_id: text("messageId")?.unwrap_or_else(generated_message_id),
+        user_id: text("userId")?,
+        anonymous_id: text("anonymousId")?,
+        event: text("event")?,
+        name: text("name")?,
+        previous_id: text("previousId")?,
+        group_id: text("groupId")?,
+        timestamp: received_at,
+        received_at,
+        raw: Map::new(),
+    };
+    check_required(&message, &field)?;
     for object in ["traits", "properties", "context"] {
         if raw
             .get(object)
@@ -134,21 +123,31 @@ pub fn parse_message(
             return Err(AppError::invalid(&field(object), "must be an object"));
         }
     }
-    let timestamp = event_time(&raw, defaults, received_at, &field)?;
-    raw.insert("messageId".into(), Value::String(message_id.clone()));
-    Ok(Message {
-        kind,
-        message_id,
-        user_id,
-        anonymous_id,
-        event,
-        name,
-        previous_id,
-        group_id,
-        timestamp,
-        received_at,
-        raw,
-    })
+    message.timestamp = event_time(&raw, defaults, received_at, &field)?;
+    raw.insert(
+        "messageId".into(),
+        Value::String(message.message_id.clone()),
+    );
+    message.raw = raw;
+    Ok(message)
+}
+
+/// The route's type, or the message's own `type` field.
+fn message_kind(
+    raw: &Map<String, Value>,
+    forced: Option<MessageType>,
+    field: &dyn Fn(&str) -> String,
+) -> Result<MessageType, AppError> {
+    if let Some(kind) = forced {
+        return Ok(kind);
+    }
+    match raw.get("type") {
+        Some(Value::String(t)) => MessageType::parse(t).ok_or_else(|| {
+            let rule = "must be identify, track, page, screen, group or alias";
+            AppError::invalid(&field("type"), rule)
+        }),
+        _ => Err(AppError::invalid(&field("type"), "is required")),
+    }
 }
 
 fn join(path: &str, name: &str) -> String {
@@ -193,41 +192,25 @@ fn id_text(raw: &Map<String, Value>, name: &str, field: &str) -> Result<Option<S
     }
 }
 
-fn check_required(
-    kind: MessageType,
-    user_id: &Option<String>,
-    anonymous_id: &Option<String>,
-    event: &Option<String>,
-    previous_id: &Option<String>,
-    group_id: &Option<String>,
-    field: &dyn Fn(&str) -> String,
-) -> Result<(), AppError> {
-    if kind == MessageType::Alias {
-        if previous_id.is_none() {
-            return Err(AppError::invalid(
-                &field("previousId"),
-                "is required for alias",
-            ));
+fn check_required(message: &Message, field: &dyn Fn(&str) -> String) -> Result<(), AppError> {
+    let missing = |name: &str, rule: &str| Err(AppError::invalid(&field(name), rule));
+    match message.kind {
+        MessageType::Alias if message.previous_id.is_none() => {
+            missing("previousId", "is required for alias")
         }
-        if user_id.is_none() {
-            return Err(AppError::invalid(&field("userId"), "is required for alias"));
+        MessageType::Alias if message.user_id.is_none() => {
+            missing("userId", "is required for alias")
         }
-    } else if user_id.is_none() && anonymous_id.is_none() {
-        return Err(AppError::invalid(
-            &field("userId"),
-            "userId or anonymousId is required",
-        ));
+        MessageType::Alias => Ok(()),
+        _ if message.user_id.is_none() && message.anonymous_id.is_none() => {
+            missing("userId", "userId or anonymousId is required")
+        }
+        MessageType::Track if message.event.is_none() => missing("event", "is required for track"),
+        MessageType::Group if message.group_id.is_none() => {
+            missing("groupId", "is required for group")
+        }
+        _ => Ok(()),
     }
-    if kind == MessageType::Track && event.is_none() {
-        return Err(AppError::invalid(&field("event"), "is required for track"));
-    }
-    if kind == MessageType::Group && group_id.is_none() {
-        return Err(AppError::invalid(
-            &field("groupId"),
-            "is required for group",
-        ));
-    }
-    Ok(())
 }
 
 /// Keys become MongoDB field names: `$`-prefixed or dotted keys would be read as operators or
@@ -261,63 +244,6 @@ fn check_value(value: &Value, path: &str, depth: usize) -> Result<(), AppError> 
             .try_for_each(|(i, item)| check_value(item, &format!("{path}[{i}]"), depth + 1)),
         _ => Ok(()),
     }
-}
-
-/// `receivedAt − (sentAt − clientTime)`: the client's clock may be off, but the interval
-/// between its two readings is right.
-fn event_time(
-    raw: &Map<String, Value>,
-    defaults: &BatchDefaults,
-    received_at: DateTime<Utc>,
-    field: &dyn Fn(&str) -> String,
-) -> Result<DateTime<Utc>, AppError> {
-    let read = |name: &str| match raw.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse_time(s)
-            .map(Some)
-            .ok_or_else(|| AppError::invalid(&field(name), "must be an ISO-8601 timestamp")),
-        Some(_) => Err(AppError::invalid(
-            &field(name),
-            "must be an ISO-8601 timestamp",
-        )),
-    };
-    let client_time = match read("originalTimestamp")? {
-        Some(t) => Some(t),
-        None => read("timestamp")?,
-    };
-    let sent_at = read("sentAt")?.or(defaults.sent_at);
-    let corrected = match (client_time, sent_at) {
-        (Some(at), Some(sent)) => sent
-            .signed_duration_since(at)
-            .to_std()
-            .ok()
-            .and_then(|delay| chrono::Duration::from_std(delay).ok())
-            .and_then(|delay| received_at.checked_sub_signed(delay))
-            // Sent before it happened: the two readings disagree, trust the event time.
-            .or(Some(at).filter(|_| sent < at)),
-        (Some(at), None) => Some(at),
-        (None, _) => Some(received_at),
-    };
-    let earliest = DateTime::<Utc>::UNIX_EPOCH;
-    match corrected {
-        Some(at) if at < earliest => Err(AppError::invalid(
-            &field("timestamp"),
-            "must not be before 1970",
-        )),
-        // A clock far ahead would win every last-write-wins comparison for ever: cap it.
-        Some(at) => Ok(at.min(received_at + chrono::Duration::days(1))),
-        None => Err(AppError::invalid(&field("timestamp"), "is out of range")),
-    }
-}
-
-/// RFC 3339 with any offset, or without one (read as UTC).
-pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Some(at.with_timezone(&Utc));
-    }
-    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|naive| naive.and_utc())
 }
 
 #[cfg(test)]

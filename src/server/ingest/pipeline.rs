@@ -76,8 +76,14 @@ pub async fn ingest(
         }
     }
     store_events(graph, pending).await?;
-    catalog.flush(&graph.fields).await?;
-    update_computed(graph, touched).await?;
+    // The messages are stored and applied: a failure from here on is logged, not answered with
+    // an error the client would retry (its retry would only be acknowledged as duplicates).
+    if let Err(err) = catalog.flush(&graph.fields).await {
+        tracing::error!(%err, "field catalog not updated for a batch");
+    }
+    if let Err(err) = update_computed(graph, touched).await {
+        tracing::error!(%err, "computed traits not updated for a batch");
+    }
     Ok(report)
 }
 
