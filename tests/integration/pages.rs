@@ -76,3 +76,31 @@ async fn dashboard_counts_profiles_and_draws_the_chart() {
     assert!(page.body.contains("<svg"), "chart missing");
     assert!(page.body.contains("Show data table"));
 }
+
+#[tokio::test]
+async fn an_empty_dashboard_offers_demo_data_once() {
+    let app = TestApp::new().await;
+    let empty = app.get("/").await;
+    assert!(empty.body.contains("demo-offer"), "{}", empty.body);
+    let loaded = app.call("/api/dashboard/demo", &[]).await;
+    assert_eq!(loaded.status, 200, "{}", loaded.body);
+    let profiles: u64 = loaded.body.trim().parse().unwrap();
+    assert!(profiles > 0);
+    let with_email = app
+        .count(
+            "identities",
+            mongodb::bson::doc! { "_id": { "$regex": "^email:" } },
+        )
+        .await;
+    assert!(
+        with_email <= enrich::api::dashboard::DEMO_CUSTOMERS as u64,
+        "one email identity per demo person at most"
+    );
+    let page = app.get("/").await;
+    assert!(
+        !page.body.contains("demo-offer"),
+        "offered only on an empty database"
+    );
+    let again = app.call("/api/dashboard/demo", &[]).await;
+    assert_eq!(again.status, 409, "{}", again.body);
+}
