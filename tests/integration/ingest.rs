@@ -367,3 +367,25 @@ async fn other_methods_on_tracking_paths_are_405_json() {
     assert_eq!(reply.headers["allow"], "POST");
     assert_eq!(reply.json()["error"], "method_not_allowed");
 }
+
+#[tokio::test]
+async fn concurrent_batches_for_one_person_lose_no_update() {
+    let app = TestApp::new().await;
+    let key = app.write_key("web").await;
+    let batch = |tag: &str| {
+        let messages: Vec<Value> = (0..40)
+            .map(|n| json!({"type": "track", "userId": "u1", "event": "Clicked", "messageId": format!("{tag}-{n}")}))
+            .collect();
+        json!({ "batch": messages })
+    };
+    let (a, b) = (batch("a"), batch("b"));
+    let (first, second) = tokio::join!(
+        app.track("/v1/batch", &key, &a),
+        app.track("/v1/batch", &key, &b)
+    );
+    assert_eq!((first.status.as_u16(), second.status.as_u16()), (200, 200));
+    let profile = &app.live_profiles().await[0];
+    assert_eq!(profile.counters[0].total, 80, "every message counted once");
+    assert_eq!(profile.event_count, 80);
+    assert_eq!(app.count("events", doc! {}).await, 80);
+}

@@ -16,6 +16,7 @@ use crate::{
         identity::{
             IdentityGraph,
             identifiers::{Identifier, IdentityKind},
+            resolve::Resolution,
         },
     },
 };
@@ -55,14 +56,13 @@ pub async fn ingest(
         success: true,
         ..IngestReport::default()
     };
-    let (mut pending, mut catalog, mut touched) =
-        (Vec::new(), CatalogBatch::default(), Touched::new());
+    let (mut pending, mut batch, mut touched) = (Vec::new(), BatchState::default(), Touched::new());
     for message in messages {
         if !seen.insert(message.message_id.clone()) {
             report.duplicates += 1;
             continue;
         }
-        let (event, refused, merged) = ingest_one(graph, source, message, &mut catalog).await?;
+        let (event, refused, merged) = ingest_one(graph, source, message, &mut batch).await?;
         if let Some(profile) = event.profile_id {
             let entry = touched.entry(profile).or_default();
             entry.0.extend(event.event.clone());
@@ -78,7 +78,7 @@ pub async fn ingest(
     store_events(graph, pending).await?;
     // The messages are stored and applied: a failure from here on is logged, not answered with
     // an error the client would retry (its retry would only be acknowledged as duplicates).
-    if let Err(err) = catalog.flush(&graph.fields).await {
+    if let Err(err) = batch.catalog.flush(&graph.fields).await {
         tracing::error!(%err, "field catalog not updated for a batch");
     }
     if let Err(err) = update_computed(graph, touched).await {
@@ -108,12 +108,18 @@ async fn ingest_one(
     graph: &IdentityGraph,
     source: &SourceDoc,
     message: &Message,
-    catalog: &mut CatalogBatch,
+    batch: &mut BatchState,
 ) -> Result<(EventDoc, usize, bool), AppError> {
     let key = format!("{}:{}", source.id, message.message_id);
     let ids = identifiers_for(graph, message).await?;
     let explicit = message.kind == MessageType::Alias;
-    let resolution = graph.resolve(&ids, &source.name, &key, explicit).await?;
+    let resolution = match batch.recall(&ids).filter(|_| !explicit) {
+        Some(known) => known,
+        None => graph.resolve(&ids, &source.name, &key, explicit).await?,
+    };
+    if resolution.merged {
+        batch.forget();
+    }
     if !resolution.refused.is_empty() {
         tracing::warn!(message = %key, refused = ?resolution.refused, "identifiers refused");
     }
@@ -125,12 +131,16 @@ async fn ingest_one(
                 key: &key,
             };
             let first = resolution.doc.clone();
-            Some(update_profile(graph, id, touch, &resolution.attached, first, catalog).await?)
+            let live = update_profile(graph, id, touch, &resolution.attached, first, batch).await?;
+            batch.remember(&resolution.attached, live);
+            Some(live)
         }
         None => None,
     };
     let counted = counted_event(message);
-    catalog.saw_message(message, counted.as_deref(), message.timestamp);
+    batch
+        .catalog
+        .saw_message(message, counted.as_deref(), message.timestamp);
     let event = EventDoc {
         id: ObjectId::new(),
         source_id: source.id,
@@ -144,6 +154,53 @@ async fn ingest_one(
         message: message.clone(),
     };
     Ok((event, resolution.refused.len(), resolution.merged))
+}
+
+/// What a batch carries from one message to the next.
+#[derive(Debug, Default)]
+struct BatchState {
+    /// Field catalog changes, written once at the end.
+    catalog: CatalogBatch,
+    /// Identifier key → the profile it led to earlier in this batch.
+    owners: HashMap<String, ObjectId>,
+    /// Profiles as this batch last wrote them.
+    docs: HashMap<ObjectId, ProfileDoc>,
+}
+
+impl BatchState {
+    /// A message whose identifiers all led to one profile earlier in the batch (an SDK batch is
+    /// mostly one person) needs no resolution: it starts from that profile as last written, and
+    /// a concurrent change is caught by the revision check like any other.
+    fn recall(&self, ids: &[Identifier]) -> Option<Resolution> {
+        let owner = *self.owners.get(&ids.first()?.key())?;
+        if !ids
+            .iter()
+            .all(|id| self.owners.get(&id.key()) == Some(&owner))
+        {
+            return None;
+        }
+        let doc = self.docs.get(&owner)?.clone();
+        let attached = ids.to_vec();
+        Some(Resolution {
+            profile: Some(owner),
+            attached,
+            refused: Vec::new(),
+            merged: false,
+            doc: Some(doc),
+        })
+    }
+
+    fn remember(&mut self, ids: &[Identifier], profile: ObjectId) {
+        for id in ids {
+            self.owners.insert(id.key(), profile);
+        }
+    }
+
+    /// After a merge, what the batch knew may point at an absorbed profile.
+    fn forget(&mut self) {
+        self.owners.clear();
+        self.docs.clear();
+    }
 }
 
 /// Profiles a batch touched: the events applied to each, and whether it took part in a merge.
@@ -197,7 +254,7 @@ async fn update_profile(
     touch: Touch<'_>,
     attached: &[Identifier],
     mut first: Option<ProfileDoc>,
-    catalog: &mut CatalogBatch,
+    batch: &mut BatchState,
 ) -> Result<ObjectId, AppError> {
     let retention = graph.retention();
     loop {
@@ -214,10 +271,14 @@ async fn update_profile(
         let added = record_identities(&mut profile, attached, touch);
         let applied = apply(&mut profile, touch, &graph.policy, &retention);
         if !added && !applied {
+            batch.docs.insert(id, profile);
             return Ok(id);
         }
         if graph.profiles.replace(&mut profile).await? {
-            catalog.profile_changed(&before, &trait_paths(&profile));
+            batch
+                .catalog
+                .profile_changed(&before, &trait_paths(&profile));
+            batch.docs.insert(id, profile);
             return Ok(id);
         }
     }
