@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod backpressure;
+pub mod batch;
 pub mod limits;
 pub mod manual;
 pub mod message;

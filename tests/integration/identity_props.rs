@@ -160,16 +160,40 @@ async fn check_invariants(app: &TestApp, used: &HashSet<String>) -> Result<(), T
     Ok(())
 }
 
-async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+/// Sends the operations one request each, or all in one `/v1/batch` (which keeps profiles in
+/// memory between messages and writes them once).
+async fn send_ops(
+    app: &TestApp,
+    key: &str,
+    ops: &[Op],
+    batched: bool,
+) -> Result<HashSet<String>, TestCaseError> {
+    let mut used = HashSet::new();
+    let mut batch = Vec::new();
+    for (n, op) in ops.iter().enumerate() {
+        let (call, mut body, keys) = request(op, n);
+        used.extend(keys);
+        if batched {
+            body["type"] = json!(call);
+            batch.push(body);
+            continue;
+        }
+        let reply = app.track(&format!("/v1/{call}"), key, &body).await;
+        prop_assert_eq!(reply.status, 200, "{} {}: {}", call, body, reply.body);
+    }
+    if batched {
+        let reply = app
+            .track("/v1/batch", key, &json!({ "batch": batch }))
+            .await;
+        prop_assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    Ok(used)
+}
+
+async fn run(ops: Vec<Op>, batched: bool) -> Result<(), TestCaseError> {
     let app = TestApp::new().await;
     let key = app.write_key("web").await;
-    let mut used = HashSet::new();
-    for (n, op) in ops.iter().enumerate() {
-        let (call, body, keys) = request(op, n);
-        let reply = app.track(&format!("/v1/{call}"), &key, &body).await;
-        prop_assert_eq!(reply.status, 200, "{} {}: {}", call, body, reply.body);
-        used.extend(keys);
-    }
+    let used = send_ops(&app, &key, &ops, batched).await?;
     check_invariants(&app, &used).await?;
     let merges: Vec<MergeDoc> = all(&app, "merges", doc! { "state": "done" }).await;
     let live: HashSet<_> = app.live_profiles().await.iter().map(|p| p.id).collect();
@@ -196,7 +220,10 @@ async fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
-    fn identity_resolution_keeps_one_live_owner_per_identifier(ops in prop::collection::vec(op(), 1..12)) {
-        tokio::runtime::Runtime::new().unwrap().block_on(run(ops))?;
+    fn identity_resolution_keeps_one_live_owner_per_identifier(
+        ops in prop::collection::vec(op(), 1..12),
+        batched in any::<bool>(),
+    ) {
+        tokio::runtime::Runtime::new().unwrap().block_on(run(ops, batched))?;
     }
 }

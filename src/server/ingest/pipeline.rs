@@ -1,28 +1,30 @@
 //! Messages → identity resolution → profile update → stored event, exactly once per
 //! (source, messageId). The reply is sent only after all of it is written.
-use super::message::{Message, MessageType};
+use super::{
+    batch::{BatchState, apply_message, message_key},
+    message::{Message, MessageType},
+};
 use crate::{
     error::AppError,
     server::{
-        catalog::{CatalogBatch, trait_paths},
+        catalog::trait_paths,
         computed,
         db::computed_traits::ComputedTraits,
         db::{
             events::EventDoc,
-            profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
+            profile_doc::{ProfileDoc, ProfileStatus},
             sources::SourceDoc,
         },
-        enrich::{Touch, apply, apply::counted_event},
+        enrich::apply::counted_event,
         identity::{
             IdentityGraph,
             identifiers::{Identifier, IdentityKind},
-            resolve::Resolution,
         },
     },
 };
 use mongodb::bson::{self, oid::ObjectId};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// Events are stored in chunks no larger than the per-profile memory of applied messages, so a
 /// crash mid-batch never leaves an applied-but-unstored message that the profile has forgotten.
@@ -57,12 +59,13 @@ pub async fn ingest(
         ..IngestReport::default()
     };
     let (mut pending, mut batch, mut touched) = (Vec::new(), BatchState::default(), Touched::new());
-    for message in messages {
+    for (index, message) in messages.iter().enumerate() {
         if !seen.insert(message.message_id.clone()) {
             report.duplicates += 1;
             continue;
         }
-        let (event, refused, merged) = ingest_one(graph, source, message, &mut batch).await?;
+        let (event, refused, merged) =
+            ingest_one(graph, source, messages, index, &mut batch).await?;
         if let Some(profile) = event.profile_id {
             let entry = touched.entry(profile).or_default();
             entry.0.extend(event.event.clone());
@@ -72,9 +75,15 @@ pub async fn ingest(
         report.refused_identifiers += refused;
         pending.push(event);
         if pending.len() >= EVENT_CHUNK {
+            batch
+                .write(graph, (source.id, &source.name), messages)
+                .await?;
             store_events(graph, std::mem::take(&mut pending)).await?;
         }
     }
+    batch
+        .write(graph, (source.id, &source.name), messages)
+        .await?;
     store_events(graph, pending).await?;
     // The messages are stored and applied: a failure from here on is logged, not answered with
     // an error the client would retry (its retry would only be acknowledged as duplicates).
@@ -107,31 +116,46 @@ async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<()
 async fn ingest_one(
     graph: &IdentityGraph,
     source: &SourceDoc,
-    message: &Message,
+    messages: &[Message],
+    index: usize,
     batch: &mut BatchState,
 ) -> Result<(EventDoc, usize, bool), AppError> {
-    let key = format!("{}:{}", source.id, message.message_id);
+    let message = &messages[index];
+    let key = message_key(source.id, message);
     let ids = identifiers_for(graph, message).await?;
     let explicit = message.kind == MessageType::Alias;
-    let resolution = match batch.recall(&ids).filter(|_| !explicit) {
+    let recalled = if explicit { None } else { batch.recall(&ids) };
+    let resolution = match recalled {
         Some(known) => known,
-        None => graph.resolve(&ids, &source.name, &key, explicit).await?,
+        None => {
+            // Resolution reads profiles from the database: it must see this batch's changes.
+            batch
+                .write(graph, (source.id, &source.name), messages)
+                .await?;
+            let resolution = graph.resolve(&ids, &source.name, &key, explicit).await?;
+            if resolution.merged {
+                batch.forget();
+            }
+            resolution
+        }
     };
-    if resolution.merged {
-        batch.forget();
-    }
     if !resolution.refused.is_empty() {
         tracing::warn!(message = %key, refused = ?resolution.refused, "identifiers refused");
     }
     let profile_id = match resolution.profile {
         Some(id) => {
-            let touch = Touch {
-                message,
-                source: &source.name,
-                key: &key,
-            };
             let first = resolution.doc.clone();
-            let live = update_profile(graph, id, touch, &resolution.attached, first, batch).await?;
+            let live = update_profile(
+                graph,
+                source,
+                messages,
+                index,
+                id,
+                &resolution.attached,
+                first,
+                batch,
+            )
+            .await?;
             batch.remember(&resolution.attached, live);
             Some(live)
         }
@@ -154,53 +178,6 @@ async fn ingest_one(
         message: message.clone(),
     };
     Ok((event, resolution.refused.len(), resolution.merged))
-}
-
-/// What a batch carries from one message to the next.
-#[derive(Debug, Default)]
-struct BatchState {
-    /// Field catalog changes, written once at the end.
-    catalog: CatalogBatch,
-    /// Identifier key → the profile it led to earlier in this batch.
-    owners: HashMap<String, ObjectId>,
-    /// Profiles as this batch last wrote them.
-    docs: HashMap<ObjectId, ProfileDoc>,
-}
-
-impl BatchState {
-    /// A message whose identifiers all led to one profile earlier in the batch (an SDK batch is
-    /// mostly one person) needs no resolution: it starts from that profile as last written, and
-    /// a concurrent change is caught by the revision check like any other.
-    fn recall(&self, ids: &[Identifier]) -> Option<Resolution> {
-        let owner = *self.owners.get(&ids.first()?.key())?;
-        if !ids
-            .iter()
-            .all(|id| self.owners.get(&id.key()) == Some(&owner))
-        {
-            return None;
-        }
-        let doc = self.docs.get(&owner)?.clone();
-        let attached = ids.to_vec();
-        Some(Resolution {
-            profile: Some(owner),
-            attached,
-            refused: Vec::new(),
-            merged: false,
-            doc: Some(doc),
-        })
-    }
-
-    fn remember(&mut self, ids: &[Identifier], profile: ObjectId) {
-        for id in ids {
-            self.owners.insert(id.key(), profile);
-        }
-    }
-
-    /// After a merge, what the batch knew may point at an absorbed profile.
-    fn forget(&mut self) {
-        self.owners.clear();
-        self.docs.clear();
-    }
 }
 
 /// Profiles a batch touched: the events applied to each, and whether it took part in a merge.
@@ -247,55 +224,41 @@ async fn identifiers_for(
     Ok(ids)
 }
 
-/// Applies the message to the live profile (following merges), recording its identifiers.
+/// Applies the message to the live profile (following merges) as the batch holds it; the
+/// write happens with the batch's next write.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the message, its place in the batch, and where it goes"
+)]
 async fn update_profile(
     graph: &IdentityGraph,
+    source: &SourceDoc,
+    messages: &[Message],
+    index: usize,
     mut id: ObjectId,
-    touch: Touch<'_>,
     attached: &[Identifier],
-    mut first: Option<ProfileDoc>,
+    first: Option<ProfileDoc>,
     batch: &mut BatchState,
 ) -> Result<ObjectId, AppError> {
-    let retention = graph.retention();
-    loop {
-        // The copy read while resolving saves a round trip; a conflict re-reads.
-        let mut profile = match first.take().filter(|p| p.id == id) {
+    let mut profile = match first.filter(|p| p.id == id).or_else(|| batch.take(id)) {
+        Some(profile) => profile,
+        None => graph.must_get(id).await?,
+    };
+    while let (ProfileStatus::Merged, Some(next)) = (profile.status, profile.merged_into) {
+        id = next;
+        profile = match batch.take(id) {
             Some(profile) => profile,
             None => graph.must_get(id).await?,
         };
-        if let (ProfileStatus::Merged, Some(next)) = (profile.status, profile.merged_into) {
-            id = next;
-            continue;
-        }
-        let before = trait_paths(&profile);
-        let added = record_identities(&mut profile, attached, touch);
-        let applied = apply(&mut profile, touch, &graph.policy, &retention);
-        if !added && !applied {
-            batch.docs.insert(id, profile);
-            return Ok(id);
-        }
-        if graph.profiles.replace(&mut profile).await? {
-            batch
-                .catalog
-                .profile_changed(&before, &trait_paths(&profile));
-            batch.docs.insert(id, profile);
-            return Ok(id);
-        }
     }
-}
-
-fn record_identities(profile: &mut ProfileDoc, attached: &[Identifier], touch: Touch<'_>) -> bool {
-    let known: HashSet<String> = profile.identities.iter().map(|i| i.key.clone()).collect();
-    let mut added = false;
-    for id in attached.iter().filter(|id| !known.contains(&id.key())) {
-        profile.identities.push(IdentityEntry {
-            key: id.key(),
-            kind: id.kind.as_str().to_owned(),
-            value: id.value.clone(),
-            source: touch.source.to_owned(),
-            at: bson::DateTime::from_chrono(touch.message.timestamp),
-        });
-        added = true;
-    }
-    added
+    let before = trait_paths(&profile);
+    let changed = apply_message(
+        graph,
+        &mut profile,
+        (source.id, &source.name),
+        &messages[index],
+        attached,
+    );
+    batch.hold(profile, before, changed.then_some((index, attached)));
+    Ok(id)
 }
