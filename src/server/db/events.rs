@@ -15,9 +15,10 @@ pub const COLLECTION: &str = "events";
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventDoc {
-    /// Event id.
+    /// `sourceId:messageId`: the natural key is the primary key, so the duplicate check of a
+    /// whole batch is one `_id $in` lookup on any server.
     #[serde(rename = "_id")]
-    pub id: ObjectId,
+    pub id: String,
     /// The sending source.
     pub source_id: ObjectId,
     /// Its name, for display.
@@ -41,6 +42,11 @@ pub struct EventDoc {
     pub message: Message,
 }
 
+/// An event's id: its source and the client's message id.
+pub fn event_key(source_id: ObjectId, message_id: &str) -> String {
+    format!("{source_id}:{message_id}")
+}
+
 /// Repository over `events`.
 #[derive(Clone, Debug)]
 pub struct Events {
@@ -61,13 +67,17 @@ impl Events {
         source_id: ObjectId,
         message_ids: &[String],
     ) -> Result<HashSet<String>, AppError> {
+        let keys: Vec<String> = message_ids
+            .iter()
+            .map(|m| event_key(source_id, m))
+            .collect();
         let options = FindOptions::builder()
             .projection(doc! { "message_id": 1 })
             .build();
         let found: Vec<bson::Document> = self
             .collection
             .clone_with_type::<bson::Document>()
-            .find(doc! { "source_id": source_id, "message_id": { "$in": message_ids } })
+            .find(doc! { "_id": { "$in": keys } })
             .with_options(options)
             .await?
             .try_collect()

@@ -39,9 +39,9 @@ pub struct BatchState {
     pending: HashMap<ObjectId, Pending>,
 }
 
-/// The message key for exactly-once bookkeeping.
+/// The message key for exactly-once bookkeeping (also the stored event's id).
 pub fn message_key(source_id: ObjectId, message: &Message) -> String {
-    format!("{source_id}:{}", message.message_id)
+    crate::server::db::events::event_key(source_id, &message.message_id)
 }
 
 impl BatchState {

@@ -166,7 +166,7 @@ async fn ingest_one(
         .catalog
         .saw_message(message, counted.as_deref(), message.timestamp);
     let event = EventDoc {
-        id: ObjectId::new(),
+        id: key.clone(),
         source_id: source.id,
         source: source.name.clone(),
         message_id: message.message_id.clone(),
