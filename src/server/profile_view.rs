@@ -23,7 +23,7 @@ const RECENT_EVENTS: i64 = 25;
 /// Loads profile `id` as the customer page shows it.
 pub async fn load(graph: &IdentityGraph, id: ObjectId) -> Result<ProfileView, AppError> {
     let profile = graph.must_get(id).await?;
-    let events = graph.events.recent_of_profile(id, RECENT_EVENTS).await?;
+    let events = graph.events.of_profile(id, Some(RECENT_EVENTS)).await?;
     let merges = graph.merges.of_profile(id).await?;
     Ok(view(profile, &events, &merges))
 }

@@ -127,29 +127,16 @@ impl Events {
         Ok(())
     }
 
-    /// Every event of `profile_id`, oldest first.
-    pub async fn of_profile(&self, profile_id: ObjectId) -> Result<Vec<EventDoc>, AppError> {
-        let options = FindOptions::builder()
-            .sort(doc! { "timestamp": 1, "_id": 1 })
-            .build();
-        Ok(self
-            .collection
-            .find(doc! { "profile_id": profile_id })
-            .with_options(options)
-            .await?
-            .try_collect()
-            .await?)
-    }
-
-    /// The newest `limit` events of `profile_id`.
-    pub async fn recent_of_profile(
+    /// Events of `profile_id`: all of them oldest first, or the newest `limit`.
+    pub async fn of_profile(
         &self,
         profile_id: ObjectId,
-        limit: i64,
+        newest: Option<i64>,
     ) -> Result<Vec<EventDoc>, AppError> {
+        let order = if newest.is_some() { -1 } else { 1 };
         let options = FindOptions::builder()
-            .sort(doc! { "timestamp": -1, "_id": -1 })
-            .limit(limit)
+            .sort(doc! { "timestamp": order, "_id": order })
+            .limit(newest)
             .build();
         Ok(self
             .collection

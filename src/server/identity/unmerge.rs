@@ -51,16 +51,9 @@ impl IdentityGraph {
 
     /// The unmerge's steps, each safe to repeat.
     pub async fn finish_unmerge(&self, record: &MergeDoc) -> Result<(), AppError> {
-        let survivor = self.must_get(record.survivor).await?;
-        let returning: Vec<IdentityEntry> = survivor
-            .identities
-            .iter()
-            .filter(|i| record.identity_keys.contains(&i.key))
-            .cloned()
-            .collect();
         let mut catalog = CatalogBatch::default();
         let restored = self
-            .restore(record.absorbed, record.survivor, &returning, &mut catalog)
+            .restore(record.absorbed, record.survivor, &mut catalog)
             .await?;
         self.identities
             .repoint_keys(&record.identity_keys, record.survivor, restored.id)
@@ -79,24 +72,18 @@ impl IdentityGraph {
         Ok(())
     }
 
-    /// Makes the absorbed profile live again, listing every identifier it gets back (some were
-    /// claimed for it by the very message that caused the merge, so its old doc lacks them).
+    /// Makes the absorbed profile live again; its identity list is synced with the collection
+    /// once its identifiers are given back.
     async fn restore(
         &self,
         id: ObjectId,
         survivor: ObjectId,
-        returning: &[IdentityEntry],
         catalog: &mut CatalogBatch,
     ) -> Result<ProfileDoc, AppError> {
         loop {
             let mut profile = self.must_get(id).await?;
             if profile.status == ProfileStatus::Live {
                 return Ok(profile);
-            }
-            for entry in returning {
-                if !profile.identities.iter().any(|i| i.key == entry.key) {
-                    profile.identities.push(entry.clone());
-                }
             }
             profile.status = ProfileStatus::Live;
             profile.merged_into = None;
@@ -171,7 +158,7 @@ impl IdentityGraph {
             }
             rebuilt.computed = current.computed.clone();
             let retention = self.retention();
-            for event in self.events.of_profile(current.id).await? {
+            for event in self.events.of_profile(current.id, None).await? {
                 let key = format!("{}:{}", event.source_id, event.message_id);
                 let touch = Touch {
                     message: &event.message,

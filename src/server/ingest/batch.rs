@@ -84,6 +84,11 @@ impl BatchState {
         self.docs.remove(&id)
     }
 
+    /// Whether `id` has changes not yet written.
+    pub fn is_pending(&self, id: ObjectId) -> bool {
+        self.pending.contains_key(&id)
+    }
+
     /// Keeps `profile` (changed by message `index` if `changed`) until the next write.
     pub fn hold(
         &mut self,

@@ -125,7 +125,7 @@ async fn ingest_one(
     let ids = identifiers_for(graph, message).await?;
     let explicit = message.kind == MessageType::Alias;
     let recalled = if explicit { None } else { batch.recall(&ids) };
-    let resolution = match recalled {
+    let mut resolution = match recalled {
         Some(known) => known,
         None => {
             // Resolution reads profiles from the database: it must see this batch's changes.
@@ -144,7 +144,7 @@ async fn ingest_one(
     }
     let profile_id = match resolution.profile {
         Some(id) => {
-            let first = resolution.doc.clone();
+            let first = resolution.doc.take();
             let live = update_profile(
                 graph,
                 source,
@@ -251,7 +251,12 @@ async fn update_profile(
             None => graph.must_get(id).await?,
         };
     }
-    let before = trait_paths(&profile);
+    // Catalog coverage is counted from the profile as last written: only needed the first time.
+    let before = if batch.is_pending(id) {
+        Default::default()
+    } else {
+        trait_paths(&profile)
+    };
     let changed = apply_message(
         graph,
         &mut profile,
