@@ -1,12 +1,16 @@
 //! Server functions by domain. Each is thin: check → validate → one call into `server::`.
 
+pub mod audit;
+pub mod auth;
 pub mod customers;
 pub mod dashboard;
 pub mod enrichment;
 pub mod imports;
 pub mod profiles;
 pub mod sources;
+pub mod users;
 
+pub use auth::{GetSessionUser, get_session_user};
 pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
 pub use dashboard::{GetDashboard, LoadDemoData, get_dashboard, load_demo_data};
 pub use profiles::{GetProfile, UnmergeProfiles, get_profile, unmerge_profiles};

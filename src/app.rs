@@ -2,8 +2,9 @@
 use crate::{
     components::Nav,
     pages::{
-        ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage, FieldsPage,
-        ImportPage, ImportProgressPage, NotFoundPage, SourcesPage,
+        AuditPage, ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
+        FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LoginPage, NotFoundPage,
+        SourcesPage, UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -56,6 +57,8 @@ pub fn App() -> impl IntoView {
                         // Async: the server sends each data page complete, so it reads
                         // without JavaScript (streamed parts need JS to be put in place).
                         <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                        <Route path=path!("/forbidden") view=ForbiddenPage ssr=SsrMode::Async />
                         <Route
                             path=path!("/customers")
                             view=CustomersPage
@@ -101,6 +104,16 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/fields")
                             view=FieldsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/users")
+                            view=UsersPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/audit")
+                            view=AuditPage
                             ssr=SsrMode::Async
                         />
                     </Routes>

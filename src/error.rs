@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum AppError {
+    /// A state-changing request that did not come from enrich's own pages (CSRF protection).
+    #[error("refused: {message}")]
+    CrossSite {
+        /// Which rule the request broke.
+        message: String,
+    },
     /// The thing asked for does not exist.
     #[error("{what} not found")]
     NotFound {
@@ -95,7 +101,7 @@ impl AppError {
         match self {
             Self::NotFound { .. } => 404,
             Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::CrossSite { .. } => 403,
             Self::Invalid { .. } | Self::BadRequest { .. } => 400,
             Self::Conflict { .. } => 409,
             Self::TooLarge { .. } => 413,

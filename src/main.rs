@@ -26,6 +26,8 @@ async fn main() -> ExitCode {
             file,
             mapping,
         } => cli::import(&config, source, file, mapping).await,
+        Command::User { command } => cli::accounts::run(&config, command).await,
+        Command::Keys { command } => cli::keys::run(&config, command).await,
         Command::Seed {
             customers,
             events,
@@ -47,7 +49,9 @@ async fn serve(config: Config) -> Result<(), String> {
         .leptos_options;
     let addr = leptos_options.site_addr;
     let db = cli::open_database(&config).await?;
-    let state = AppState::new(leptos_options, db, &config.settings);
+    let keys = cli::load_keys(&config)?;
+    let state = AppState::new(leptos_options, db, &config.settings, keys);
+    bootstrap_admin(&state).await?;
     let recovered = state
         .ingest
         .graph
@@ -67,11 +71,31 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!(database = %config.database, "enrich listening on http://{addr}");
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The first admin from `ENRICH_ADMIN_EMAIL` / `ENRICH_ADMIN_PASSWORD` when there are no users.
+async fn bootstrap_admin(state: &AppState) -> Result<(), String> {
+    let users = server::db::users::Users::new(&state.db);
+    let email = std::env::var("ENRICH_ADMIN_EMAIL").ok();
+    let password = std::env::var("ENRICH_ADMIN_PASSWORD").ok();
+    let created = server::auth::users::bootstrap_admin(&users, email.clone(), password)
+        .await
+        .map_err(|e| format!("cannot create the first admin: {e}"))?;
+    if created {
+        tracing::info!(email = email.unwrap_or_default(), "created the first admin");
+    } else if users.count().await.unwrap_or(1) == 0 {
+        tracing::warn!(
+            "no users yet: run `enrich user add --email … --role admin`, or set \
+             ENRICH_ADMIN_EMAIL and ENRICH_ADMIN_PASSWORD"
+        );
+    }
     Ok(())
 }
 

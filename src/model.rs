@@ -1,5 +1,7 @@
 //! Shared domain types: plain serde structs compiled into both the server and the WASM bundle.
 
+pub mod access;
+pub mod audit;
 pub mod computed;
 pub mod customer;
 pub mod field;

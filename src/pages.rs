@@ -4,6 +4,7 @@ pub mod coming_soon;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
+pub mod login;
 pub mod not_found;
 pub mod settings;
 
@@ -11,5 +12,9 @@ pub use coming_soon::ComingSoonPage;
 pub use customer::CustomerPage;
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
+pub use login::{ForbiddenPage, LoginPage};
 pub use not_found::NotFoundPage;
-pub use settings::{ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage, SourcesPage};
+pub use settings::{
+    AuditPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage, SourcesPage,
+    UsersPage,
+};

@@ -1,5 +1,7 @@
 //! Everything that only runs on the server: never compiled to WASM.
 
+pub mod audit;
+pub mod auth;
 pub mod catalog;
 pub mod cli;
 pub mod computed;
@@ -10,6 +12,7 @@ pub mod health;
 pub mod identity;
 pub mod import;
 pub mod ingest;
+pub mod privacy;
 pub mod profile_view;
 pub mod respond;
 pub mod seed;
@@ -18,11 +21,15 @@ pub mod state;
 pub use state::{AppState, app_state};
 
 use crate::app::{App, shell};
-use axum::{Router, middleware::map_response, routing::get};
+use axum::{
+    Router,
+    middleware::{from_fn_with_state, map_response},
+    routing::get,
+};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
-use tower_sessions::{SessionManagerLayer, cookie::SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 /// The whole HTTP surface of enrich: pages, server fns, `/healthz`, static assets.
 /// Used by `main` and by the integration tests, so both exercise the same stack.
@@ -40,23 +47,29 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .merge(ingest::routes::routes(&state))
         .route("/imports", import::upload::route())
+        .merge(auth::login::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ))
         .layer(map_response(respond::server_fn_error_status))
+        .layer(from_fn_with_state(state.clone(), auth::guard::guard))
         .layer(session_layer(&state))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Sessions in MongoDB behind an HttpOnly, SameSite=Lax cookie.
+/// Sessions in MongoDB behind an HttpOnly, SameSite=Lax cookie (Secure when served over https),
+/// ending after the configured idle time; every request extends it.
 fn session_layer(state: &AppState) -> SessionManagerLayer<db::sessions::MongoSessionStore> {
+    let auth = &state.settings.auth;
+    let idle = time::Duration::seconds(auth.session_idle.as_secs() as i64);
     SessionManagerLayer::new(db::sessions::MongoSessionStore::new(&state.db))
         .with_name("enrich.sid")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        // Plain http on localhost by default; sign-in (a later issue) turns this on behind https.
-        .with_secure(false)
+        .with_secure(auth.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(idle))
+        .with_always_save(true)
 }

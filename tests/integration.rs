@@ -1,6 +1,10 @@
 //! The one integration-test binary: the real router against a real MongoDB-wire server
 //! (`ENRICH_TEST_MONGODB_URI`, started by `make test`), a fresh database per test.
 
+#[path = "integration/access.rs"]
+mod access;
+#[path = "integration/auth.rs"]
+mod auth;
 #[path = "integration/customers.rs"]
 mod customers;
 #[path = "integration/driver.rs"]

@@ -142,7 +142,12 @@ async fn main() {
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("enrich")
         .build();
-    let state = AppState::new(options, db.clone(), &Settings::default());
+    let state = AppState::new(
+        options,
+        db.clone(),
+        &Settings::default(),
+        enrich::server::privacy::keyring::generate(),
+    );
     let sources = state.ingest.sources.clone();
     let source = sources
         .create("bench", enrich::model::source::SourceKind::Api)

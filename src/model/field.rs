@@ -21,4 +21,49 @@ pub struct FieldInfo {
     pub samples: Vec<String>,
     /// Last time it was seen.
     pub last_seen: DateTime<Utc>,
+    /// For traits: how the top-level key is protected.
+    #[serde(default)]
+    pub class: FieldClass,
+}
+
+/// How a top-level trait is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldClass {
+    /// Shown to every role.
+    #[default]
+    Standard,
+    /// Personal data: masked for roles without `ReadPii`.
+    Pii,
+    /// Never shown to anyone, encrypted at rest (e.g. a national id).
+    Restricted,
+}
+
+impl FieldClass {
+    /// Every class, in display order.
+    pub const ALL: [FieldClass; 3] = [
+        FieldClass::Standard,
+        FieldClass::Pii,
+        FieldClass::Restricted,
+    ];
+
+    /// The stored and form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldClass::Standard => "standard",
+            FieldClass::Pii => "pii",
+            FieldClass::Restricted => "restricted",
+        }
+    }
+
+    /// Parses the stored and form value.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// The top-level trait key of a catalog path (`traits.address.city` → `address`).
+pub fn top_level_key(path: &str) -> &str {
+    let rest = path.strip_prefix("traits.").unwrap_or(path);
+    rest.split('.').next().unwrap_or(rest)
 }

@@ -1,41 +1,62 @@
 //! Settings: sources and write keys, imports, computed traits, the field catalog.
 
+pub mod audit;
 pub mod computed;
 pub mod fields;
 pub mod import;
 pub mod import_progress;
 pub mod sources;
+pub mod users;
 
+pub use audit::AuditPage;
 pub use computed::ComputedTraitsPage;
 pub use fields::FieldsPage;
 pub use import::ImportPage;
 pub use import_progress::ImportProgressPage;
 pub use sources::SourcesPage;
+pub use users::UsersPage;
 
+use crate::{api::get_session_user, model::access::Permission};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// Settings sub-pages: (path, label).
-const TABS: [(&str, &str); 4] = [
-    ("/settings", "Sources & keys"),
-    ("/settings/import", "Import"),
-    ("/settings/computed", "Computed traits"),
-    ("/settings/fields", "Field catalog"),
+/// Settings sub-pages: (path, label, permission needed).
+pub const TABS: [(&str, &str, Permission); 6] = [
+    ("/settings", "Sources & keys", Permission::ViewSettings),
+    ("/settings/import", "Import", Permission::ViewSettings),
+    (
+        "/settings/computed",
+        "Computed traits",
+        Permission::ViewSettings,
+    ),
+    (
+        "/settings/fields",
+        "Field catalog",
+        Permission::ViewSettings,
+    ),
+    ("/settings/users", "Users", Permission::ManageUsers),
+    ("/settings/audit", "Audit log", Permission::ViewAudit),
 ];
 
-/// The page title and the tab row shared by every settings page.
+/// The page title and the tab row shared by every settings page (tabs the role may open).
 #[component]
 pub fn SettingsHeader() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_session_user());
     view! {
         <header class="page-header">
             <h1>"Settings"</h1>
         </header>
-        <nav class="tabs" aria-label="Settings">
-            {TABS
-                .into_iter()
-                .map(|(href, label)| view! { <A href=href exact=href != "/settings/import">{label}</A> })
-                .collect_view()}
-        </nav>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = user.await.ok().flatten();
+                let tabs = TABS
+                    .into_iter()
+                    .filter(|(_, _, p)| user.as_ref().is_some_and(|u| u.can(*p)))
+                    .map(|(href, label, _)| view! { <A href=href exact=href != "/settings/import">{label}</A> })
+                    .collect_view();
+                view! { <nav class="tabs" aria-label="Settings">{tabs}</nav> }
+            })}
+        </Suspense>
     }
 }
 

@@ -4,8 +4,12 @@ use super::{
     config::Config,
     db,
     import::job::{self, ImportRequest},
+    privacy::keyring::{self, KeyRing},
     seed,
 };
+pub mod accounts;
+pub mod keys;
+
 use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
 use std::path::PathBuf;
@@ -37,6 +41,18 @@ pub enum Command {
         #[arg(long)]
         mapping: Option<PathBuf>,
     },
+    /// Manage the people who sign in.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: accounts::UserCommand,
+    },
+    /// Manage the keys that encrypt restricted fields.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
     /// Generate demo data: overlapping legacy records and 90 days of web and app events.
     Seed {
         /// People to create.
@@ -62,6 +78,19 @@ pub async fn open_database(config: &Config) -> Result<mongodb::Database, String>
     Ok(db)
 }
 
+/// The key ring at `ENRICH_FIELD_KEYS_FILE`, created (and announced) if it does not exist.
+pub fn load_keys(config: &Config) -> Result<KeyRing, String> {
+    let path = &config.field_keys_file;
+    let (ring, created) = keyring::load_or_create(path)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "created a new field-encryption key ring: back it up, losing it loses restricted values"
+        );
+    }
+    Ok(ring)
+}
+
 /// The app state for a command that needs only the database.
 pub async fn state_for(config: &Config) -> Result<AppState, String> {
     let db = open_database(config).await?;
@@ -69,6 +98,7 @@ pub async fn state_for(config: &Config) -> Result<AppState, String> {
         LeptosOptions::builder().output_name("enrich").build(),
         db,
         &config.settings,
+        load_keys(config)?,
     ))
 }
 

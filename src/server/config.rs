@@ -4,6 +4,8 @@
 pub const DEFAULT_MONGODB_URI: &str = "mongodb://127.0.0.1:27017";
 /// Default database name.
 pub const DEFAULT_DATABASE: &str = "enrich";
+/// Default path of the field-encryption key ring.
+pub const DEFAULT_FIELD_KEYS_FILE: &str = "data/field-keys.txt";
 /// Default path of the Leptos runtime options file.
 pub const DEFAULT_LEPTOS_CONFIG: &str = "Leptos.toml";
 
@@ -16,6 +18,8 @@ pub struct Config {
     pub database: String,
     /// `ENRICH_LEPTOS_CONFIG`: path of Leptos.toml (site address, asset folders).
     pub leptos_config: String,
+    /// `ENRICH_FIELD_KEYS_FILE`: the key ring for restricted fields; created on first start.
+    pub field_keys_file: std::path::PathBuf,
     /// Ingestion and identity settings.
     pub settings: Settings,
 }
@@ -38,6 +42,8 @@ pub struct Settings {
     pub phone_region: phonenumber::country::Id,
     /// `ENRICH_BLOCKED_IDENTIFIERS`: comma-separated values that never identify anyone.
     pub blocked_identifiers: Vec<String>,
+    /// Sign-in, sessions and throttling.
+    pub auth: super::auth::settings::AuthSettings,
 }
 
 impl Default for Settings {
@@ -88,6 +94,7 @@ impl Settings {
                 phonenumber::country::Id::US,
             ),
             blocked_identifiers: blocked,
+            auth: super::auth::settings::AuthSettings::from_lookup(&lookup),
         }
     }
 }
@@ -109,6 +116,7 @@ impl Config {
             mongodb_uri: get("MONGODB_URI", DEFAULT_MONGODB_URI),
             database: get("ENRICH_DB", DEFAULT_DATABASE),
             leptos_config: get("ENRICH_LEPTOS_CONFIG", DEFAULT_LEPTOS_CONFIG),
+            field_keys_file: get("ENRICH_FIELD_KEYS_FILE", DEFAULT_FIELD_KEYS_FILE).into(),
             settings: Settings::from_lookup(&lookup),
         }
     }

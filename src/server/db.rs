@@ -1,16 +1,19 @@
 //! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
 
+pub mod audit;
 pub mod computed_traits;
 pub mod events;
 pub mod fields;
 pub mod identities;
 pub mod imports;
 pub mod indexes;
+pub mod login_failures;
 pub mod merges;
 pub mod profile_doc;
 pub mod profiles;
 pub mod sessions;
 pub mod sources;
+pub mod users;
 
 use mongodb::{
     Client, Database,

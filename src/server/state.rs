@@ -4,10 +4,12 @@ use super::{
     db::sources::Sources,
     identity::{IdentityGraph, identifiers::IdentityPolicy},
     ingest::backpressure::InFlight,
+    privacy::keyring::KeyRing,
 };
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use mongodb::Database;
+use std::sync::Arc;
 
 /// Cheap to clone: the database handle and options are reference-counted inside.
 #[derive(Clone, Debug, FromRef)]
@@ -18,6 +20,10 @@ pub struct AppState {
     pub db: Database,
     /// Ingestion: identity graph, sources, request permits.
     pub ingest: IngestState,
+    /// The settings the server started with.
+    pub settings: Arc<Settings>,
+    /// Keys for restricted fields (encryption at rest and blind indexes).
+    pub keys: Arc<KeyRing>,
 }
 
 /// What the ingestion path needs.
@@ -33,7 +39,12 @@ pub struct IngestState {
 
 impl AppState {
     /// The state for `db` under `settings`.
-    pub fn new(leptos_options: LeptosOptions, db: Database, settings: &Settings) -> Self {
+    pub fn new(
+        leptos_options: LeptosOptions,
+        db: Database,
+        settings: &Settings,
+        keys: KeyRing,
+    ) -> Self {
         let policy = IdentityPolicy {
             blocked: settings.blocked_identifiers.clone(),
             default_region: settings.phone_region,
@@ -47,6 +58,8 @@ impl AppState {
             leptos_options,
             db,
             ingest,
+            settings: Arc::new(settings.clone()),
+            keys: Arc::new(keys),
         }
     }
 }

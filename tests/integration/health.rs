@@ -32,6 +32,9 @@ async fn app_without_database() -> TestApp {
 #[tokio::test]
 async fn server_fns_answer_503_when_the_database_is_down() {
     let app = app_without_database().await;
+    // A signed-in browser: its session lives in the database that is down.
+    let id = tower_sessions::session::Id::default();
+    *app.cookie.lock().unwrap() = Some(format!("enrich.sid={id}"));
     let reply = app.call("/api/customers/list", &[]).await;
     assert_eq!(reply.status, 503, "{}", reply.body);
     assert_eq!(reply.json()["error"], "unavailable");

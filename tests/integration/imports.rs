@@ -212,6 +212,7 @@ async fn the_cli_imports_and_exits_2_when_rows_were_rejected() {
             .arg(dir.join("mapping.toml"))
             .env("MONGODB_URI", mongodb_uri())
             .env("ENRICH_DB", &database)
+            .env("ENRICH_FIELD_KEYS_FILE", dir.join("keys.txt"))
             .env("RUST_LOG", "warn")
             .output()
             .unwrap()
@@ -241,6 +242,7 @@ async fn seeded_demo_data_merges_overlapping_legacy_records() {
         crate::support::leptos_options(),
         app.db.clone(),
         &Default::default(),
+        enrich::server::privacy::keyring::generate(),
     );
     let summary = enrich::server::seed::seed(&state.ingest, 40, 400, 7)
         .await

@@ -276,6 +276,7 @@ async fn a_crash_between_profile_update_and_event_write_is_not_double_counted() 
         crate::support::leptos_options(),
         app.db.clone(),
         &Default::default(),
+        enrich::server::privacy::keyring::generate(),
     );
     enrich::server::ingest::pipeline::ingest(&state.ingest.graph, &source, &[message])
         .await
@@ -313,7 +314,12 @@ async fn requests_beyond_the_in_flight_limit_get_429_with_retry_after() {
         max_ingest_in_flight: 1,
         ..Settings::default()
     };
-    let state = AppState::new(crate::support::leptos_options(), db.clone(), &settings);
+    let state = AppState::new(
+        crate::support::leptos_options(),
+        db.clone(),
+        &settings,
+        enrich::server::privacy::keyring::generate(),
+    );
     let permit = state
         .ingest
         .in_flight
@@ -321,10 +327,7 @@ async fn requests_beyond_the_in_flight_limit_get_429_with_retry_after() {
         .clone()
         .try_acquire_owned()
         .unwrap();
-    let app = TestApp {
-        db,
-        router: enrich::server::router(state),
-    };
+    let app = TestApp::from_state(state);
     let key = app.write_key("web").await;
     let busy = app.track("/v1/track", &key, &track("u", "E", "m")).await;
     assert_eq!(busy.status, 429);

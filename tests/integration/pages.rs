@@ -4,7 +4,7 @@ use enrich::components::nav::SECTIONS;
 #[tokio::test]
 async fn every_nav_section_renders_inside_the_layout() {
     let app = TestApp::new().await;
-    for (path, label) in SECTIONS {
+    for (path, label, _) in SECTIONS {
         let page = app.get(path).await;
         assert_eq!(page.status, 200, "{path}");
         assert!(

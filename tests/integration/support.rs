@@ -2,12 +2,21 @@
 use axum::{
     Router,
     body::Body,
-    http::{HeaderMap, Method, Request, StatusCode},
+    http::{HeaderMap, HeaderValue, Method, Request, StatusCode},
 };
-use enrich::server::{self, AppState, db};
+use enrich::{
+    model::access::Role,
+    server::{
+        self, AppState,
+        auth::users,
+        db::{self, users::Users},
+        privacy::keyring,
+    },
+};
 use http_body_util::BodyExt;
 use leptos::prelude::{LeptosOptions, get_configuration};
 use mongodb::{Database, bson::oid::ObjectId};
+use std::sync::{Arc, Mutex};
 use tower::ServiceExt;
 
 /// The test server's URI; the test command sets it. Without it the tests fail, never skip.
@@ -18,11 +27,19 @@ pub fn mongodb_uri() -> String {
     )
 }
 
-/// The app wired to a database no other test uses.
+/// The app wired to a database no other test uses, with its own cookie jar (one session).
+#[derive(Clone)]
 pub struct TestApp {
     pub db: Database,
     pub router: Router,
+    /// The session cookie (`enrich.sid=…`), as the server last set it.
+    pub cookie: Arc<Mutex<Option<String>>>,
 }
+
+/// The password of every user tests create.
+pub const PASSWORD: &str = "correct horse battery staple";
+/// The host tests address the app as (CSRF checks compare it with `Origin`).
+pub const HOST: &str = "enrich.test";
 
 /// A response read to the end.
 pub struct Reply {
@@ -53,26 +70,125 @@ pub async fn fresh_db() -> Database {
 }
 
 impl TestApp {
+    /// A fresh database, signed in as an admin.
     pub async fn new() -> Self {
-        Self::with_db(fresh_db().await)
+        let app = Self::with_db(fresh_db().await);
+        app.sign_in_as(Role::Admin).await;
+        app
     }
 
-    /// The app on `db` as given (no indexes created).
+    /// The app on `db` as given (no indexes created), not signed in.
     pub fn with_db(db: Database) -> Self {
-        let state = AppState::new(leptos_options(), db.clone(), &Default::default());
-        let router = server::router(state);
-        Self { db, router }
+        Self::from_state(AppState::new(
+            leptos_options(),
+            db,
+            &Default::default(),
+            keyring::generate(),
+        ))
     }
 
-    pub async fn send(&self, request: Request<Body>) -> Reply {
+    /// A fresh database under `settings`, not signed in.
+    pub async fn with_settings(settings: enrich::server::config::Settings) -> Self {
+        Self::from_state(AppState::new(
+            leptos_options(),
+            fresh_db().await,
+            &settings,
+            keyring::generate(),
+        ))
+    }
+
+    /// The app over `state`, not signed in.
+    pub fn from_state(state: AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            router: server::router(state),
+            cookie: Arc::default(),
+        }
+    }
+
+    /// The same app and database with an empty cookie jar (a second browser).
+    pub fn anonymous(&self) -> Self {
+        Self {
+            cookie: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// A second browser signed in as a new user with `role`.
+    pub async fn as_role(&self, role: Role) -> Self {
+        let other = self.anonymous();
+        other.sign_in_as(role).await;
+        other
+    }
+
+    /// Adds a user with `role` and signs this jar in as them; returns the email.
+    pub async fn sign_in_as(&self, role: Role) -> String {
+        let email = format!("{}-{}@example.com", role.as_str(), ObjectId::new().to_hex());
+        users::add(&Users::new(&self.db), &email, role, PASSWORD)
+            .await
+            .unwrap();
+        let reply = self.sign_in(&email, PASSWORD).await;
+        assert_eq!(reply.status, 200, "sign-in as {email}: {}", reply.body);
+        email
+    }
+
+    /// Posts the sign-in form as a JSON client.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Reply {
+        let form = [("email", email), ("password", password)];
+        self.send(
+            form_request("/auth/login")
+                .header("accept", "application/json")
+                .body(body(&form))
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Sends `request` with this jar's cookie, our Host and, for writes, our Origin (as a
+    /// browser on the app's own page would), unless the request sets them itself.
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        let headers = request.headers_mut();
+        headers
+            .entry("host")
+            .or_insert(HeaderValue::from_static(HOST));
+        if request.method() != Method::GET {
+            let origin = HeaderValue::from_str(&format!("http://{HOST}")).unwrap();
+            request.headers_mut().entry("origin").or_insert(origin);
+        }
+        let jar = self.cookie.lock().unwrap().clone();
+        if let Some(cookie) = jar {
+            request
+                .headers_mut()
+                .entry("cookie")
+                .or_insert(HeaderValue::from_str(&cookie).unwrap());
+        }
+        self.send_raw(request).await
+    }
+
+    /// Sends `request` exactly as given; keeps any session cookie the server sets.
+    pub async fn send_raw(&self, request: Request<Body>) -> Reply {
         let response = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
+        self.keep_cookie(&headers);
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         Reply {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn keep_cookie(&self, headers: &HeaderMap) {
+        for set in headers.get_all("set-cookie") {
+            let set = set.to_str().unwrap_or_default();
+            let Some(pair) = set.split(';').next() else {
+                continue;
+            };
+            if let Some(value) = pair.strip_prefix("enrich.sid=") {
+                let gone = value.is_empty() || set.contains("Max-Age=0");
+                *self.cookie.lock().unwrap() = (!gone).then(|| pair.to_owned());
+            }
         }
     }
 

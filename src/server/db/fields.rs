@@ -130,6 +130,8 @@ impl Fields {
                     .take(super::super::catalog::MAX_SAMPLES)
                     .collect(),
                 last_seen: d.last_seen.map(|t| t.to_chrono()).unwrap_or_default(),
+                // Classification lives apart (`privacy::classes`); callers fill it in.
+                class: Default::default(),
             })
             .collect())
     }

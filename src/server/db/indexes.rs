@@ -8,7 +8,7 @@ use std::time::Duration;
 
 /// `(collection, index)` pairs; explicit names so they can be referred to and never drift.
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
-    use super::{events, merges, profiles, sessions, sources};
+    use super::{audit, events, merges, profiles, sessions, sources, users};
     vec![
         (
             events::COLLECTION,
@@ -64,6 +64,18 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
         (
             profiles::COLLECTION,
             index(doc! { "last_seen": -1 }, "last_seen", |_| {}),
+        ),
+        (
+            users::COLLECTION,
+            unique(doc! { "email": 1 }, "email_unique"),
+        ),
+        (
+            audit::COLLECTION,
+            index(doc! { "action": 1, "_id": -1 }, "action_id", |_| {}),
+        ),
+        (
+            audit::COLLECTION,
+            index(doc! { "target": 1, "_id": -1 }, "target_id", |_| {}),
         ),
         (
             sessions::COLLECTION,

@@ -1,0 +1,144 @@
+//! Who may do what: roles, permissions and the matrix between them (shared with the front end,
+//! which uses it only to hide controls; the server enforces it).
+use serde::{Deserialize, Serialize};
+
+/// A user's role. Every user has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything: users, keys, imports, unmerge, export, delete; sees PII.
+    Admin,
+    /// Segments and campaigns; PII masked.
+    Marketer,
+    /// Read-only everywhere; PII masked.
+    Analyst,
+    /// Customer pages; may reveal one field of one customer with a stated reason (audited).
+    Support,
+}
+
+/// Every role, in display order.
+pub const ROLES: [Role; 4] = [Role::Admin, Role::Marketer, Role::Analyst, Role::Support];
+
+/// One thing a role may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Dashboard and live charts (aggregates only).
+    ViewDashboard,
+    /// Customer list and customer pages (PII masked unless `ReadPii`).
+    ViewCustomers,
+    /// Add a customer by hand.
+    AddCustomers,
+    /// See PII unmasked.
+    ReadPii,
+    /// Reveal one PII field of one customer, with a reason.
+    RevealPii,
+    /// Change a customer's consent.
+    EditConsent,
+    /// Undo a merge.
+    Unmerge,
+    /// Download everything held on one person.
+    ExportCustomers,
+    /// Forget a person (right to be forgotten).
+    DeleteCustomers,
+    /// Segments, campaigns and catalog pages.
+    ViewMarketing,
+    /// Create and change segments and campaigns.
+    EditMarketing,
+    /// Settings pages: sources, imports, computed traits, field catalog.
+    ViewSettings,
+    /// Change data settings: sources and write keys, imports, computed traits, classification.
+    ManageData,
+    /// Add users and change roles.
+    ManageUsers,
+    /// Read the audit log.
+    ViewAudit,
+}
+
+impl Role {
+    /// Whether this role has `permission`: the one matrix the server enforces.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission as P;
+        match self {
+            Role::Admin => !matches!(permission, P::RevealPii),
+            Role::Marketer => matches!(
+                permission,
+                P::ViewDashboard
+                    | P::ViewCustomers
+                    | P::ViewMarketing
+                    | P::EditMarketing
+                    | P::ViewSettings
+            ),
+            Role::Analyst => matches!(
+                permission,
+                P::ViewDashboard | P::ViewCustomers | P::ViewMarketing | P::ViewSettings
+            ),
+            Role::Support => matches!(
+                permission,
+                P::ViewDashboard
+                    | P::ViewCustomers
+                    | P::AddCustomers
+                    | P::RevealPii
+                    | P::EditConsent
+            ),
+        }
+    }
+
+    /// The stored and URL form (`admin`, `marketer`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Marketer => "marketer",
+            Role::Analyst => "analyst",
+            Role::Support => "support",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(text: &str) -> Option<Self> {
+        ROLES.into_iter().find(|r| r.as_str() == text.trim())
+    }
+
+    /// What the role is for, in words.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Role::Admin => "Everything, including users, keys, unmerge, export and delete",
+            Role::Marketer => "Segments and campaigns; personal data masked",
+            Role::Analyst => "Read-only everywhere; personal data masked",
+            Role::Support => "Customer pages; may reveal a field with a reason",
+        }
+    }
+}
+
+/// The signed-in user as pages and server fns see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    /// User id (hex).
+    pub id: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Role.
+    pub role: Role,
+}
+
+impl SessionUser {
+    /// Whether the user has `permission`.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.role.can(permission)
+    }
+}
+
+/// A user as the users page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    /// User id (hex).
+    pub id: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Role.
+    pub role: Role,
+    /// Disabled users cannot sign in.
+    pub disabled: bool,
+    /// When added.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

@@ -1,0 +1,106 @@
+//! The guard every request passes: CSRF check, session → user, and the route's access rule
+//! from [`policy`](super::policy). This is the one place roles are checked.
+use super::{
+    Caller, csrf,
+    policy::{self, Access, Verdict},
+    session,
+};
+use crate::{error::AppError, server::AppState};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{Method, header},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// Middleware: refuses the request or lets it on with its [`Caller`] in the extensions.
+pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    if let Err(err) = csrf::check(&state.settings.auth, &method, &path, request.headers()) {
+        return err.into_response();
+    }
+    let access = policy::required(method.as_str(), &path);
+    let ip = client_ip(state.settings.auth.trust_proxy, &request);
+    // Cloned out: a request body is not `Sync`, so no reference to it may live across an await.
+    let session = request.extensions().get::<Session>().cloned();
+    let caller = match identify(&state, session, ip, &path).await {
+        Ok(caller) => caller,
+        Err(err) => return err.into_response(),
+    };
+    match access.decide(caller.user.as_ref()) {
+        Verdict::Allow => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        verdict => deny(verdict, &request, access),
+    }
+}
+
+/// Static assets and the tracking API never need the user: no session lookup for them.
+fn is_anonymous_path(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/v1/")
+        || path == "/healthz"
+        || path == "/favicon.svg"
+}
+
+async fn identify(
+    state: &AppState,
+    session: Option<Session>,
+    ip: Option<String>,
+    path: &str,
+) -> Result<Caller, AppError> {
+    let user = match session {
+        Some(session) if !is_anonymous_path(path) => {
+            let users = crate::server::db::users::Users::new(&state.db);
+            session::signed_in_user(&users, &state.settings.auth, &session).await?
+        }
+        _ => None,
+    };
+    Ok(Caller { user, ip })
+}
+
+/// The client's IP: the first `X-Forwarded-For` hop behind a trusted proxy, else the peer.
+fn client_ip(trust_proxy: bool, request: &Request) -> Option<String> {
+    if trust_proxy {
+        let forwarded = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0.ip().to_string())
+}
+
+/// Browsers asking for a page are sent to sign in (or told they may not); API clients get JSON.
+fn deny(verdict: Verdict, request: &Request, access: Access) -> Response {
+    let accepts_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let path = request.uri().path();
+    let is_page = accepts_html || (request.method() == Method::GET && !path.starts_with("/api/"));
+    tracing::debug!(?verdict, ?access, %path, "request refused");
+    match (verdict, is_page) {
+        (Verdict::SignIn, true) => {
+            let next = request.uri().path_and_query().map_or(path, |p| p.as_str());
+            let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            Redirect::to(&format!("/login?{query}")).into_response()
+        }
+        (Verdict::SignIn, false) => AppError::Unauthorized.into_response(),
+        (_, true) => Redirect::to("/forbidden").into_response(),
+        (_, false) => AppError::Forbidden.into_response(),
+    }
+}

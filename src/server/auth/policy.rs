@@ -1,0 +1,182 @@
+//! The one table that says who may reach each route: every page, server fn and HTTP route.
+//! The guard middleware consults it for every request; a test checks it covers every route.
+use crate::model::access::{Permission, Role, SessionUser};
+
+/// What a route requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not (sign-in page, health, static assets, the write-key tracking API).
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// A signed-in user whose role has this permission.
+    Needs(Permission),
+    /// Nobody: an `/api/` path no server fn serves.
+    Nobody,
+}
+
+/// The verdict for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Go on.
+    Allow,
+    /// Sign in first.
+    SignIn,
+    /// Signed in, but the role does not allow it.
+    Forbidden,
+}
+
+impl Access {
+    /// Whether `user` (or nobody signed in) may go on.
+    pub fn decide(self, user: Option<&SessionUser>) -> Verdict {
+        match (self, user) {
+            (Access::Public, _) => Verdict::Allow,
+            (Access::Nobody, _) => Verdict::Forbidden,
+            (_, None) => Verdict::SignIn,
+            (Access::SignedIn, Some(_)) => Verdict::Allow,
+            (Access::Needs(p), Some(u)) if u.can(p) => Verdict::Allow,
+            (Access::Needs(_), Some(_)) => Verdict::Forbidden,
+        }
+    }
+
+    /// Whether `role` may reach a route with this access (`None`: not signed in).
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (Access::Nobody, _) | (_, None) => false,
+            (Access::SignedIn, Some(_)) => true,
+            (Access::Needs(p), Some(r)) => r.can(p),
+        }
+    }
+}
+
+use Access::{Needs, Public, SignedIn};
+use Permission as P;
+
+/// Page routes (GET), as declared in `app.rs`.
+pub const PAGES: &[(&str, Access)] = &[
+    ("/login", Public),
+    ("/forbidden", SignedIn),
+    ("/", Needs(P::ViewDashboard)),
+    ("/customers", Needs(P::ViewCustomers)),
+    ("/customers/{id}", Needs(P::ViewCustomers)),
+    ("/segments", Needs(P::ViewMarketing)),
+    ("/campaigns", Needs(P::ViewMarketing)),
+    ("/catalog", Needs(P::ViewMarketing)),
+    ("/live", Needs(P::ViewDashboard)),
+    ("/settings", Needs(P::ViewSettings)),
+    ("/settings/import", Needs(P::ViewSettings)),
+    ("/settings/import/{id}", Needs(P::ViewSettings)),
+    ("/settings/computed", Needs(P::ViewSettings)),
+    ("/settings/fields", Needs(P::ViewSettings)),
+    ("/settings/users", Needs(P::ManageUsers)),
+    ("/settings/audit", Needs(P::ViewAudit)),
+];
+
+/// Server fns, by endpoint (served under `/api/`).
+pub const SERVER_FNS: &[(&str, Access)] = &[
+    ("auth/me", Public),
+    ("dashboard", Needs(P::ViewDashboard)),
+    ("dashboard/demo", Needs(P::ManageData)),
+    ("customers/list", Needs(P::ViewCustomers)),
+    ("customers/add", Needs(P::AddCustomers)),
+    ("profiles/get", Needs(P::ViewCustomers)),
+    ("profiles/events", Needs(P::ViewCustomers)),
+    ("profiles/reveal", Needs(P::RevealPii)),
+    ("profiles/consent", Needs(P::EditConsent)),
+    ("profiles/unmerge", Needs(P::Unmerge)),
+    ("profiles/delete", Needs(P::DeleteCustomers)),
+    ("sources/list", Needs(P::ViewSettings)),
+    ("sources/create", Needs(P::ManageData)),
+    ("sources/issue-key", Needs(P::ManageData)),
+    ("sources/revoke-key", Needs(P::ManageData)),
+    ("computed/list", Needs(P::ViewSettings)),
+    ("computed/create", Needs(P::ManageData)),
+    ("fields/list", Needs(P::ViewSettings)),
+    ("fields/classify", Needs(P::ManageData)),
+    ("imports/get", Needs(P::ViewSettings)),
+    ("imports/recent", Needs(P::ViewSettings)),
+    ("users/list", Needs(P::ManageUsers)),
+    ("users/add", Needs(P::ManageUsers)),
+    ("users/update", Needs(P::ManageUsers)),
+    ("audit/list", Needs(P::ViewAudit)),
+];
+
+/// Plain HTTP routes: (method, path pattern, access).
+pub const ROUTES: &[(&str, &str, Access)] = &[
+    ("GET", "/healthz", Public),
+    ("POST", "/v1/{call}", Public),
+    ("GET", "/v1/openapi.json", Public),
+    ("POST", "/auth/login", Public),
+    ("POST", "/auth/logout", SignedIn),
+    ("POST", "/imports", Needs(P::ManageData)),
+    ("GET", "/customers/{id}/export", Needs(P::ExportCustomers)),
+];
+
+/// The prefix server fns are served under.
+pub const SERVER_FN_PREFIX: &str = "/api/";
+
+/// What a request to `method path` requires. Paths no table names (static assets, the 404
+/// page) are public, except under `/api/`, where an unknown endpoint is refused.
+pub fn required(method: &str, path: &str) -> Access {
+    if let Some(endpoint) = path.strip_prefix(SERVER_FN_PREFIX) {
+        return SERVER_FNS
+            .iter()
+            .find(|(name, _)| *name == endpoint)
+            .map_or(Access::Nobody, |(_, access)| *access);
+    }
+    let route = ROUTES
+        .iter()
+        .find(|(m, pattern, _)| *m == method && matches(pattern, path));
+    if let Some((_, _, access)) = route {
+        return *access;
+    }
+    PAGES
+        .iter()
+        .find(|(pattern, _)| matches(pattern, path))
+        .map_or(Access::Public, |(_, access)| *access)
+}
+
+/// Whether `path` fits `pattern`, where a `{name}` segment matches any one segment.
+pub fn matches(pattern: &str, path: &str) -> bool {
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    let mut wanted = pattern.split('/');
+    let mut given = path.split('/');
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_whole_segments() {
+        assert!(matches("/customers/{id}", "/customers/abc"));
+        assert!(!matches("/customers/{id}", "/customers"));
+        assert!(!matches("/customers/{id}", "/customers/abc/export"));
+        assert!(matches("/", "/"));
+        assert!(matches("/settings", "/settings/"));
+    }
+
+    #[test]
+    fn unknown_api_paths_are_refused_and_unknown_pages_are_public() {
+        assert_eq!(required("POST", "/api/nope"), Access::Nobody);
+        assert_eq!(required("GET", "/pkg/enrich.js"), Access::Public);
+        assert_eq!(
+            required("GET", "/customers/abc/export"),
+            Needs(P::ExportCustomers)
+        );
+        assert_eq!(required("GET", "/customers/abc"), Needs(P::ViewCustomers));
+    }
+}

@@ -1,0 +1,8 @@
+//! Customer-data protection: masking PII for roles without `ReadPii`, field encryption at rest
+//! for restricted fields, consent, and data-subject rights.
+
+pub mod classes;
+pub mod envelope;
+pub mod keyring;
+pub mod mask;
+pub mod restricted;

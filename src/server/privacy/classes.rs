@@ -1,0 +1,153 @@
+//! Field classification: which top-level trait keys are PII (masked) and which are restricted
+//! (never shown, encrypted at rest). Defaults below; admins override per key.
+use crate::{error::AppError, model::field::FieldClass};
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{Document, doc},
+};
+use std::{
+    collections::BTreeMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+use tokio::sync::RwLock;
+
+/// Collection name: `{ _id: <trait key>, class: "pii" | "restricted" | "standard" }`.
+pub const COLLECTION: &str = "field_classes";
+
+/// Trait keys that are PII unless an admin says otherwise.
+pub const DEFAULT_PII: [&str; 13] = [
+    "email",
+    "phone",
+    "name",
+    "first_name",
+    "firstName",
+    "last_name",
+    "lastName",
+    "address",
+    "birthday",
+    "birth_date",
+    "birthdate",
+    "date_of_birth",
+    "mobile",
+];
+/// Trait keys that are restricted unless an admin says otherwise.
+pub const DEFAULT_RESTRICTED: [&str; 3] = ["national_id", "ssn", "passport_number"];
+
+/// How long an instance trusts its copy of the classification (other instances' changes).
+const CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// The classification in force: defaults with overrides.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Classes {
+    overrides: BTreeMap<String, FieldClass>,
+}
+
+impl Classes {
+    /// The defaults with `overrides` (key → class) on top.
+    pub fn with_overrides(overrides: BTreeMap<String, FieldClass>) -> Self {
+        Self { overrides }
+    }
+
+    /// The class of top-level trait key `key`.
+    pub fn of(&self, key: &str) -> FieldClass {
+        if let Some(class) = self.overrides.get(key) {
+            return *class;
+        }
+        if DEFAULT_RESTRICTED.contains(&key) {
+            FieldClass::Restricted
+        } else if DEFAULT_PII.contains(&key) {
+            FieldClass::Pii
+        } else {
+            FieldClass::Standard
+        }
+    }
+
+    /// Every restricted key.
+    pub fn restricted(&self) -> Vec<String> {
+        let defaults = DEFAULT_RESTRICTED.iter().map(|k| (*k).to_owned());
+        let mut keys: Vec<String> = defaults.chain(self.overrides.keys().cloned()).collect();
+        keys.sort();
+        keys.dedup();
+        keys.retain(|k| self.of(k) == FieldClass::Restricted);
+        keys
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ClassDoc {
+    #[serde(rename = "_id")]
+    key: String,
+    class: FieldClass,
+}
+
+/// The stored classification, with a short-lived cache for the ingestion path.
+#[derive(Clone, Debug)]
+pub struct FieldClasses {
+    collection: Collection<Document>,
+    cache: Arc<RwLock<Option<(Instant, Classes)>>>,
+}
+
+impl FieldClasses {
+    /// The store for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+            cache: Arc::new(RwLock::new(None)),
+        }
+    }
+
+    /// The classification, at most [`CACHE_TTL`] old (this instance's own changes at once).
+    pub async fn current(&self) -> Result<Classes, AppError> {
+        if let Some((at, classes)) = self.cache.read().await.as_ref()
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(classes.clone());
+        }
+        let docs: Vec<Document> = self.collection.find(doc! {}).await?.try_collect().await?;
+        let overrides = docs
+            .into_iter()
+            .filter_map(|d| mongodb::bson::from_document::<ClassDoc>(d).ok())
+            .map(|d| (d.key, d.class))
+            .collect();
+        let classes = Classes::with_overrides(overrides);
+        *self.cache.write().await = Some((Instant::now(), classes.clone()));
+        Ok(classes)
+    }
+
+    /// Classifies `key` as `class`.
+    pub async fn set(&self, key: &str, class: FieldClass) -> Result<(), AppError> {
+        self.collection
+            .update_one(
+                doc! { "_id": key },
+                doc! { "$set": { "class": class.as_str() } },
+            )
+            .upsert(true)
+            .await?;
+        *self.cache.write().await = None;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_apply_and_overrides_win() {
+        let classes = Classes::default();
+        assert_eq!(classes.of("email"), FieldClass::Pii);
+        assert_eq!(classes.of("national_id"), FieldClass::Restricted);
+        assert_eq!(classes.of("plan"), FieldClass::Standard);
+        let overrides = BTreeMap::from([
+            ("plan".to_owned(), FieldClass::Restricted),
+            ("ssn".to_owned(), FieldClass::Pii),
+        ]);
+        let classes = Classes::with_overrides(overrides);
+        assert_eq!(
+            classes.restricted(),
+            vec!["national_id", "passport_number", "plan"]
+        );
+    }
+}

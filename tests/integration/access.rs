@@ -1,0 +1,233 @@
+//! Every route and server fn × every role (and no session): the allowed set, exactly.
+//! The expected matrix is written out here by hand, apart from the code that enforces it.
+use crate::support::TestApp;
+use axum::{body::Body, http::Request};
+use enrich::{
+    app::App,
+    model::access::{ROLES, Role},
+    server::auth::policy::{self, Access},
+};
+use std::collections::BTreeSet;
+
+/// Who may: `*` everyone (signed in or not), else the initials of the roles allowed
+/// (`A`dmin, `M`arketer, a`N`alyst, `S`upport).
+const PAGES: &[(&str, &str)] = &[
+    ("/login", "*"),
+    ("/forbidden", "AMNS"),
+    ("/", "AMNS"),
+    ("/customers", "AMNS"),
+    ("/customers/{id}", "AMNS"),
+    ("/segments", "AMN"),
+    ("/campaigns", "AMN"),
+    ("/catalog", "AMN"),
+    ("/live", "AMNS"),
+    ("/settings", "AMN"),
+    ("/settings/import", "AMN"),
+    ("/settings/import/{id}", "AMN"),
+    ("/settings/computed", "AMN"),
+    ("/settings/fields", "AMN"),
+    ("/settings/users", "A"),
+    ("/settings/audit", "A"),
+];
+
+const SERVER_FNS: &[(&str, &str)] = &[
+    ("auth/me", "*"),
+    ("dashboard", "AMNS"),
+    ("dashboard/demo", "A"),
+    ("customers/list", "AMNS"),
+    ("customers/add", "AS"),
+    ("profiles/get", "AMNS"),
+    ("profiles/events", "AMNS"),
+    ("profiles/reveal", "S"),
+    ("profiles/consent", "AS"),
+    ("profiles/unmerge", "A"),
+    ("profiles/delete", "A"),
+    ("sources/list", "AMN"),
+    ("sources/create", "A"),
+    ("sources/issue-key", "A"),
+    ("sources/revoke-key", "A"),
+    ("computed/list", "AMN"),
+    ("computed/create", "A"),
+    ("fields/list", "AMN"),
+    ("fields/classify", "A"),
+    ("imports/get", "AMN"),
+    ("imports/recent", "AMN"),
+    ("users/list", "A"),
+    ("users/add", "A"),
+    ("users/update", "A"),
+    ("audit/list", "A"),
+];
+
+const ROUTES: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "*"),
+    ("POST", "/v1/{call}", "*"),
+    ("GET", "/v1/openapi.json", "*"),
+    ("POST", "/auth/login", "*"),
+    ("POST", "/auth/logout", "AMNS"),
+    ("POST", "/imports", "A"),
+    ("GET", "/customers/{id}/export", "A"),
+];
+
+fn initial(role: Role) -> char {
+    match role {
+        Role::Admin => 'A',
+        Role::Marketer => 'M',
+        Role::Analyst => 'N',
+        Role::Support => 'S',
+    }
+}
+
+/// Whether `who` (from the tables above) admits `role` (`None`: not signed in).
+fn admits(who: &str, role: Option<Role>) -> bool {
+    who == "*" || role.is_some_and(|r| who.contains(initial(r)))
+}
+
+fn concrete(pattern: &str) -> String {
+    pattern
+        .replace("{id}", "000000000000000000000000")
+        .replace("{call}", "track")
+}
+
+#[tokio::test]
+async fn the_policy_covers_every_page_and_server_fn_exactly() {
+    let pages: BTreeSet<String> = leptos_axum::generate_route_list(App)
+        .iter()
+        .map(|r| r.path().to_owned())
+        .collect();
+    let listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert_eq!(pages, listed, "app routes vs this test's table");
+    let policy_pages: BTreeSet<String> =
+        policy::PAGES.iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert_eq!(pages, policy_pages, "app routes vs the policy's table");
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches(policy::SERVER_FN_PREFIX).to_owned())
+        .collect();
+    let listed: BTreeSet<String> = SERVER_FNS.iter().map(|(p, _)| (*p).to_owned()).collect();
+    assert_eq!(
+        registered, listed,
+        "registered server fns vs this test's table"
+    );
+}
+
+#[test]
+fn the_policy_allows_exactly_the_expected_roles() {
+    let roles = std::iter::once(None).chain(ROLES.into_iter().map(Some));
+    for role in roles {
+        for (path, who) in PAGES {
+            let access = policy::required("GET", &concrete(path));
+            assert_eq!(
+                access.allows(role),
+                admits(who, role),
+                "page {path} for {role:?}"
+            );
+        }
+        for (endpoint, who) in SERVER_FNS {
+            let access = policy::required("POST", &format!("/api/{endpoint}"));
+            assert_eq!(
+                access.allows(role),
+                admits(who, role),
+                "server fn {endpoint} for {role:?}"
+            );
+        }
+        for (method, path, who) in ROUTES {
+            let access = policy::required(method, &concrete(path));
+            assert_eq!(
+                access.allows(role),
+                admits(who, role),
+                "{method} {path} for {role:?}"
+            );
+        }
+    }
+    assert_eq!(policy::required("POST", "/api/unknown"), Access::Nobody);
+}
+
+#[test]
+fn navigation_shows_exactly_the_sections_a_role_may_open() {
+    use enrich::{components::nav::SECTIONS, pages::settings::TABS};
+    for (href, _, permission) in SECTIONS.iter().chain(TABS.iter()) {
+        let (_, who) = PAGES.iter().find(|(p, _)| p == href).unwrap();
+        for role in ROLES {
+            assert_eq!(
+                role.can(*permission),
+                admits(who, Some(role)),
+                "{href} for {role:?}"
+            );
+        }
+    }
+}
+
+/// The guard over real HTTP: refused requests never reach a handler (a GET to a server fn
+/// that is let through answers 405, so nothing runs), pages redirect to sign in or to
+/// `/forbidden`, API calls answer 401 / 403.
+#[tokio::test]
+async fn the_guard_enforces_the_matrix_over_http() {
+    let admin = TestApp::new().await;
+    let mut browsers = vec![(None, admin.anonymous())];
+    for role in ROLES {
+        browsers.push((Some(role), admin.as_role(role).await));
+    }
+    for (role, app) in &browsers {
+        for (path, who) in PAGES {
+            let reply = app.get(&concrete(path)).await;
+            let location = reply
+                .headers
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let refused = reply.status == 303
+                && location
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with("/login?") || l == "/forbidden");
+            assert_eq!(
+                !refused,
+                admits(who, *role),
+                "GET {path} as {role:?}: {} {location:?}",
+                reply.status
+            );
+            if refused {
+                let expected = if role.is_some() {
+                    "/forbidden"
+                } else {
+                    "/login?"
+                };
+                assert!(
+                    location.unwrap().starts_with(expected),
+                    "{path} as {role:?}"
+                );
+            }
+        }
+        for (endpoint, who) in SERVER_FNS {
+            let reply = app.get(&format!("/api/{endpoint}")).await;
+            let refused = matches!(reply.status.as_u16(), 401 | 403);
+            assert_eq!(
+                !refused,
+                admits(who, *role),
+                "/api/{endpoint} as {role:?}: {}",
+                reply.status
+            );
+        }
+        // Sign-out would end the session; the tracking API answers 401 itself without a key.
+        let skipped = ["/auth/logout", "/v1/{call}"];
+        for (method, path, who) in ROUTES.iter().filter(|(_, p, _)| !skipped.contains(p)) {
+            let request = Request::builder()
+                .method(*method)
+                .uri(concrete(path))
+                .header("accept", "application/json")
+                .body(Body::from("x"))
+                .unwrap();
+            let reply = app.send(request).await;
+            let location = reply
+                .headers
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            let redirected =
+                location.is_some_and(|l| l.starts_with("/login?") || l == "/forbidden");
+            let refused = matches!(reply.status.as_u16(), 401 | 403) || redirected;
+            assert_eq!(
+                !refused,
+                admits(who, *role),
+                "{method} {path} as {role:?}: {}",
+                reply.status
+            );
+        }
+    }
+}
