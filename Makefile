@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench seed
+.PHONY: run test setup bench bench360 seed
 
 run:
 	@tools/run.sh
@@ -13,6 +13,10 @@ setup:
 # Ingestion throughput next to raw insert_many (numbers for the issue notes).
 bench:
 	@tools/bench.sh
+
+# Customer 360 page p95 at 100,000 profiles next to a static file's (BENCH_PROFILES, BENCH_REQUESTS).
+bench360:
+	@tools/bench.sh bench_customer360
 
 # Demo data into the database `make run` uses (it must be running): `make seed CUSTOMERS=500 EVENTS=10000`.
 seed:

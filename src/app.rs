@@ -1,6 +1,9 @@
 //! The HTML shell, the router and the page layout.
 use crate::{
-    components::Nav,
+    components::{
+        Nav,
+        session::{SessionUserScript, provide_current_user},
+    },
     pages::{
         AuditPage, ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
         FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LoginPage, NotFoundPage,
@@ -38,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let user = provide_current_user();
     // Effects only run in the browser once the page is interactive: a marker for tests and CSS.
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -48,6 +52,7 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/enrich.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Title formatter=|page: String| format!("{page} · enrich") />
+        <SessionUserScript user />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <div class="layout">

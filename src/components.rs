@@ -4,6 +4,9 @@ pub mod chart;
 pub mod field;
 pub mod load_error;
 pub mod nav;
+pub mod session;
+pub mod status;
+pub mod url;
 
 pub use chart::{DailyBarChart, render_daily_bars_svg};
 pub use field::TextField;

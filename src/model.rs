@@ -3,10 +3,12 @@
 pub mod access;
 pub mod audit;
 pub mod computed;
+pub mod consent;
 pub mod customer;
 pub mod field;
 pub mod import;
 pub mod profile;
+pub mod search;
 pub mod source;
 pub mod stats;
 

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod cli;
 pub mod computed;
 pub mod config;
+pub mod customers;
 pub mod db;
 pub mod enrich;
 pub mod health;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ingest::routes::routes(&state))
         .route("/imports", import::upload::route())
         .merge(auth::login::routes())
+        .route("/customers/{id}/export", get(privacy::export::download))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -25,6 +25,12 @@ mod ingest;
 mod pages;
 #[path = "integration/persistence.rs"]
 mod persistence;
+#[path = "integration/privacy.rs"]
+mod privacy;
+#[path = "integration/rights.rs"]
+mod rights;
+#[path = "integration/search.rs"]
+mod search;
 #[path = "integration/sessions.rs"]
 mod sessions;
 #[path = "integration/settings_pages.rs"]

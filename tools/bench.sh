@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Ingestion benchmark: an in-memory database (unless MONGODB_URI is set) and the bench binary
-# in an optimised build. Prints events/s through /v1/batch next to raw insert_many, and the ratio.
+# Benchmarks: an in-memory database (unless MONGODB_URI is set) and a bench binary in an
+# optimised build, printing ratios measured in one run.
+#   tools/bench.sh                    ingestion: events/s through /v1/batch vs raw insert_many
+#   tools/bench.sh bench_customer360  the customer 360 page's p95 at 100,000 profiles vs a static file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tools/lib.sh
+BIN="${1:-bench_ingest}"
 tools/setup.sh
 if [[ -z "${MONGODB_URI:-}" ]]; then
-  start_mongo data/bench-mongo.log 0 --memory
+  start_mongo "data/$BIN-mongo.log" 0 --memory
   trap 'stop_pid "$MONGO_PID"' EXIT
   export MONGODB_URI="$MONGO_URI"
 fi
-RUST_LOG="${RUST_LOG:-warn}" cargo run --profile bench-fast --features ssr --bin bench_ingest
+RUST_LOG="${RUST_LOG:-warn}" cargo run --profile bench-fast --features ssr --bin "$BIN"

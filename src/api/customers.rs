@@ -1,29 +1,36 @@
-//! Customers: list and add.
-use crate::{error::AppError, model::CustomerSummary};
+//! Customers: search and list, and add.
+use crate::{
+    error::AppError,
+    model::{CustomerSummary, search::CustomerQuery},
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// How many customers the list shows.
-pub const LIST_LIMIT: i64 = 100;
-
-/// The most recent customers and how many there are in all.
+/// One page of the customers list and how many match in all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerList {
-    /// Newest first, at most [`LIST_LIMIT`].
+    /// At most `search::PAGE_SIZE`, in the order asked for.
     pub customers: Vec<CustomerSummary>,
-    /// All profiles.
+    /// Profiles matching the search and filters.
     pub total: u64,
+    /// Cursor of the next page, if there is one.
+    pub next: Option<String>,
 }
 
-/// Lists the most recently added customers.
+/// Searches customers: identifier or name prefix, filters, sort, cursor. Masked by role.
 #[server(endpoint = "customers/list")]
-pub async fn list_customers() -> Result<CustomerList, AppError> {
-    use crate::server::{app_state, db::profiles::Profiles};
-    let profiles = Profiles::new(&app_state()?.db);
-    Ok(CustomerList {
-        customers: profiles.list_recent(LIST_LIMIT).await?,
-        total: profiles.count().await?,
-    })
+pub async fn list_customers(
+    #[server(default)] query: CustomerQuery,
+) -> Result<CustomerList, AppError> {
+    use crate::{
+        model::access::Permission,
+        server::{app_state, auth::current_user, customers},
+    };
+    let state = app_state()?;
+    let graph = &state.ingest.graph;
+    let classes = graph.gate.classes.current().await?;
+    let read_pii = current_user()?.can(Permission::ReadPii);
+    customers::search(graph, &state.keys, &classes, &query, read_pii).await
 }
 
 /// Validates and stores a customer typed in by hand.

@@ -43,8 +43,62 @@ pub async fn create_computed_trait(
     Ok(())
 }
 
-/// The field catalog.
+/// The field catalog with each trait's class; samples of personal data masked by role and
+/// samples of restricted keys never shown.
 #[server(endpoint = "fields/list")]
 pub async fn list_fields() -> Result<Vec<FieldInfo>, AppError> {
-    crate::server::app_state()?.ingest.graph.fields.list().await
+    use crate::{
+        model::access::Permission,
+        server::{app_state, auth::current_user, privacy::mask},
+    };
+    let graph = app_state()?.ingest.graph;
+    let classes = graph.gate.classes.current().await?;
+    let read_pii = current_user()?.can(Permission::ReadPii);
+    let mut fields = graph.fields.list().await?;
+    for field in &mut fields {
+        let key = crate::model::field::top_level_key(field.path.trim_start_matches("properties."));
+        field.class = classes.of(key);
+        mask::mask_samples(field, read_pii);
+    }
+    Ok(fields)
+}
+
+/// Classifies a top-level trait key: `standard`, `pii` (masked for roles without PII access)
+/// or `restricted` (never shown; stored values are encrypted now). Returns documents encrypted.
+#[server(endpoint = "fields/classify")]
+pub async fn classify_field(key: String, class: String) -> Result<u64, AppError> {
+    use crate::{
+        model::field::FieldClass,
+        server::{
+            app_state,
+            audit::{self, Record},
+            privacy::classify,
+        },
+    };
+    let key = key.trim().to_owned();
+    let valid = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !valid {
+        return Err(AppError::invalid(
+            "key",
+            "must be a top-level trait name (letters, digits, _ and -)",
+        ));
+    }
+    let class = FieldClass::parse(&class)
+        .ok_or_else(|| AppError::invalid("class", "must be standard, pii or restricted"))?;
+    let state = app_state()?;
+    let sealed = classify::classify(
+        &state.db,
+        &state.ingest.graph.gate.classes,
+        &state.keys,
+        &key,
+        class,
+    )
+    .await?;
+    let detail = format!("{} ({sealed} documents encrypted)", class.as_str());
+    audit::write_current(&state.db, Record::new("field.classify", key).detail(detail)).await?;
+    Ok(sealed)
 }

@@ -1,21 +1,91 @@
-//! One customer in full, and undoing a merge.
-use crate::{error::AppError, model::profile::ProfileView};
+//! One customer: the 360 view, its event timeline, reveal, consent, unmerge and delete.
+use crate::{
+    error::AppError,
+    model::profile::{EventPage, ProfileView},
+};
 use leptos::prelude::*;
 
-/// The customer page's data for profile `id` (following merges to the live profile).
-#[server(endpoint = "profiles/get")]
-pub async fn get_profile(id: String) -> Result<ProfileView, AppError> {
-    use crate::server::{app_state, profile_view};
-    let id = id
+#[cfg(feature = "ssr")]
+fn profile_id(field: &str, id: &str) -> Result<mongodb::bson::oid::ObjectId, AppError> {
+    id.trim()
         .parse()
-        .map_err(|_| AppError::invalid("id", "must be a profile id"))?;
-    profile_view::load(&app_state()?.ingest.graph, id).await
+        .map_err(|_| AppError::invalid(field, "must be a profile id"))
 }
 
-/// Undoes merge `merge_id`, restoring both profiles. Admin only once sign-in exists.
+/// The customer page's data for profile `id`, masked for the viewer's role.
+#[server(endpoint = "profiles/get")]
+pub async fn get_profile(id: String) -> Result<ProfileView, AppError> {
+    use crate::server::{app_state, auth::current_user, profile_view};
+    let id = profile_id("id", &id)?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| AppError::internal(format!("session: {e}")))?;
+    let state = app_state()?;
+    let disclosure = profile_view::disclosure_for(&state, &current_user()?, &session, id).await?;
+    profile_view::load(&state.ingest.graph, id, &disclosure).await
+}
+
+/// Older events of profile `id` (newest first), optionally of one call type.
+#[server(endpoint = "profiles/events")]
+pub async fn list_profile_events(
+    id: String,
+    kind: Option<String>,
+    before: Option<String>,
+) -> Result<EventPage, AppError> {
+    use crate::server::{app_state, profile_view};
+    let id = profile_id("id", &id)?;
+    let kind = kind.filter(|k| !k.is_empty());
+    let before = before.filter(|b| !b.is_empty());
+    profile_view::events_page(
+        &app_state()?.ingest.graph,
+        id,
+        kind.as_deref(),
+        before.as_deref(),
+    )
+    .await
+}
+
+/// Reveals one masked field of one customer on the next page load; the reason is audited.
+#[server(endpoint = "profiles/reveal")]
+pub async fn reveal_field(id: String, field: String, reason: String) -> Result<(), AppError> {
+    use crate::server::{app_state, auth::current_user, privacy::reveal};
+    let id = profile_id("id", &id)?;
+    let session = leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| AppError::internal(format!("session: {e}")))?;
+    reveal::reveal(
+        &app_state()?,
+        &session,
+        &current_user()?,
+        id,
+        &field,
+        &reason,
+    )
+    .await
+}
+
+/// Grants or withdraws consent for one purpose.
+#[server(endpoint = "profiles/consent")]
+pub async fn set_consent(id: String, purpose: String, granted: String) -> Result<(), AppError> {
+    use crate::server::{app_state, auth::current_user, privacy::consent};
+    let id = profile_id("id", &id)?;
+    let granted = match granted.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::invalid("granted", "must be true or false")),
+    };
+    consent::set_consent(&app_state()?, &current_user()?, id, &purpose, granted).await
+}
+
+/// Undoes merge `merge_id`, restoring both profiles.
 #[server(endpoint = "profiles/unmerge")]
 pub async fn unmerge_profiles(merge_id: String) -> Result<(), AppError> {
-    use crate::server::{app_state, computed, db::computed_traits::ComputedTraits};
+    use crate::server::{
+        app_state,
+        audit::{self, Record},
+        computed,
+        db::computed_traits::ComputedTraits,
+    };
     let id = merge_id
         .parse()
         .map_err(|_| AppError::invalid("merge_id", "must be a merge id"))?;
@@ -26,5 +96,32 @@ pub async fn unmerge_profiles(merge_id: String) -> Result<(), AppError> {
     for profile in [record.survivor, record.absorbed] {
         computed::recompute(graph, &state.db, profile, &definitions).await?;
     }
+    let detail = format!("restored {}", record.absorbed.to_hex());
+    let entry = Record::new("customer.unmerge", record.survivor.to_hex()).detail(detail);
+    audit::write_current(&state.db, entry).await
+}
+
+/// Forgets a person: profile, events and identifiers deleted; later events about them dropped.
+/// `confirm` must be `DELETE`.
+#[server(endpoint = "profiles/delete")]
+pub async fn delete_customer(id: String, confirm: String) -> Result<(), AppError> {
+    use crate::server::{
+        app_state,
+        audit::{self, Record},
+        privacy::forget,
+    };
+    let id = profile_id("id", &id)?;
+    if confirm.trim() != "DELETE" {
+        return Err(AppError::invalid("confirm", "type DELETE to confirm"));
+    }
+    let state = app_state()?;
+    let gone = forget::forget(&state.ingest.graph, id).await?;
+    let detail = format!(
+        "{} profiles, {} events, {} identifiers",
+        gone.profiles, gone.events, gone.identifiers
+    );
+    let record = Record::new("customer.delete", gone.profile_id).detail(detail);
+    audit::write_current(&state.db, record).await?;
+    leptos_axum::redirect("/customers?deleted=1");
     Ok(())
 }

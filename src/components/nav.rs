@@ -1,8 +1,6 @@
 //! The sidebar navigation: the sections the signed-in role may open, and who is signed in.
-use crate::{
-    api::get_session_user,
-    model::access::{Permission, SessionUser},
-};
+use super::session::current_user;
+use crate::model::access::{Permission, SessionUser};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,18 +18,14 @@ pub const SECTIONS: [(&str, &str, Permission); 7] = [
 /// Product name, the role's section links (current one `aria-current="page"`) and sign-out.
 #[component]
 pub fn Nav() -> impl IntoView {
-    let user = Resource::new(|| (), |_| get_session_user());
+    let user = current_user().0;
     view! {
         <nav class="sidebar" aria-label="Main">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"e"</span>
                 "enrich"
             </a>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    user.await.ok().flatten().map(|user| view! { <SignedInNav user /> })
-                })}
-            </Suspense>
+            {user.map(|user| view! { <SignedInNav user /> })}
         </nav>
     }
 }

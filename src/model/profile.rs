@@ -1,4 +1,5 @@
 //! One customer in full, as the customer page shows it.
+use super::{consent::ConsentView, field::FieldClass};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -35,8 +36,45 @@ pub struct ProfileView {
     pub last_page: Option<PageView>,
     /// Newest events.
     pub recent_events: Vec<EventView>,
+    /// Cursor for older events, if there are more.
+    pub events_next: Option<String>,
     /// Merges this profile took part in, newest first.
     pub merges: Vec<MergeView>,
+    /// Consent for every purpose, stated or not.
+    pub consent: Vec<ConsentView>,
+    /// Whether personal data is masked for the viewer.
+    pub masked: bool,
+    /// Masked fields the viewer may reveal with a reason (`name`, `email`, `phone`,
+    /// `traits.<key>`).
+    pub revealable: Vec<String>,
+    /// Fields revealed for this page view: `(field, value)`.
+    pub revealed: Vec<(String, String)>,
+    /// What the viewer may do on this page.
+    pub rights: ProfileRights,
+}
+
+/// The viewer's rights on the customer page (the server checks them again on every call).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileRights {
+    /// Reveal a masked field with a reason.
+    pub reveal: bool,
+    /// Change consent.
+    pub edit_consent: bool,
+    /// Undo merges.
+    pub unmerge: bool,
+    /// Download everything held.
+    pub export: bool,
+    /// Forget the person.
+    pub delete: bool,
+}
+
+/// A page of a profile's events, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPage {
+    /// The events.
+    pub events: Vec<EventView>,
+    /// Pass back as `before` for the next (older) page.
+    pub next: Option<String>,
 }
 
 /// An identifier of the profile.
@@ -65,6 +103,10 @@ pub struct TraitView {
     pub at: DateTime<Utc>,
     /// Earlier values, newest first.
     pub history: Vec<PastValueView>,
+    /// How the key is protected.
+    pub class: FieldClass,
+    /// Whether the values shown are masked (or withheld, for restricted keys).
+    pub masked: bool,
 }
 
 /// An earlier trait value.
@@ -105,6 +147,10 @@ pub struct PageView {
 /// One stored event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
+    /// Stored id (`sourceId:messageId`).
+    pub id: String,
+    /// Page path or screen name, when there is one.
+    pub detail: Option<String>,
     /// Call type.
     pub kind: String,
     /// Event or page name.

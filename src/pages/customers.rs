@@ -1,68 +1,162 @@
-//! The customers list and the "Add customer" form.
+//! The customers list: search by any identifier or name, filters, sort, cursor pages.
+mod add;
+
 use crate::{
     api::{AddCustomer, CustomerList, list_customers},
-    components::{LoadError, TextField},
-    error::AppError,
-    model::CustomerSummary,
+    components::{LoadError, session::current_user, url::with_query},
+    model::{
+        CustomerSummary,
+        access::Permission,
+        search::{CustomerQuery, CustomerSort},
+    },
 };
-use leptos::{html, prelude::*};
+use add::AddCustomerForm;
+use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-/// Form fields, in order; an error about any other field is shown above the button.
-const FIELDS: [&str; 3] = ["name", "email", "phone"];
+/// The query string as a [`CustomerQuery`].
+fn query_from_url() -> Memo<CustomerQuery> {
+    let params = use_query_map();
+    Memo::new(move |_| {
+        params.with(|p| {
+            let get = |k: &str| p.get(k).unwrap_or_default();
+            CustomerQuery {
+                q: get("q"),
+                source: get("source"),
+                seen_from: get("seen_from"),
+                seen_to: get("seen_to"),
+                has_trait: get("has_trait"),
+                sort: get("sort"),
+                after: get("after"),
+            }
+        })
+    })
+}
 
-/// Lists customers, newest first, beside a form to add one. Works without JavaScript.
+/// Search, filters and results beside the "Add customer" form (for roles that may add).
+/// The search form is a plain GET form, so it works without JavaScript.
 #[component]
 pub fn CustomersPage() -> impl IntoView {
     let add = ServerAction::<AddCustomer>::new();
-    let customers = Resource::new(move || add.version().get(), |_| list_customers());
+    let query = query_from_url();
+    let customers = Resource::new(
+        move || (query.get(), add.version().get()),
+        |(q, _)| list_customers(q),
+    );
+    let may_add = current_user().can(Permission::AddCustomers);
+    let deleted = move || use_query_map().with(|p| p.get("deleted").is_some());
     let loading = || view! { <p class="loading" role="status">"Loading customers…"</p> };
     view! {
         <Title text="Customers" />
-        <header class="page-header">
-            <h1>"Customers"</h1>
-        </header>
+        <header class="page-header"><h1>"Customers"</h1></header>
+        {move || deleted().then(|| view! {
+            <p class="alert alert-success" role="status" data-testid="deleted">"The customer was deleted and will not be re-created by later events."</p>
+        })}
+        <SearchForm query />
         <div class="split">
             <section class="card" aria-labelledby="customers-heading">
                 <h2 id="customers-heading" class="visually-hidden">"Customer list"</h2>
                 <Transition fallback=loading>
                     <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                         {move || Suspend::new(async move {
-                            customers.await.map(|list| view! { <CustomerTable list /> })
+                            customers.await.map(|list| view! { <CustomerTable list query=query.get_untracked() /> })
                         })}
                     </ErrorBoundary>
                 </Transition>
             </section>
-            <AddCustomerForm action=add />
+            {may_add.then(|| view! { <AddCustomerForm action=add /> })}
         </div>
     }
 }
 
 #[component]
-fn CustomerTable(list: CustomerList) -> impl IntoView {
+fn SearchForm(query: Memo<CustomerQuery>) -> impl IntoView {
+    let value = move |f: fn(&CustomerQuery) -> &String| move || f(&query.get()).clone();
+    let sort = move || query.get().sort;
+    view! {
+        <form method="get" action="/customers" class="card filters" role="search" aria-label="Search customers">
+            <div class="field grow">
+                <label for="q">"Search"</label>
+                <input id="q" name="q" type="search" prop:value=value(|q| &q.q)
+                    placeholder="Email, phone, user id, external id or name" />
+            </div>
+            <div class="field">
+                <label for="source">"Source"</label>
+                <input id="source" name="source" prop:value=value(|q| &q.source) placeholder="any" />
+            </div>
+            <div class="field">
+                <label for="seen_from">"Last seen from"</label>
+                <input id="seen_from" name="seen_from" type="date" prop:value=value(|q| &q.seen_from) />
+            </div>
+            <div class="field">
+                <label for="seen_to">"to"</label>
+                <input id="seen_to" name="seen_to" type="date" prop:value=value(|q| &q.seen_to) />
+            </div>
+            <div class="field">
+                <label for="has_trait">"Has trait"</label>
+                <input id="has_trait" name="has_trait" prop:value=value(|q| &q.has_trait) placeholder="e.g. plan" />
+            </div>
+            <div class="field">
+                <label for="sort">"Sort"</label>
+                <select id="sort" name="sort">
+                    {CustomerSort::ALL.into_iter().map(|(s, label)| view! {
+                        <option value=s.as_str() selected=move || CustomerSort::parse(&sort()) == Some(s)>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button primary">"Search"</button>
+            <a class="button" href="/customers">"Clear"</a>
+        </form>
+    }
+}
+
+/// The link to the page after `after` (none: the first page), keeping search and filters.
+fn page_href(query: &CustomerQuery, after: &str) -> String {
+    let pairs = [
+        ("q", query.q.as_str()),
+        ("source", query.source.as_str()),
+        ("seen_from", query.seen_from.as_str()),
+        ("seen_to", query.seen_to.as_str()),
+        ("has_trait", query.has_trait.as_str()),
+        ("sort", query.sort.as_str()),
+        ("after", after),
+    ];
+    with_query("/customers", &pairs)
+}
+
+#[component]
+fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
     if list.customers.is_empty() {
+        let searching = query != CustomerQuery::default();
         return view! {
             <div class="empty-state" data-testid="customers-empty">
-                <h3>"No customers yet"</h3>
-                <p>
-                    "Add the first one with the form. "
-                    "Profiles from your sources will appear here too."
-                </p>
+                <h3>{if searching { "No customers match" } else { "No customers yet" }}</h3>
+                <p>{if searching {
+                    "Try another identifier, a shorter name, or clear the filters."
+                } else {
+                    "Add the first one with the form. Profiles from your sources will appear here too."
+                }}</p>
             </div>
         }
         .into_any();
     }
     let summary = format!(
-        "Showing the {} most recent of {} customers",
+        "{} of {} matching customers",
         list.customers.len(),
         list.total
     );
+    let next = list.next.map(|after| view! {
+        <a class="button" rel="next" href=page_href(&query, &after) data-testid="next-page">"Next page"</a>
+    });
+    let first = (!query.after.is_empty())
+        .then(|| view! { <a class="button" href=page_href(&query, "")>"First page"</a> });
     let rows = list
         .customers
         .into_iter()
         .map(|c| view! { <CustomerRow customer=c /> });
     view! {
-        <p class="muted" role="status">{summary}</p>
+        <p class="muted" role="status" data-testid="customers-count">{summary}</p>
         <table class="data-table" data-testid="customers-table">
             <thead>
                 <tr>
@@ -74,6 +168,7 @@ fn CustomerTable(list: CustomerList) -> impl IntoView {
             </thead>
             <tbody>{rows.collect_view()}</tbody>
         </table>
+        <nav class="pager" aria-label="Pages">{first}{next}</nav>
     }
     .into_any()
 }
@@ -95,80 +190,5 @@ fn CustomerRow(customer: CustomerSummary) -> impl IntoView {
             <td data-testid="last-seen">{last_seen}</td>
             <td class="num">{customer.source_count}</td>
         </tr>
-    }
-}
-
-#[component]
-fn AddCustomerForm(action: ServerAction<AddCustomer>) -> impl IntoView {
-    let form = NodeRef::<html::Form>::new();
-    let failure = move || action.value().get().and_then(Result::err);
-    let error_for = move |field: &'static str| {
-        Signal::derive(move || failure().and_then(|e| e.message_for(field)))
-    };
-    let added = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::ok)
-            .map(|c| format!("Added {}.", c.name))
-    };
-    Effect::new(move |_| {
-        if let (Some(Ok(_)), Some(form)) = (action.value().get(), form.get()) {
-            form.reset();
-        }
-    });
-    view! {
-        <section class="card form-card" aria-labelledby="add-heading">
-            <h2 id="add-heading">"Add customer"</h2>
-            <ActionForm action node_ref=form attr:novalidate=true attr:class="form">
-                <TextField
-                    name="name"
-                    label="Name"
-                    autocomplete="name"
-                    required=true
-                    error=error_for("name")
-                />
-                <TextField
-                    name="email"
-                    label="Email"
-                    input_type="email"
-                    autocomplete="email"
-                    required=true
-                    error=error_for("email")
-                />
-                <TextField
-                    name="phone"
-                    label="Phone"
-                    input_type="tel"
-                    autocomplete="tel"
-                    hint="Optional. International format, e.g. +82 10 1234 5678."
-                    error=error_for("phone")
-                />
-                <div class="form-actions">
-                    <button
-                        type="submit"
-                        class="button primary"
-                        disabled=move || action.pending().get()
-                    >
-                        "Add customer"
-                    </button>
-                </div>
-                <p class="form-status" role="status">{added}</p>
-                <FormError error=Signal::derive(failure) />
-            </ActionForm>
-        </section>
-    }
-}
-
-/// An error that is not about one of the form's fields (e.g. the database is unreachable).
-#[component]
-fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
-    let general = move || {
-        error
-            .get()
-            .filter(|e| FIELDS.iter().all(|f| e.message_for(f).is_none()))
-    };
-    move || {
-        general().map(|e| view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> })
     }
 }

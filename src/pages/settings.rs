@@ -16,7 +16,7 @@ pub use import_progress::ImportProgressPage;
 pub use sources::SourcesPage;
 pub use users::UsersPage;
 
-use crate::{api::get_session_user, model::access::Permission};
+use crate::{components::session::current_user, model::access::Permission};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -41,22 +41,17 @@ pub const TABS: [(&str, &str, Permission); 6] = [
 /// The page title and the tab row shared by every settings page (tabs the role may open).
 #[component]
 pub fn SettingsHeader() -> impl IntoView {
-    let user = Resource::new(|| (), |_| get_session_user());
+    let user = current_user();
+    let tabs = TABS
+        .into_iter()
+        .filter(|(_, _, p)| user.can(*p))
+        .map(|(href, label, _)| view! { <A href=href exact=href != "/settings/import">{label}</A> })
+        .collect_view();
     view! {
         <header class="page-header">
             <h1>"Settings"</h1>
         </header>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let user = user.await.ok().flatten();
-                let tabs = TABS
-                    .into_iter()
-                    .filter(|(_, _, p)| user.as_ref().is_some_and(|u| u.can(*p)))
-                    .map(|(href, label, _)| view! { <A href=href exact=href != "/settings/import">{label}</A> })
-                    .collect_view();
-                view! { <nav class="tabs" aria-label="Settings">{tabs}</nav> }
-            })}
-        </Suspense>
+        <nav class="tabs" aria-label="Settings">{tabs}</nav>
     }
 }
 

@@ -1,5 +1,6 @@
 //! Keeping the field catalog up to date: paths seen on ingest, and how many live profiles have
 //! each trait path (adjusted on every profile write, merges and unmerges included).
+use super::privacy::restricted::is_sealed_json;
 use super::{
     db::{
         fields::{FieldUpdate, Fields},
@@ -35,6 +36,7 @@ pub fn type_of(value: &Value) -> &'static str {
         }
         Value::String(_) => "string",
         Value::Array(_) => "array",
+        Value::Object(_) if is_sealed_json(value) => "encrypted",
         Value::Object(_) => "object",
     }
 }
@@ -51,7 +53,10 @@ pub fn leaf_paths<'a>(
         }
         let path = format!("{prefix}.{key}");
         match value {
-            Value::Object(inner) if !inner.is_empty() => leaf_paths(&path, inner, out),
+            // An encrypted value is one leaf: its envelope's parts are not fields.
+            Value::Object(inner) if !inner.is_empty() && !is_sealed_json(value) => {
+                leaf_paths(&path, inner, out)
+            }
             _ => out.push((path, value)),
         }
     }
@@ -120,6 +125,11 @@ impl CatalogBatch {
         for lost in before.difference(after) {
             self.entry("trait", None, lost).profiles -= 1;
         }
+    }
+
+    /// Counts a live profile as gone (deleted): it no longer has any of its trait paths.
+    pub fn profile_removed(&mut self, profile: &ProfileDoc) {
+        self.profile_changed(&trait_paths(profile), &BTreeSet::new());
     }
 
     /// Writes the gathered changes.

@@ -13,6 +13,7 @@ pub mod profile_doc;
 pub mod profiles;
 pub mod sessions;
 pub mod sources;
+pub mod suppressions;
 pub mod users;
 
 use mongodb::{

@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod combine;
+pub mod consent;
 pub mod counters;
 pub mod traits;
 

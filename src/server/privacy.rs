@@ -2,7 +2,13 @@
 //! for restricted fields, consent, and data-subject rights.
 
 pub mod classes;
+pub mod classify;
+pub mod consent;
 pub mod envelope;
+pub mod export;
+pub mod forget;
+pub mod gate;
 pub mod keyring;
 pub mod mask;
 pub mod restricted;
+pub mod reveal;

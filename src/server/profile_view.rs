@@ -1,4 +1,8 @@
 //! Stored profile → [`ProfileView`] for the customer page.
+use super::privacy::{
+    classes::Classes,
+    mask::{RESTRICTED, mask_email, mask_json, mask_phone, mask_text},
+};
 use super::{
     db::{
         events::EventDoc,
@@ -7,32 +11,151 @@ use super::{
     },
     enrich::Retention,
     identity::IdentityGraph,
+    ingest::message::MessageType,
 };
 use crate::{
     error::AppError,
-    model::profile::{
-        CounterView, EventView, IdentityView, MergeView, PageView, PastValueView, ProfileView,
-        TraitView,
+    model::{
+        consent::{ConsentView, PURPOSES},
+        field::FieldClass,
+        profile::{
+            CounterView, EventView, IdentityView, MergeView, PageView, PastValueView,
+            ProfileRights, ProfileView, TraitView,
+        },
     },
 };
 use mongodb::bson::{Bson, oid::ObjectId};
 
-/// Events shown on the page.
-const RECENT_EVENTS: i64 = 25;
+/// Events shown on the page before "Load older events".
+pub const RECENT_EVENTS: i64 = 25;
 
-/// Loads profile `id` as the customer page shows it.
-pub async fn load(graph: &IdentityGraph, id: ObjectId) -> Result<ProfileView, AppError> {
+/// How much of a profile the viewer may see and do.
+#[derive(Debug, Clone, Default)]
+pub struct Disclosure {
+    /// Personal data unmasked (`ReadPii`).
+    pub read_pii: bool,
+    /// Field classification in force.
+    pub classes: Classes,
+    /// What the viewer may do.
+    pub rights: ProfileRights,
+    /// Fields revealed for this view (after a stated, audited reason).
+    pub revealed: Vec<String>,
+}
+
+impl Disclosure {
+    fn shows(&self, field: &str) -> bool {
+        self.read_pii || self.revealed.iter().any(|f| f == field)
+    }
+}
+
+/// Loads profile `id` as the customer page shows it to a viewer with `disclosure`.
+pub async fn load(
+    graph: &IdentityGraph,
+    id: ObjectId,
+    disclosure: &Disclosure,
+) -> Result<ProfileView, AppError> {
     let profile = graph.must_get(id).await?;
-    let events = graph.events.of_profile(id, Some(RECENT_EVENTS)).await?;
+    let first_page = events_page(graph, id, None, None).await?;
     let merges = graph.merges.of_profile(id).await?;
-    Ok(view(profile, &events, &merges))
+    let mut view = view(profile, &merges);
+    view.recent_events = first_page.events;
+    view.events_next = first_page.next;
+    disclose(&mut view, disclosure);
+    Ok(view)
+}
+
+/// What `user` may see and do on customer `id`'s page (taking this view's reveal grants).
+pub async fn disclosure_for(
+    state: &crate::server::AppState,
+    user: &crate::model::access::SessionUser,
+    session: &tower_sessions::Session,
+    id: ObjectId,
+) -> Result<Disclosure, AppError> {
+    use crate::model::access::Permission as P;
+    let graph = &state.ingest.graph;
+    let live = graph.live_profile_id(id).await?;
+    let revealed = if user.can(P::RevealPii) {
+        super::privacy::reveal::take_grants(session, live).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Disclosure {
+        read_pii: user.can(P::ReadPii),
+        classes: graph.gate.classes.current().await?,
+        rights: ProfileRights {
+            reveal: user.can(P::RevealPii),
+            edit_consent: user.can(P::EditConsent),
+            unmerge: user.can(P::Unmerge),
+            export: user.can(P::ExportCustomers),
+            delete: user.can(P::DeleteCustomers),
+        },
+        revealed,
+    })
+}
+
+/// A page of `id`'s events older than the cursor `before` (from an earlier page's `next`).
+pub async fn events_page(
+    graph: &IdentityGraph,
+    id: ObjectId,
+    kind: Option<&str>,
+    before: Option<&str>,
+) -> Result<crate::model::profile::EventPage, AppError> {
+    let kind = match kind {
+        None => None,
+        Some(k) => Some(MessageType::parse(k).map(|_| k).ok_or_else(|| {
+            AppError::invalid(
+                "kind",
+                "must be identify, track, page, screen, group or alias",
+            )
+        })?),
+    };
+    let before = before.map(parse_cursor).transpose()?;
+    let mut events = graph
+        .events
+        .page(id, kind, before, RECENT_EVENTS + 1)
+        .await?;
+    let more = events.len() as i64 > RECENT_EVENTS;
+    events.truncate(RECENT_EVENTS as usize);
+    let next = more.then(|| events.last().map(cursor_of)).flatten();
+    Ok(crate::model::profile::EventPage {
+        events: events.iter().map(event_view).collect(),
+        next,
+    })
+}
+
+/// `millis|id` of an event: where the next page starts.
+fn cursor_of(event: &EventDoc) -> String {
+    format!("{}|{}", event.timestamp.timestamp_millis(), event.id)
+}
+
+fn parse_cursor(text: &str) -> Result<(mongodb::bson::DateTime, String), AppError> {
+    let bad = || AppError::invalid("before", "must be a cursor from an earlier page");
+    let (millis, id) = text.split_once('|').ok_or_else(bad)?;
+    let millis: i64 = millis.parse().map_err(|_| bad())?;
+    Ok((mongodb::bson::DateTime::from_millis(millis), id.to_owned()))
+}
+
+/// The raw value of a revealable `field` (`name`, `email`, `phone`, `traits.<key>`), if held.
+pub fn raw_value(profile: &ProfileDoc, field: &str) -> Option<String> {
+    match field {
+        "name" => Some(profile.name.clone()).filter(|n| !n.is_empty()),
+        "email" => profile.email.clone(),
+        "phone" => profile.phone.clone(),
+        _ => {
+            let key = field.strip_prefix("traits.")?;
+            profile.traits.get(key).map(|v| match v {
+                Bson::String(text) => text.clone(),
+                other => json_text(other),
+            })
+        }
+    }
 }
 
 fn json_text(value: &Bson) -> String {
     value.clone().into_relaxed_extjson().to_string()
 }
 
-fn view(profile: ProfileDoc, events: &[EventDoc], merges: &[MergeDoc]) -> ProfileView {
+fn view(profile: ProfileDoc, merges: &[MergeDoc]) -> ProfileView {
     let thirty_days = Retention::days_from_now(30).first_kept_day();
     let live = profile.status == ProfileStatus::Live;
     ProfileView {
@@ -77,11 +200,17 @@ fn view(profile: ProfileDoc, events: &[EventDoc], merges: &[MergeDoc]) -> Profil
             referrer: p.referrer.clone(),
             at: p.at.to_chrono(),
         }),
-        recent_events: events.iter().map(event_view).collect(),
+        recent_events: Vec::new(),
+        events_next: None,
         merges: merges
             .iter()
             .map(|m| merge_view(m, live && m.survivor == profile.id))
             .collect(),
+        consent: consent_of(&profile),
+        masked: false,
+        revealable: Vec::new(),
+        revealed: Vec::new(),
+        rights: ProfileRights::default(),
         name: profile.name,
         email: profile.email,
         phone: profile.phone,
@@ -111,18 +240,136 @@ fn traits_of(profile: &ProfileDoc) -> Vec<TraitView> {
                     at: h.at.to_chrono(),
                 })
                 .collect(),
+            class: FieldClass::Standard,
+            masked: false,
         })
         .collect();
     traits.sort_by(|a, b| a.key.cmp(&b.key));
     traits
 }
 
-fn event_view(event: &EventDoc) -> EventView {
+fn consent_of(profile: &ProfileDoc) -> Vec<ConsentView> {
+    PURPOSES
+        .into_iter()
+        .map(|purpose| {
+            let entry = profile.consent.iter().find(|c| c.purpose == purpose);
+            ConsentView {
+                purpose: purpose.to_owned(),
+                granted: entry.map(|c| c.granted),
+                source: entry.map(|c| c.source.clone()),
+                at: entry.map(|c| c.at.to_chrono()),
+            }
+        })
+        .collect()
+}
+
+/// Masks what the viewer may not see, computed here so raw values never leave the server.
+fn disclose(view: &mut ProfileView, disclosure: &Disclosure) {
+    view.rights = disclosure.rights;
+    view.masked = !disclosure.read_pii;
+    let (mut revealable, mut revealed) = (Vec::new(), Vec::new());
+    let mut mask_field = |field: &str, value: &mut String, mask: fn(&str) -> String| {
+        if value.is_empty() || disclosure.read_pii {
+            return;
+        }
+        if disclosure.shows(field) {
+            revealed.push((field.to_owned(), value.clone()));
+        } else {
+            *value = mask(value);
+            revealable.push(field.to_owned());
+        }
+    };
+    mask_field("name", &mut view.name, mask_text);
+    if let Some(email) = view.email.as_mut() {
+        mask_field("email", email, mask_email);
+    }
+    if let Some(phone) = view.phone.as_mut() {
+        mask_field("phone", phone, mask_phone);
+    }
+    for t in &mut view.traits {
+        disclose_trait(t, disclosure, &mut revealable, &mut revealed);
+    }
+    view.revealed = revealed;
+    if !disclosure.read_pii {
+        mask_identities(view);
+    }
+    view.revealable = if disclosure.rights.reveal {
+        revealable
+    } else {
+        Vec::new()
+    };
+}
+
+fn disclose_trait(
+    t: &mut TraitView,
+    disclosure: &Disclosure,
+    revealable: &mut Vec<String>,
+    revealed: &mut Vec<(String, String)>,
+) {
+    t.class = disclosure.classes.of(&t.key);
+    let field = format!("traits.{}", t.key);
+    let masker: Box<dyn Fn(&str) -> String> = match t.class {
+        FieldClass::Standard => return,
+        FieldClass::Restricted => Box::new(|_: &str| RESTRICTED.to_owned()),
+        FieldClass::Pii if disclosure.read_pii => return,
+        FieldClass::Pii => {
+            let key = t.key.clone();
+            Box::new(move |text: &str| masked_json_text(&key, text))
+        }
+    };
+    t.masked = true;
+    for past in &mut t.history {
+        past.value = masker(&past.value);
+    }
+    if t.class == FieldClass::Pii && disclosure.shows(&field) {
+        revealed.push((field, t.value.clone()));
+        return;
+    }
+    t.value = masker(&t.value);
+    if t.class == FieldClass::Pii {
+        revealable.push(field);
+    }
+}
+
+fn masked_json_text(key: &str, text: &str) -> String {
+    let value = serde_json::from_str(text).unwrap_or(serde_json::Value::String(text.to_owned()));
+    match mask_json(key, &value) {
+        serde_json::Value::String(masked) => masked,
+        other => other.to_string(),
+    }
+}
+
+fn mask_identities(view: &mut ProfileView) {
+    for identity in &mut view.identities {
+        identity.value = match identity.kind.as_str() {
+            "email" => mask_email(&identity.value),
+            "phone" => mask_phone(&identity.value),
+            _ => continue,
+        };
+    }
+    for merge in &mut view.merges {
+        merge.absorbed_label = mask_text(&merge.absorbed_label);
+    }
+}
+
+/// One stored event as the timeline shows it.
+pub fn event_view(event: &EventDoc) -> EventView {
     let kind = serde_json::to_value(event.message.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
+    let detail = match event.message.kind {
+        MessageType::Page => event
+            .message
+            .raw
+            .get("properties")
+            .and_then(|p| p.get("path")),
+        MessageType::Screen => event.message.raw.get("name"),
+        _ => None,
+    };
     EventView {
+        id: event.id.clone(),
+        detail: detail.and_then(|d| d.as_str()).map(str::to_owned),
         kind,
         name: event.event.clone().or_else(|| event.message.name.clone()),
         source: event.source.clone(),

@@ -49,8 +49,9 @@ impl AppState {
             blocked: settings.blocked_identifiers.clone(),
             default_region: settings.phone_region,
         };
+        let keys = Arc::new(keys);
         let ingest = IngestState {
-            graph: IdentityGraph::new(&db, policy, settings.counter_retention_days),
+            graph: IdentityGraph::new(&db, policy, settings.counter_retention_days, keys.clone()),
             sources: Sources::new(&db),
             in_flight: InFlight::new(settings.max_ingest_in_flight),
         };
@@ -59,7 +60,7 @@ impl AppState {
             db,
             ingest,
             settings: Arc::new(settings.clone()),
-            keys: Arc::new(keys),
+            keys,
         }
     }
 }

@@ -16,7 +16,10 @@ use enrich::{
 use http_body_util::BodyExt;
 use leptos::prelude::{LeptosOptions, get_configuration};
 use mongodb::{Database, bson::oid::ObjectId};
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 use tower::ServiceExt;
 
 /// The test server's URI; the test command sets it. Without it the tests fail, never skip.
@@ -167,7 +170,15 @@ impl TestApp {
 
     /// Sends `request` exactly as given; keeps any session cookie the server sets.
     pub async fn send_raw(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
+        let what = format!("{} {}", request.method(), request.uri());
+        // A request that never answers fails its test here, naming itself, instead of hanging.
+        let response = tokio::time::timeout(
+            Duration::from_secs(60),
+            self.router.clone().oneshot(request),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("no answer to {what} within 60 s"))
+        .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         self.keep_cookie(&headers);

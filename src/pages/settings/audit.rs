@@ -2,7 +2,7 @@
 use super::{SettingsHeader, when};
 use crate::{
     api::audit::list_audit,
-    components::LoadError,
+    components::{LoadError, url::with_query},
     model::audit::{AUDIT_ACTIONS, AuditPage},
 };
 use leptos::prelude::*;
@@ -64,15 +64,15 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
     }
     let query = use_query_map();
     let older = page.next.map(|before| {
-        let mut params: Vec<(String, String)> = query.with_untracked(|q| {
-            ["action", "actor", "target"]
-                .iter()
-                .filter_map(|k| q.get(k).map(|v| ((*k).to_owned(), v)))
-                .collect()
-        });
-        params.push(("before".to_owned(), before));
-        let href = format!("/settings/audit?{}", serde_urlencoded_lite(&params));
-        view! { <a class="button" href=href>"Older entries"</a> }
+        let value = |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
+        let (action, actor, target) = (value("action"), value("actor"), value("target"));
+        let pairs = [
+            ("action", action.as_str()),
+            ("actor", actor.as_str()),
+            ("target", target.as_str()),
+            ("before", before.as_str()),
+        ];
+        view! { <a class="button" href=with_query("/settings/audit", &pairs)>"Older entries"</a> }
     });
     let rows = page.entries.into_iter().map(|e| {
         view! {
@@ -103,24 +103,4 @@ fn AuditTable(page: AuditPage) -> impl IntoView {
         {older}
     }
     .into_any()
-}
-
-/// `k=v&…` with each part percent-encoded (serde_urlencoded is server-only).
-fn serde_urlencoded_lite(params: &[(String, String)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

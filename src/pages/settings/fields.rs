@@ -1,22 +1,41 @@
 //! The field catalog: every trait and property path seen, with types and coverage.
 use super::{SettingsHeader, when};
-use crate::{api::enrichment::list_fields, components::LoadError, model::field::FieldInfo};
+use crate::{
+    api::enrichment::{ClassifyField, list_fields},
+    components::{LoadError, session::current_user},
+    model::{
+        access::Permission,
+        field::{FieldClass, FieldInfo, top_level_key},
+    },
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// The catalog as a table.
+/// The catalog as a table; admins classify trait keys (standard, personal, restricted).
 #[component]
 pub fn FieldsPage() -> impl IntoView {
-    let fields = Resource::new(|| (), |_| list_fields());
+    let classify = ServerAction::<ClassifyField>::new();
+    let fields = Resource::new(move || classify.version().get(), |_| list_fields());
+    let may_classify = current_user().can(Permission::ManageData);
+    let failure = move || {
+        classify
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
     view! {
         <Title text="Field catalog · Settings" />
         <SettingsHeader />
         <section class="card" aria-labelledby="fields-heading">
             <h2 id="fields-heading">"Field catalog"</h2>
-            <p class="muted">"Kept up to date as data arrives; the segment builder picks fields from here."</p>
+            <p class="muted">"Kept up to date as data arrives; the segment builder picks fields from here. Personal fields are masked for roles without access; restricted fields are encrypted at rest and never shown."</p>
+            {move || failure().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading fields…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
-                    {move || Suspend::new(async move { fields.await.map(|items| view! { <FieldTable items /> }) })}
+                    {move || Suspend::new(async move {
+                        fields.await.map(|items| view! { <FieldTable items may_classify classify /> })
+                    })}
                 </ErrorBoundary>
             </Suspense>
         </section>
@@ -24,7 +43,11 @@ pub fn FieldsPage() -> impl IntoView {
 }
 
 #[component]
-fn FieldTable(items: Vec<FieldInfo>) -> impl IntoView {
+fn FieldTable(
+    items: Vec<FieldInfo>,
+    may_classify: bool,
+    classify: ServerAction<ClassifyField>,
+) -> impl IntoView {
     if items.is_empty() {
         return view! {
             <div class="empty-state" data-testid="fields-empty">
@@ -44,6 +67,7 @@ fn FieldTable(items: Vec<FieldInfo>) -> impl IntoView {
         } else {
             "—".to_owned()
         };
+        let class = class_cell(&f, may_classify, classify);
         view! {
             <tr>
                 <th scope="row"><code>{f.path}</code></th>
@@ -53,6 +77,7 @@ fn FieldTable(items: Vec<FieldInfo>) -> impl IntoView {
                 <td class="num">{f.occurrences}</td>
                 <td class="samples">{f.samples.join(" · ")}</td>
                 <td>{when(f.last_seen)}</td>
+                <td>{class}</td>
             </tr>
         }
     });
@@ -61,10 +86,42 @@ fn FieldTable(items: Vec<FieldInfo>) -> impl IntoView {
             <thead><tr>
                 <th scope="col">"Path"</th><th scope="col">"Scope"</th><th scope="col">"Types"</th>
                 <th scope="col" class="num">"Profiles"</th><th scope="col" class="num">"Seen"</th>
-                <th scope="col">"Samples"</th><th scope="col">"Last seen"</th>
+                <th scope="col">"Samples"</th><th scope="col">"Last seen"</th><th scope="col">"Class"</th>
             </tr></thead>
             <tbody>{rows.collect_view()}</tbody>
         </table>
+    }
+    .into_any()
+}
+
+/// The class of a trait's top-level key, with a form to change it for admins.
+fn class_cell(
+    field: &FieldInfo,
+    may_classify: bool,
+    classify: ServerAction<ClassifyField>,
+) -> AnyView {
+    let label = |c: FieldClass| match c {
+        FieldClass::Standard => "standard",
+        FieldClass::Pii => "personal",
+        FieldClass::Restricted => "restricted",
+    };
+    if field.scope != "trait" || !may_classify {
+        return view! { <span class="badge muted">{label(field.class)}</span> }.into_any();
+    }
+    let key = top_level_key(&field.path).to_owned();
+    let select_id = format!("class-{}", field.path.replace('.', "-"));
+    let current = field.class;
+    view! {
+        <ActionForm action=classify attr:class="inline-form">
+            <input type="hidden" name="key" value=key.clone() />
+            <label class="visually-hidden" for=select_id.clone()>{format!("Class of {key}")}</label>
+            <select id=select_id name="class">
+                {FieldClass::ALL.into_iter().map(|c| view! {
+                    <option value=c.as_str() selected=c == current>{label(c)}</option>
+                }).collect_view()}
+            </select>
+            <button type="submit" class="button small">"Save"</button>
+        </ActionForm>
     }
     .into_any()
 }

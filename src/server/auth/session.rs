@@ -15,8 +15,8 @@ const KEY: &str = "auth";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct SessionAuth {
     user_id: String,
-    /// Unix seconds of the sign-in, for the absolute lifetime.
-    signed_in_at: i64,
+    /// Unix milliseconds of the sign-in, for the absolute lifetime.
+    signed_in_at_ms: i64,
 }
 
 /// The session store is MongoDB: when it fails, the database is (almost always) unreachable,
@@ -33,7 +33,7 @@ pub async fn begin(session: &Session, user: &UserDoc) -> Result<(), AppError> {
     session.cycle_id().await.map_err(store_error)?;
     let auth = SessionAuth {
         user_id: user.id.to_hex(),
-        signed_in_at: chrono::Utc::now().timestamp(),
+        signed_in_at_ms: chrono::Utc::now().timestamp_millis(),
     };
     session.insert(KEY, auth).await.map_err(store_error)
 }
@@ -53,9 +53,9 @@ pub async fn signed_in_user(
     let Some(auth) = session.get::<SessionAuth>(KEY).await.map_err(store_error)? else {
         return Ok(None);
     };
-    let age = chrono::Utc::now().timestamp() - auth.signed_in_at;
+    let age_ms = chrono::Utc::now().timestamp_millis() - auth.signed_in_at_ms;
     let user = match auth.user_id.parse() {
-        Ok(id) if age <= settings.session_max.as_secs() as i64 => users.get(id).await?,
+        Ok(id) if age_ms <= settings.session_max.as_millis() as i64 => users.get(id).await?,
         _ => None,
     };
     match user.filter(|u| !u.disabled) {

@@ -147,6 +147,41 @@ impl Events {
             .await?)
     }
 
+    /// Up to `limit` events of `profile_id`, newest first, older than `before` (time, id), of
+    /// call type `kind` if given.
+    pub async fn page(
+        &self,
+        profile_id: ObjectId,
+        kind: Option<&str>,
+        before: Option<(bson::DateTime, String)>,
+        limit: i64,
+    ) -> Result<Vec<EventDoc>, AppError> {
+        let mut filter = doc! { "profile_id": profile_id };
+        if let Some(kind) = kind {
+            filter.insert("message.kind", kind);
+        }
+        if let Some((at, id)) = before {
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "timestamp": { "$lt": at } },
+                    doc! { "timestamp": at, "_id": { "$lt": id } },
+                ],
+            );
+        }
+        let options = FindOptions::builder()
+            .sort(doc! { "timestamp": -1, "_id": -1 })
+            .limit(limit)
+            .build();
+        Ok(self
+            .collection
+            .find(filter)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// How many events are stored (collection metadata).
     pub async fn count(&self) -> Result<u64, AppError> {
         Ok(self.collection.estimated_document_count().await?)

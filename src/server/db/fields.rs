@@ -103,6 +103,18 @@ impl Fields {
         Ok(())
     }
 
+    /// Removes sample values (JSON text) from every path: a forgotten person's values must not
+    /// linger as examples.
+    pub async fn forget_samples(&self, values: &[String]) -> Result<(), AppError> {
+        if values.is_empty() {
+            return Ok(());
+        }
+        self.collection
+            .update_many(doc! {}, doc! { "$pull": { "samples": { "$in": values } } })
+            .await?;
+        Ok(())
+    }
+
     /// Every catalogued path: traits first, then properties by event.
     pub async fn list(&self) -> Result<Vec<FieldInfo>, AppError> {
         let options = FindOptions::builder()

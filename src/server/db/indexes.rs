@@ -9,7 +9,8 @@ use std::time::Duration;
 /// `(collection, index)` pairs; explicit names so they can be referred to and never drift.
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
     use super::{audit, events, merges, profiles, sessions, sources, users};
-    vec![
+    let mut all = customer_list_indexes();
+    all.extend(vec![
         (
             events::COLLECTION,
             unique(
@@ -83,7 +84,50 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
                 o.expire_after = Some(Duration::ZERO);
             }),
         ),
-    ]
+    ]);
+    all
+}
+
+/// The customers list's sort orders (keyset pages stay index scans at any depth), source
+/// filter, and the blind indexes of the keys restricted by default.
+fn customer_list_indexes() -> Vec<(&'static str, IndexModel)> {
+    use crate::server::privacy::classes::DEFAULT_RESTRICTED;
+    let profiles = super::profiles::COLLECTION;
+    let mut all = vec![
+        (
+            profiles,
+            index(
+                doc! { "status": 1, "last_seen": -1, "_id": -1 },
+                "status_last_seen_id",
+                |_| {},
+            ),
+        ),
+        (
+            profiles,
+            index(
+                doc! { "status": 1, "name_lower": 1, "_id": 1 },
+                "status_name_id",
+                |_| {},
+            ),
+        ),
+        (
+            profiles,
+            index(
+                doc! { "status": 1, "created_at": -1, "_id": -1 },
+                "status_created_id",
+                |_| {},
+            ),
+        ),
+        (profiles, index(doc! { "sources": 1 }, "sources", |_| {})),
+    ];
+    for key in DEFAULT_RESTRICTED {
+        let keys = doc! { format!("traits.{key}.bidx"): 1 };
+        all.push((
+            profiles,
+            index(keys, &format!("blind_{key}"), |o| o.sparse = Some(true)),
+        ));
+    }
+    all
 }
 
 fn unique(keys: Document, name: &str) -> IndexModel {

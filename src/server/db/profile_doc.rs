@@ -45,6 +45,9 @@ pub struct ProfileDoc {
     /// Display name, from the `name` / `firstName` + `lastName` traits.
     #[serde(default)]
     pub name: String,
+    /// `name` lower-cased, for case-insensitive prefix search on an index.
+    #[serde(default)]
+    pub name_lower: String,
     /// Primary email (normalised), from the `email` trait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -75,6 +78,9 @@ pub struct ProfileDoc {
     /// Per event name: total and daily counts.
     #[serde(default)]
     pub counters: Vec<EventCounter>,
+    /// Consent per purpose, latest statement wins.
+    #[serde(default)]
+    pub consent: Vec<ConsentEntry>,
     /// Computed trait values by definition name.
     #[serde(default)]
     pub computed: Document,
@@ -85,6 +91,19 @@ pub struct ProfileDoc {
     /// update landed before the crash is recognised and not applied twice.
     #[serde(default)]
     pub applied: Vec<String>,
+}
+
+/// The latest consent statement for one purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentEntry {
+    /// One of `model::consent::PURPOSES`.
+    pub purpose: String,
+    /// Granted or withdrawn.
+    pub granted: bool,
+    /// Source name.
+    pub source: String,
+    /// Event time of the statement.
+    pub at: bson::DateTime,
 }
 
 /// An identifier held by a profile.
@@ -206,6 +225,7 @@ impl ProfileDoc {
             first_seen: None,
             last_seen: None,
             name: String::new(),
+            name_lower: String::new(),
             email: None,
             phone: None,
             sources: Vec::new(),
@@ -216,10 +236,18 @@ impl ProfileDoc {
             last_event: None,
             device: None,
             counters: Vec::new(),
+            consent: Vec::new(),
             computed: Document::new(),
             event_count: 0,
             applied: Vec::new(),
         }
+    }
+
+    /// Whether the person has granted consent for `purpose` (never stated counts as not).
+    pub fn consents_to(&self, purpose: &str) -> bool {
+        self.consent
+            .iter()
+            .any(|c| c.purpose == purpose && c.granted)
     }
 
     /// How many identifiers of `kind` the profile holds.

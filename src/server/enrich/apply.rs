@@ -72,6 +72,7 @@ pub fn apply(
         note_page(profile, message, at);
     }
     note_device(profile, message, at);
+    super::consent::apply_statements(profile, message, touch.source, at);
     profile.event_count += 1;
     refresh_display(profile, policy);
     true
@@ -174,6 +175,7 @@ pub fn refresh_display(profile: &mut ProfileDoc, policy: &IdentityPolicy) {
             format!("{first} {last}").trim().to_owned()
         }
     };
+    profile.name_lower = name.to_lowercase();
     profile.name = name;
     profile.email = text("email").and_then(normalise_email);
     profile.phone = text("phone").map(|raw| policy.normalise_phone(raw).unwrap_or(raw.to_owned()));

@@ -17,6 +17,7 @@ pub fn combine(
 ) {
     combine_activity(survivor, absorbed);
     combine_traits(survivor, absorbed);
+    super::consent::combine(survivor, absorbed);
     for counter in &absorbed.counters {
         add_counts(
             survivor,

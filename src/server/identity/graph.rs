@@ -5,6 +5,7 @@ use crate::server::{
         events::Events, fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
     },
     enrich::Retention,
+    privacy::{gate::Gate, keyring::KeyRing},
 };
 use mongodb::Database;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct IdentityGraph {
     pub fields: Fields,
     /// Normalisation and blocked values.
     pub policy: Arc<IdentityPolicy>,
+    /// Suppression of forgotten people and encryption of restricted values on the way in.
+    pub gate: Gate,
     /// Per-kind identifier limits.
     pub limits: IdentityLimits,
     /// Days of daily counters kept.
@@ -44,7 +47,12 @@ pub struct IdentityGraph {
 
 impl IdentityGraph {
     /// The graph over `db`.
-    pub fn new(db: &Database, policy: IdentityPolicy, retention_days: u32) -> Self {
+    pub fn new(
+        db: &Database,
+        policy: IdentityPolicy,
+        retention_days: u32,
+        keys: Arc<KeyRing>,
+    ) -> Self {
         Self {
             db: db.clone(),
             profiles: Profiles::new(db),
@@ -53,6 +61,7 @@ impl IdentityGraph {
             merges: Merges::new(db),
             fields: Fields::new(db),
             policy: Arc::new(policy),
+            gate: Gate::new(db, keys),
             limits: IdentityLimits::default(),
             retention_days,
             merge_lock: Arc::new(Mutex::new(())),

@@ -11,7 +11,7 @@ use crate::{
 };
 use chrono::Utc;
 use mongodb::bson::oid::ObjectId;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The source recorded for hand-entered customers.
 pub const MANUAL_SOURCE: &str = "manual";
@@ -42,7 +42,7 @@ pub async fn add_customer(
         .sources
         .get_or_create(MANUAL_SOURCE, SourceKind::Manual)
         .await?;
-    let message = identify(customer);
+    let message = identify(customer)?;
     pipeline::ingest(graph, &source, std::slice::from_ref(&message)).await?;
     let owner = graph.identities.owners(&[email.key()]).await?;
     let id = owner
@@ -52,30 +52,18 @@ pub async fn add_customer(
     Ok(graph.must_get(id).await?.into())
 }
 
-fn identify(customer: &NewCustomer) -> Message {
-    let now = Utc::now();
-    let message_id = format!("manual-{}", ObjectId::new().to_hex());
-    let mut traits = Map::new();
-    traits.insert("name".into(), json!(customer.name));
-    traits.insert("email".into(), json!(customer.email));
+fn identify(customer: &NewCustomer) -> Result<Message, AppError> {
+    let mut traits = json!({ "name": customer.name, "email": customer.email });
     if let Some(phone) = &customer.phone {
-        traits.insert("phone".into(), json!(phone));
+        traits["phone"] = json!(phone);
     }
-    let mut raw = Map::new();
-    raw.insert("type".into(), json!("identify"));
-    raw.insert("messageId".into(), json!(message_id));
-    raw.insert("traits".into(), Value::Object(traits));
-    Message {
-        kind: MessageType::Identify,
-        message_id,
-        user_id: None,
-        anonymous_id: None,
-        event: None,
-        name: None,
-        previous_id: None,
-        group_id: None,
-        timestamp: now,
-        received_at: now,
-        raw,
-    }
+    let body =
+        json!({ "messageId": format!("manual-{}", ObjectId::new().to_hex()), "traits": traits });
+    server_message(&body, MessageType::Identify)
+}
+
+/// A message the app itself sends (hand entry, consent changes), read by the same parser as
+/// every client's.
+pub fn server_message(body: &Value, kind: MessageType) -> Result<Message, AppError> {
+    super::limits::read_single(body.to_string().as_bytes(), kind, Utc::now())
 }

@@ -41,21 +41,28 @@ pub struct IngestReport {
     pub duplicates: usize,
     /// Identifiers not attached because of a limit or an admin's separation.
     pub refused_identifiers: usize,
+    /// Messages dropped because they name a person who was forgotten (right to be forgotten).
+    #[serde(default)]
+    pub suppressed: usize,
 }
 
 /// Applies `messages` from `source`, in order.
 pub async fn ingest(
     graph: &IdentityGraph,
     source: &SourceDoc,
-    messages: &[Message],
+    incoming: &[Message],
 ) -> Result<IngestReport, AppError> {
     // Held until every event of the batch is stored: an unmerge must not rebuild a profile
-    // from its events while an applied message's event is still on its way.
+    // from its events while an applied message's event is still on its way (and a deletion
+    // must not race a batch that would re-create the person).
     let _no_rebuild = graph.rebuild_lock.read().await;
+    let admitted = graph.gate.admit(&graph.policy, incoming).await?;
+    let messages: &[Message] = &admitted.messages;
     let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
     let mut seen = graph.events.stored_ids(source.id, &ids).await?;
     let mut report = IngestReport {
         success: true,
+        suppressed: admitted.suppressed,
         ..IngestReport::default()
     };
     let (mut pending, mut batch, mut touched) = (Vec::new(), BatchState::default(), Touched::new());

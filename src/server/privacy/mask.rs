@@ -209,3 +209,21 @@ fn looks_like_date(text: &str) -> bool {
 #[cfg(test)]
 #[path = "mask_tests.rs"]
 mod tests;
+
+/// Masks a catalog entry's samples for a viewer: restricted keys show none, personal data is
+/// masked unless the viewer may read it.
+pub fn mask_samples(field: &mut crate::model::field::FieldInfo, read_pii: bool) {
+    use crate::model::field::FieldClass;
+    match field.class {
+        FieldClass::Restricted => field.samples.clear(),
+        FieldClass::Pii if !read_pii => {
+            let key = field.path.clone();
+            for sample in &mut field.samples {
+                let value = serde_json::from_str(sample)
+                    .unwrap_or_else(|_| serde_json::Value::String(sample.clone()));
+                *sample = mask_json(&key, &value).to_string();
+            }
+        }
+        _ => {}
+    }
+}

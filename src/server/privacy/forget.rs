@@ -1,0 +1,125 @@
+//! The right to be forgotten: a person's profiles (the live one and every profile merged into
+//! it), events, identifiers and merge records are deleted; keyed hashes of the identifiers stay
+//! as suppressions so later events about them are dropped and counted, not re-creating them.
+use crate::{
+    error::AppError,
+    server::{
+        catalog::CatalogBatch,
+        db::{events, identities, merges, profile_doc::ProfileDoc, profiles},
+        identity::IdentityGraph,
+    },
+};
+use futures::TryStreamExt;
+use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// What a deletion removed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forgotten {
+    /// The live profile's id (the audit target).
+    pub profile_id: String,
+    /// Profiles deleted (the live one and those merged into it).
+    pub profiles: u64,
+    /// Events deleted.
+    pub events: u64,
+    /// Identifiers deleted and suppressed.
+    pub identifiers: u64,
+}
+
+/// Forgets the person whose profile (or merged-away profile) is `id`.
+pub async fn forget(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, AppError> {
+    // No batch may be half-way through applying this person while they are deleted.
+    let _no_ingest = graph.rebuild_lock.write().await;
+    let _no_merge = graph.merge_lock.lock().await;
+    let live = graph.must_get(graph.live_profile_id(id).await?).await?;
+    let mut ids = vec![live.id];
+    ids.extend(&live.absorbed);
+    let people = graph.profiles.get_many(&ids).await?;
+    let keys = identity_keys(graph, &people, &ids).await?;
+    let hashes: Vec<String> = keys
+        .iter()
+        .map(|k| graph.gate.suppression_hash(k))
+        .collect();
+    // Suppress first: from here on nothing can re-create them, whatever fails next.
+    graph.gate.suppressions.add(&hashes).await?;
+    let removed = delete_everything(graph, &ids, &keys).await?;
+    forget_in_catalog(graph, &live).await?;
+    Ok(Forgotten {
+        profile_id: live.id.to_hex(),
+        identifiers: keys.len() as u64,
+        ..removed
+    })
+}
+
+async fn identity_keys(
+    graph: &IdentityGraph,
+    people: &[ProfileDoc],
+    ids: &[ObjectId],
+) -> Result<BTreeSet<String>, AppError> {
+    let mut keys: BTreeSet<String> = people
+        .iter()
+        .flat_map(|p| p.identities.iter().map(|i| i.key.clone()))
+        .collect();
+    let owned: Vec<Document> = graph
+        .db
+        .collection::<Document>(identities::COLLECTION)
+        .find(doc! { "profile_id": { "$in": ids } })
+        .projection(doc! { "_id": 1 })
+        .await?
+        .try_collect()
+        .await?;
+    keys.extend(
+        owned
+            .iter()
+            .filter_map(|d| d.get_str("_id").ok().map(str::to_owned)),
+    );
+    Ok(keys)
+}
+
+async fn delete_everything(
+    graph: &IdentityGraph,
+    ids: &[ObjectId],
+    keys: &BTreeSet<String>,
+) -> Result<Forgotten, AppError> {
+    let collection = |name: &str| graph.db.collection::<Document>(name);
+    let events = collection(events::COLLECTION)
+        .delete_many(doc! { "$or": [
+            { "profile_id": { "$in": ids } }, { "home_profile_id": { "$in": ids } },
+        ] })
+        .await?;
+    let keys: Vec<&String> = keys.iter().collect();
+    collection(identities::COLLECTION)
+        .delete_many(doc! { "$or": [{ "_id": { "$in": keys } }, { "profile_id": { "$in": ids } }] })
+        .await?;
+    collection(merges::COLLECTION)
+        .delete_many(
+            doc! { "$or": [{ "survivor": { "$in": ids } }, { "absorbed": { "$in": ids } }] },
+        )
+        .await?;
+    let profiles = collection(profiles::COLLECTION)
+        .delete_many(doc! { "_id": { "$in": ids } })
+        .await?;
+    Ok(Forgotten {
+        profiles: profiles.deleted_count,
+        events: events.deleted_count,
+        ..Forgotten::default()
+    })
+}
+
+/// The catalog no longer counts the person, and keeps none of their values as samples.
+async fn forget_in_catalog(graph: &IdentityGraph, live: &ProfileDoc) -> Result<(), AppError> {
+    let mut batch = CatalogBatch::default();
+    batch.profile_removed(live);
+    batch.flush(&graph.fields).await?;
+    let values: Vec<String> = live.traits.values().flat_map(leaf_texts).collect();
+    graph.fields.forget_samples(&values).await
+}
+
+/// Every leaf of `value` as the catalog writes samples (JSON text).
+fn leaf_texts(value: &Bson) -> Vec<String> {
+    match value {
+        Bson::Document(inner) => inner.values().flat_map(leaf_texts).collect(),
+        other => vec![other.clone().into_relaxed_extjson().to_string()],
+    }
+}
