@@ -62,8 +62,24 @@ fn identify(customer: &NewCustomer) -> Result<Message, AppError> {
     server_message(&body, MessageType::Identify)
 }
 
-/// A message the app itself sends (hand entry, consent changes), read by the same parser as
-/// every client's.
+/// A message the app itself sends (hand entry, consent changes). Unlike a client's it may
+/// name its person by traits or external ids alone, so it skips the client-facing checks.
 pub fn server_message(body: &Value, kind: MessageType) -> Result<Message, AppError> {
-    super::limits::read_single(body.to_string().as_bytes(), kind, Utc::now())
+    let now = Utc::now();
+    let mut raw = body.as_object().cloned().unwrap_or_default();
+    raw.insert("type".into(), serde_json::to_value(kind).map_err(AppError::internal)?);
+    let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_owned);
+    Ok(Message {
+        kind,
+        message_id: text("messageId").unwrap_or_else(|| ObjectId::new().to_hex()),
+        user_id: text("userId"),
+        anonymous_id: text("anonymousId"),
+        event: text("event"),
+        name: None,
+        previous_id: None,
+        group_id: None,
+        timestamp: now,
+        received_at: now,
+        raw,
+    })
 }
