@@ -40,7 +40,13 @@ done_step
 
 step "Playwright: hydrated and JavaScript disabled"
 PORT="$(free_port)"
-MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
+export MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e" ENRICH_FIELD_KEYS_FILE="$WORK/field-keys.txt"
+# One user per role, with a password made up for this run only.
+export E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+for role in admin marketer analyst support; do
+  echo "$E2E_PASSWORD" | RUST_LOG=warn target/debug/enrich user add --email "$role@e2e.test" --role "$role" >/dev/null
+done
+LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
   target/debug/enrich >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 wait_http "http://127.0.0.1:$PORT/healthz" 60 || { cat "$WORK/app.log" >&2; die "enrich did not become healthy"; }

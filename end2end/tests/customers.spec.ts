@@ -1,4 +1,6 @@
-import { test, expect, open, uniqueEmail } from "./fixtures";
+import { test, expect, open, uniqueEmail, signIn } from "./fixtures";
+
+test.beforeEach(async ({ page }) => signIn(page, "admin"));
 
 test.describe("Customers", () => {
   test("adding a customer lists it, and it is still there after a reload", async ({ page, javaScriptEnabled }) => {

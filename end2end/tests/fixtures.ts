@@ -54,3 +54,17 @@ export async function open(page: Page, path: string, javaScriptEnabled: boolean)
     await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
   }
 }
+
+/** The roles the test command creates users for (`<role>@e2e.test`, password in E2E_PASSWORD). */
+export type Role = "admin" | "marketer" | "analyst" | "support";
+
+/** Signs `page` in as the test user with `role` through the sign-in form. */
+export async function signIn(page: Page, role: Role): Promise<void> {
+  const password = process.env.E2E_PASSWORD;
+  if (!password) throw new Error("E2E_PASSWORD is not set: run the browser tests with `make test`");
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(`${role}@e2e.test`);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("whoami")).toContainText(`${role}@e2e.test`);
+}

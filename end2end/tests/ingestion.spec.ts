@@ -1,5 +1,7 @@
 import { APIRequestContext } from "@playwright/test";
-import { test, expect, open } from "./fixtures";
+import { test, expect, open, signIn } from "./fixtures";
+
+test.beforeEach(async ({ page }) => signIn(page, "admin"));
 
 /** A name no other test or earlier run has used. */
 function unique(prefix: string): string {

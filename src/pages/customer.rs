@@ -17,7 +17,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use manage::{Manage, Merges};
 use reveal::{RevealStatus, Revealable};
-use sections::{Consent, Identities, Traits};
+use sections::{Activity, Consent, Identities, Traits};
 use timeline::Timeline;
 
 /// The actions the page's forms post to; the profile reloads after each.
@@ -91,7 +91,10 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
             <Consent profile=profile.clone() action=actions.consent />
         </div>
         <Traits profile=profile.clone() actions />
-        <Timeline profile=profile.clone() />
+        <div class="grid-2">
+            <Activity profile=profile.clone() />
+            <Timeline profile=profile.clone() />
+        </div>
         <Merges profile=profile.clone() action=actions.unmerge />
         <Manage profile action=actions.delete />
     }

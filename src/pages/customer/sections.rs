@@ -28,6 +28,27 @@ pub fn Identities(profile: ProfileView) -> impl IntoView {
     }
 }
 
+/// Event counters (all time and 30 days) and the last web visit.
+#[component]
+pub fn Activity(profile: ProfileView) -> impl IntoView {
+    let page = profile.last_page.map(|p| view! {
+        <p>"Last web visit: "<strong>{p.title.unwrap_or_else(|| p.url.clone())}</strong>" "<code>{p.url}</code>{format!(" at {}", when(p.at))}</p>
+    });
+    let counters = profile.counters.into_iter().map(|c| view! {
+        <tr><td>{c.event}</td><td class="num">{c.total}</td><td class="num">{c.last_30_days}</td></tr>
+    });
+    view! {
+        <section class="card" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Activity"</h2>
+            {page}
+            <table class="data-table" data-testid="counters">
+                <thead><tr><th scope="col">"Event"</th><th scope="col" class="num">"All time"</th><th scope="col" class="num">"Last 30 days"</th></tr></thead>
+                <tbody>{counters.collect_view()}</tbody>
+            </table>
+        </section>
+    }
+}
+
 /// Consent per purpose with its source and time; grant / withdraw for roles that may.
 #[component]
 pub fn Consent(profile: ProfileView, action: ServerAction<SetConsent>) -> impl IntoView {

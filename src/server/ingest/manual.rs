@@ -67,7 +67,10 @@ fn identify(customer: &NewCustomer) -> Result<Message, AppError> {
 pub fn server_message(body: &Value, kind: MessageType) -> Result<Message, AppError> {
     let now = Utc::now();
     let mut raw = body.as_object().cloned().unwrap_or_default();
-    raw.insert("type".into(), serde_json::to_value(kind).map_err(AppError::internal)?);
+    raw.insert(
+        "type".into(),
+        serde_json::to_value(kind).map_err(AppError::internal)?,
+    );
     let text = |key: &str| raw.get(key).and_then(Value::as_str).map(str::to_owned);
     Ok(Message {
         kind,
