@@ -29,6 +29,17 @@ else
   log "using the MongoDB at MONGODB_URI"
 fi
 
+# The first admin: unless one is configured, make one up on the first run and say where the
+# password is (the server creates the admin only while there are no users at all).
+if [ -z "${ENRICH_ADMIN_EMAIL:-}" ]; then
+  mkdir -p data
+  if [ ! -f data/admin-password ]; then
+    (umask 077; head -c 15 /dev/urandom | base64 | tr -d '/+=' > data/admin-password)
+  fi
+  export ENRICH_ADMIN_EMAIL="admin@localhost" ENRICH_ADMIN_PASSWORD="$(cat data/admin-password)"
+  log "sign in as admin@localhost with the password in data/admin-password (first run only)"
+fi
+
 # Build with cargo-leptos, then run the server ourselves: owning its pid is what lets Ctrl-C,
 # SIGTERM and a closed terminal (SIGHUP) stop it before the database, never leaving it orphaned.
 if [ "${RELEASE:-0}" = 1 ]; then
