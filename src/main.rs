@@ -1,4 +1,5 @@
 //! The `enrich` server: Config::from_env → MongoDB → AppState → server::router() → serve.
+use axum::serve::ListenerExt;
 use clap::Parser;
 use enrich::server::{
     self, AppState,
@@ -67,9 +68,16 @@ async fn serve(config: Config) -> Result<(), String> {
         );
     }
     let app = server::router(state);
+    // No Nagle: small responses go out at once instead of waiting for the client's delayed ACK
+    // (measured: 40 ms added to every static file).
     let listener = TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?
+        .tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::warn!(%err, "cannot set TCP_NODELAY");
+            }
+        });
     tracing::info!(database = %config.database, "enrich listening on http://{addr}");
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)

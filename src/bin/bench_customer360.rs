@@ -232,6 +232,10 @@ async fn serve(db: &Database) -> String {
     let state = AppState::new(options, db.clone(), &Settings::default(), keys);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let host = listener.local_addr().unwrap().to_string();
+    // As in `main`: no Nagle, or small responses wait for the client's delayed ACK.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let app = enrich::server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     host
