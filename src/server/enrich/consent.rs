@@ -112,8 +112,8 @@ mod tests {
     fn the_latest_statement_wins_whatever_the_arrival_order() {
         let body = |granted: bool| serde_json::json!({"userId": "u", "context": {"consent": {"analytics": granted}}});
         let (yes, no) = (
-            message(body(true), MessageType::Track),
-            message(body(false), MessageType::Track),
+            message(body(true), MessageType::Identify),
+            message(body(false), MessageType::Identify),
         );
         let early = bson::DateTime::from_chrono(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
         let late = bson::DateTime::from_chrono(Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap());
