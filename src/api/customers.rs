@@ -30,7 +30,7 @@ pub async fn list_customers(
     let graph = &state.ingest.graph;
     let classes = graph.gate.classes.current().await?;
     let read_pii = current_user()?.can(Permission::ReadPii);
-    customers::search(graph, &state.keys, &classes, &query, read_pii).await
+    customers::search(graph, &graph.gate.keys, &classes, &query, read_pii).await
 }
 
 /// Validates and stores a customer typed in by hand.

@@ -75,25 +75,14 @@ pub async fn classify_field(key: String, class: String) -> Result<u64, AppError>
             privacy::classify,
         },
     };
-    let key = key.trim().to_owned();
-    let valid = !key.is_empty()
-        && key.len() <= 64
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if !valid {
-        return Err(AppError::invalid(
-            "key",
-            "must be a top-level trait name (letters, digits, _ and -)",
-        ));
-    }
+    let key = crate::model::field::check_trait_key("key", key.trim())?.to_owned();
     let class = FieldClass::parse(&class)
         .ok_or_else(|| AppError::invalid("class", "must be standard, pii or restricted"))?;
     let state = app_state()?;
     let sealed = classify::classify(
         &state.db,
         &state.ingest.graph.gate.classes,
-        &state.keys,
+        &state.ingest.graph.gate.keys,
         &key,
         class,
     )

@@ -12,14 +12,19 @@ fn profile_id(field: &str, id: &str) -> Result<mongodb::bson::oid::ObjectId, App
         .map_err(|_| AppError::invalid(field, "must be a profile id"))
 }
 
+#[cfg(feature = "ssr")]
+async fn request_session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| AppError::internal(format!("no session on the request: {e}")))
+}
+
 /// The customer page's data for profile `id`, masked for the viewer's role.
 #[server(endpoint = "profiles/get")]
 pub async fn get_profile(id: String) -> Result<ProfileView, AppError> {
     use crate::server::{app_state, auth::current_user, profile_view};
     let id = profile_id("id", &id)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|e| AppError::internal(format!("session: {e}")))?;
+    let session = request_session().await?;
     let state = app_state()?;
     let disclosure = profile_view::disclosure_for(&state, &current_user()?, &session, id).await?;
     profile_view::load(&state.ingest.graph, id, &disclosure).await
@@ -50,9 +55,7 @@ pub async fn list_profile_events(
 pub async fn reveal_field(id: String, field: String, reason: String) -> Result<(), AppError> {
     use crate::server::{app_state, auth::current_user, privacy::reveal};
     let id = profile_id("id", &id)?;
-    let session = leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|e| AppError::internal(format!("session: {e}")))?;
+    let session = request_session().await?;
     reveal::reveal(
         &app_state()?,
         &session,

@@ -67,3 +67,19 @@ pub fn top_level_key(path: &str) -> &str {
     let rest = path.strip_prefix("traits.").unwrap_or(path);
     rest.split('.').next().unwrap_or(rest)
 }
+
+/// Checks a top-level trait key (letters, digits, `_` and `-`, at most 64): it becomes part of a
+/// MongoDB path, so no operators and no dots. The error names `field`.
+pub fn check_trait_key<'a>(field: &str, key: &'a str) -> Result<&'a str, crate::error::AppError> {
+    let valid = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    valid.then_some(key).ok_or_else(|| {
+        crate::error::AppError::invalid(
+            field,
+            "must be a trait name (letters, digits, _ and - only)",
+        )
+    })
+}

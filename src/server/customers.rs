@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     model::{
         CustomerSummary,
-        field::FieldClass,
+        field::{FieldClass, check_trait_key},
         search::{CustomerQuery, CustomerSort, PAGE_SIZE},
     },
 };
@@ -115,24 +115,11 @@ async fn compile(
         clauses.push(doc! { "last_seen": seen });
     }
     if let Some(key) = Some(query.has_trait.trim()).filter(|k| !k.is_empty()) {
-        clauses
-            .push(doc! { format!("traits.{}", trait_key("has_trait", key)?): { "$exists": true } });
+        clauses.push(
+            doc! { format!("traits.{}", check_trait_key("has_trait", key)?): { "$exists": true } },
+        );
     }
     Ok(doc! { "$and": clauses })
-}
-
-/// A top-level trait key: letters, digits, `_` and `-` only (no operators, no paths).
-fn trait_key<'a>(field: &str, key: &'a str) -> Result<&'a str, AppError> {
-    let valid = key.len() <= 64
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    valid.then_some(key).ok_or_else(|| {
-        AppError::invalid(
-            field,
-            "must be a trait name (letters, digits, _ and - only)",
-        )
-    })
 }
 
 fn day(field: &str, text: &str) -> Result<Option<bson::DateTime>, AppError> {
@@ -157,7 +144,7 @@ async fn search_clause(
     if let Some((key, value)) = q.split_once(':')
         && classes.of(key.trim()) == FieldClass::Restricted
     {
-        let key = trait_key("q", key.trim())?;
+        let key = check_trait_key("q", key.trim())?;
         let index = keys.blind_index(key, &serde_json::Value::String(value.trim().to_owned()));
         return Ok(doc! { format!("traits.{key}.bidx"): index });
     }

@@ -22,8 +22,6 @@ pub struct AppState {
     pub ingest: IngestState,
     /// The settings the server started with.
     pub settings: Arc<Settings>,
-    /// Keys for restricted fields (encryption at rest and blind indexes).
-    pub keys: Arc<KeyRing>,
 }
 
 /// What the ingestion path needs.
@@ -60,7 +58,6 @@ impl AppState {
             db,
             ingest,
             settings: Arc::new(settings.clone()),
-            keys,
         }
     }
 }

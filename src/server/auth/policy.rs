@@ -27,15 +27,12 @@ pub enum Verdict {
 }
 
 impl Access {
-    /// Whether `user` (or nobody signed in) may go on.
+    /// Whether `user` (or nobody signed in) may go on, and if not, why.
     pub fn decide(self, user: Option<&SessionUser>) -> Verdict {
-        match (self, user) {
-            (Access::Public, _) => Verdict::Allow,
-            (Access::Nobody, _) => Verdict::Forbidden,
-            (_, None) => Verdict::SignIn,
-            (Access::SignedIn, Some(_)) => Verdict::Allow,
-            (Access::Needs(p), Some(u)) if u.can(p) => Verdict::Allow,
-            (Access::Needs(_), Some(_)) => Verdict::Forbidden,
+        match (self.allows(user.map(|u| u.role)), user) {
+            (true, _) => Verdict::Allow,
+            (false, None) if self != Access::Nobody => Verdict::SignIn,
+            (false, _) => Verdict::Forbidden,
         }
     }
 

@@ -21,7 +21,7 @@ struct SessionAuth {
 
 /// The session store is MongoDB: when it fails, the database is (almost always) unreachable,
 /// which is worth a retry (503) rather than a bug report (500).
-fn store_error(err: tower_sessions::session::Error) -> AppError {
+pub fn store_error(err: tower_sessions::session::Error) -> AppError {
     tracing::warn!(%err, "session store failed");
     AppError::Unavailable {
         message: "the session store cannot be reached".to_owned(),

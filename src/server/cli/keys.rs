@@ -30,8 +30,7 @@ pub async fn run(config: &Config, command: KeysCommand) -> Result<u8, String> {
     let old = super::load_keys(config)?;
     let ring = old.with_new_key();
     keyring::save(&config.field_keys_file, &ring)?;
-    let mut state = super::state_for(config).await?;
-    state.keys = std::sync::Arc::new(ring.clone());
+    let state = super::state_for(config).await?;
     let restricted = restricted::restricted_keys(&state.db)
         .await
         .map_err(|e| e.to_string())?;

@@ -50,8 +50,9 @@ async fn export_for(
         .parse()
         .map_err(|_| AppError::invalid("id", "must be a profile id"))?;
     let graph = &state.ingest.graph;
-    let live = graph.live_profile_id(id).await?.to_hex();
-    let document = export(graph, &state.keys, id).await?;
+    let live = graph.live_profile_id(id).await?;
+    let document = export(graph, &graph.gate.keys, live).await?;
+    let live = live.to_hex();
     // Recorded before the data leaves: an export that cannot be audited does not happen.
     audit::write(
         &state.db,

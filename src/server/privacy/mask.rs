@@ -206,10 +206,6 @@ fn looks_like_date(text: &str) -> bool {
     }
 }
 
-#[cfg(test)]
-#[path = "mask_tests.rs"]
-mod tests;
-
 /// Masks a catalog entry's samples for a viewer: restricted keys show none, personal data is
 /// masked unless the viewer may read it.
 pub fn mask_samples(field: &mut crate::model::field::FieldInfo, read_pii: bool) {
@@ -227,3 +223,7 @@ pub fn mask_samples(field: &mut crate::model::field::FieldInfo, read_pii: bool) 
         _ => {}
     }
 }
+
+#[cfg(test)]
+#[path = "mask_tests.rs"]
+mod tests;

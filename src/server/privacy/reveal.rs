@@ -8,6 +8,7 @@ use crate::{
     server::{
         AppState,
         audit::{self, Record},
+        auth::session::store_error,
         profile_view::raw_value,
     },
 };
@@ -26,10 +27,6 @@ pub const MAX_REASON: usize = 500;
 struct Grant {
     profile: String,
     field: String,
-}
-
-fn session_error(err: tower_sessions::session::Error) -> AppError {
-    AppError::internal(format!("session: {err}"))
 }
 
 /// The reason, trimmed; the error names the `reason` field.
@@ -102,14 +99,14 @@ pub async fn reveal(
     let mut grants: Vec<Grant> = session
         .get(GRANTS)
         .await
-        .map_err(session_error)?
+        .map_err(store_error)?
         .unwrap_or_default();
     grants.push(Grant {
         profile: profile.id.to_hex(),
         field: field.to_owned(),
     });
     tracing::debug!(user = %user.email, "reveal granted");
-    session.insert(GRANTS, grants).await.map_err(session_error)
+    session.insert(GRANTS, grants).await.map_err(store_error)
 }
 
 /// Takes the fields granted for `profile` (each shows once).
@@ -117,13 +114,13 @@ pub async fn take_grants(session: &Session, profile: ObjectId) -> Result<Vec<Str
     let grants: Vec<Grant> = session
         .get(GRANTS)
         .await
-        .map_err(session_error)?
+        .map_err(store_error)?
         .unwrap_or_default();
     if grants.is_empty() {
         return Ok(Vec::new());
     }
     let hex = profile.to_hex();
     let (mine, rest): (Vec<Grant>, Vec<Grant>) = grants.into_iter().partition(|g| g.profile == hex);
-    session.insert(GRANTS, rest).await.map_err(session_error)?;
+    session.insert(GRANTS, rest).await.map_err(store_error)?;
     Ok(mine.into_iter().map(|g| g.field).collect())
 }
