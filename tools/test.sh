@@ -6,6 +6,11 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 "$ROOT/tools/setup.sh" test
 
+# A cold build of the tests, the server and the WASM bundle needs about 15 GB: say so up front
+# rather than fail half-way with "No space left on device".
+FREE_GB="$(df -Pk "$ROOT" | awk 'NR==2 {print int($4 / 1048576)}')"
+[ "$FREE_GB" -ge 15 ] || die "only ${FREE_GB} GB free on the disk holding $ROOT; make test needs 15 GB"
+
 WORK="$(mktemp -d)"
 MONGO_PID=""; APP_PID=""
 cleanup() {
