@@ -7,6 +7,7 @@ pub mod dashboard;
 pub mod enrichment;
 pub mod imports;
 pub mod profiles;
+pub mod segments;
 pub mod sources;
 pub mod users;
 

@@ -7,8 +7,10 @@ pub mod consent;
 pub mod customer;
 pub mod field;
 pub mod import;
+pub mod live;
 pub mod profile;
 pub mod search;
+pub mod segment;
 pub mod source;
 pub mod stats;
 

@@ -13,10 +13,12 @@ pub mod health;
 pub mod identity;
 pub mod import;
 pub mod ingest;
+pub mod live;
 pub mod privacy;
 pub mod profile_view;
 pub mod respond;
 pub mod seed;
+pub mod segments;
 pub mod state;
 
 pub use state::{AppState, app_state};
@@ -50,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .route("/imports", import::upload::route())
         .merge(auth::login::routes())
         .route("/customers/{id}/export", get(privacy::export::download))
+        .route("/segments/static", segments::members::upload_route())
+        .route("/segments/{id}/export", get(segments::members::download))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

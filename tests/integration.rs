@@ -31,6 +31,8 @@ mod privacy;
 mod rights;
 #[path = "integration/search.rs"]
 mod search;
+#[path = "integration/segment_props.rs"]
+mod segment_props;
 #[path = "integration/sessions.rs"]
 mod sessions;
 #[path = "integration/settings_pages.rs"]

@@ -33,7 +33,7 @@ pub struct AuditPage {
 }
 
 /// Every action the log records, for the filter list.
-pub const AUDIT_ACTIONS: [&str; 20] = [
+pub const AUDIT_ACTIONS: [&str; 21] = [
     "sign_in.ok",
     "sign_in.failed",
     "sign_in.throttled",
@@ -53,5 +53,6 @@ pub const AUDIT_ACTIONS: [&str; 20] = [
     "field.classify",
     "keys.rotate",
     "segment.change",
+    "segment.export",
     "campaign.change",
 ];

@@ -1,6 +1,5 @@
 //! Keeping the field catalog up to date: paths seen on ingest, and how many live profiles have
 //! each trait path (adjusted on every profile write, merges and unmerges included).
-use super::privacy::restricted::is_sealed_json;
 use super::{
     db::{
         fields::{FieldUpdate, Fields},
@@ -8,6 +7,7 @@ use super::{
     },
     ingest::message::Message,
 };
+use super::{ingest::time::parse_date_value, privacy::restricted::is_sealed_json};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use mongodb::bson::{Bson, Document};
@@ -23,17 +23,17 @@ pub const MAX_SAMPLES: usize = 5;
 #[derive(Debug, Default)]
 pub struct CatalogBatch {
     updates: BTreeMap<String, FieldUpdate>,
+    /// Event name → (events, latest time).
+    events: BTreeMap<String, (i64, DateTime<Utc>)>,
 }
 
-/// A JSON value's catalog type; ISO-8601 strings count as dates.
+/// A JSON value's catalog type; ISO-8601 dates and timestamps count as dates.
 pub fn type_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
         Value::Number(_) => "number",
-        Value::String(s) if super::ingest::message::parse_time(s).is_some() && s.len() >= 10 => {
-            "date"
-        }
+        Value::String(s) if parse_date_value(s).is_some() => "date",
         Value::String(_) => "string",
         Value::Array(_) => "array",
         Value::Object(_) if is_sealed_json(value) => "encrypted",
@@ -99,6 +99,11 @@ impl CatalogBatch {
 
     /// Notes the trait and property paths `message` carries.
     pub fn saw_message(&mut self, message: &Message, event: Option<&str>, at: DateTime<Utc>) {
+        if let Some(event) = event {
+            let seen = self.events.entry(event.to_owned()).or_insert((0, at));
+            seen.0 += 1;
+            seen.1 = seen.1.max(at);
+        }
         let mut paths = Vec::new();
         for traits in super::identity::identifiers::trait_objects(message) {
             leaf_paths("traits", traits, &mut paths);
@@ -136,6 +141,9 @@ impl CatalogBatch {
     pub async fn flush(self, fields: &Fields) -> Result<(), AppError> {
         for (id, update) in self.updates {
             fields.apply(&id, update).await?;
+        }
+        for (name, (count, at)) in self.events {
+            fields.events.saw(&name, count, at).await?;
         }
         Ok(())
     }

@@ -44,6 +44,12 @@ pub struct Settings {
     pub blocked_identifiers: Vec<String>,
     /// Sign-in, sessions and throttling.
     pub auth: super::auth::settings::AuthSettings,
+    /// `ENRICH_SEGMENT_REFRESH_SECONDS` (60): how often segments with time-relative rules are
+    /// recomputed, so members leave on time without an event.
+    pub segment_refresh_seconds: u64,
+    /// `ENRICH_SEGMENT_SIZE_SAMPLE_SECONDS` (300): how often segment sizes are sampled for the
+    /// trend charts.
+    pub segment_size_sample_seconds: u64,
 }
 
 impl Default for Settings {
@@ -95,6 +101,18 @@ impl Settings {
             ),
             blocked_identifiers: blocked,
             auth: super::auth::settings::AuthSettings::from_lookup(&lookup),
+            segment_refresh_seconds: parsed(
+                lookup("ENRICH_SEGMENT_REFRESH_SECONDS"),
+                "ENRICH_SEGMENT_REFRESH_SECONDS",
+                60,
+            )
+            .max(1),
+            segment_size_sample_seconds: parsed(
+                lookup("ENRICH_SEGMENT_SIZE_SAMPLE_SECONDS"),
+                "ENRICH_SEGMENT_SIZE_SAMPLE_SECONDS",
+                300,
+            )
+            .max(1),
         }
     }
 }

@@ -2,15 +2,20 @@
 
 pub mod audit;
 pub mod computed_traits;
+pub mod event_names;
 pub mod events;
 pub mod fields;
 pub mod identities;
 pub mod imports;
 pub mod indexes;
 pub mod login_failures;
+pub mod memberships;
 pub mod merges;
+pub mod profile_changes;
+pub mod profile_derived;
 pub mod profile_doc;
 pub mod profiles;
+pub mod segments;
 pub mod sessions;
 pub mod sources;
 pub mod suppressions;

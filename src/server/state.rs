@@ -4,12 +4,14 @@ use super::{
     db::sources::Sources,
     identity::{IdentityGraph, identifiers::IdentityPolicy},
     ingest::backpressure::InFlight,
+    live::LiveHub,
     privacy::keyring::KeyRing,
+    segments::SegmentEngine,
 };
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use mongodb::Database;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// Cheap to clone: the database handle and options are reference-counted inside.
 #[derive(Clone, Debug, FromRef)]
@@ -22,6 +24,10 @@ pub struct AppState {
     pub ingest: IngestState,
     /// The settings the server started with.
     pub settings: Arc<Settings>,
+    /// Segments and their memberships.
+    pub segments: SegmentEngine,
+    /// Live messages to subscribers.
+    pub hub: LiveHub,
 }
 
 /// What the ingestion path needs.
@@ -53,11 +59,20 @@ impl AppState {
             sources: Sources::new(&db),
             in_flight: InFlight::new(settings.max_ingest_in_flight),
         };
+        let hub = LiveHub::default();
+        let segments = SegmentEngine::new(
+            &ingest.graph,
+            hub.clone(),
+            Duration::from_secs(settings.segment_refresh_seconds),
+            Duration::from_secs(settings.segment_size_sample_seconds),
+        );
         Self {
             leptos_options,
             db,
             ingest,
             settings: Arc::new(settings.clone()),
+            segments,
+            hub,
         }
     }
 }

@@ -58,6 +58,8 @@ struct FieldDoc {
 #[derive(Clone, Debug)]
 pub struct Fields {
     collection: Collection<FieldDoc>,
+    /// Event names seen.
+    pub events: super::event_names::EventNames,
 }
 
 impl Fields {
@@ -65,6 +67,7 @@ impl Fields {
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            events: super::event_names::EventNames::new(db),
         }
     }
 

@@ -1,4 +1,5 @@
 //! The stored shape of a profile: everything enrichment maintains about one person.
+pub use super::profile_derived::DateEntry;
 use mongodb::bson::{self, Bson, Document, oid::ObjectId};
 use serde::{Deserialize, Serialize};
 
@@ -87,6 +88,12 @@ pub struct ProfileDoc {
     /// All events applied.
     #[serde(default)]
     pub event_count: i64,
+    /// Date values of traits and computed traits, for segment rules (kept by `Profiles`).
+    #[serde(default)]
+    pub dates: Vec<DateEntry>,
+    /// Stable sampling bucket, 0 ≤ b < 10,000 (kept by `Profiles`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<i64>,
     /// Keys (`source:messageId`) of the most recent messages applied: a retry whose profile
     /// update landed before the crash is recognised and not applied twice.
     #[serde(default)]
@@ -239,6 +246,8 @@ impl ProfileDoc {
             consent: Vec::new(),
             computed: Document::new(),
             event_count: 0,
+            dates: Vec::new(),
+            bucket: None,
             applied: Vec::new(),
         }
     }

@@ -1,6 +1,8 @@
 //! The `profiles` collection: one document per person.
 pub use super::profile_doc::ProfileDoc;
-use super::profile_doc::ProfileStatus;
+use super::{
+    profile_changes::ProfileChanges, profile_derived::refresh_derived, profile_doc::ProfileStatus,
+};
 use crate::{
     error::AppError,
     model::{CustomerSummary, DailyCount},
@@ -39,6 +41,8 @@ fn to_chrono(at: bson::DateTime) -> Option<DateTime<Utc>> {
 #[derive(Clone, Debug)]
 pub struct Profiles {
     collection: Collection<ProfileDoc>,
+    /// Told of every profile written, for segment membership.
+    pub changes: ProfileChanges,
 }
 
 impl Profiles {
@@ -46,6 +50,7 @@ impl Profiles {
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            changes: ProfileChanges::default(),
         }
     }
 
@@ -66,7 +71,10 @@ impl Profiles {
 
     /// Stores a new profile.
     pub async fn insert(&self, profile: &ProfileDoc) -> Result<(), AppError> {
-        self.collection.insert_one(profile).await?;
+        let mut profile = profile.clone();
+        refresh_derived(&mut profile);
+        self.collection.insert_one(&profile).await?;
+        self.changes.notify(profile.id);
         Ok(())
     }
 
@@ -83,12 +91,16 @@ impl Profiles {
     pub async fn replace(&self, profile: &mut ProfileDoc) -> Result<bool, AppError> {
         let expected = profile.rev;
         profile.rev += 1;
+        refresh_derived(profile);
         let result = self
             .collection
             .replace_one(doc! { "_id": profile.id, "rev": expected }, &*profile)
             .await;
         match result {
-            Ok(r) if r.matched_count == 1 => Ok(true),
+            Ok(r) if r.matched_count == 1 => {
+                self.changes.notify(profile.id);
+                Ok(true)
+            }
             Ok(_) => {
                 profile.rev = expected;
                 Ok(false)

@@ -115,8 +115,13 @@ async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<()
         if profile.status == ProfileStatus::Merged {
             let live = graph.live_profile_id(profile.id).await?;
             graph.events.repoint_all(profile.id, live).await?;
+            graph.profiles.changes.notify(live);
         }
     }
+    // Segment rules on event properties read stored events: look again now they are stored.
+    profiles
+        .iter()
+        .for_each(|id| graph.profiles.changes.notify(*id));
     Ok(())
 }
 

@@ -71,3 +71,16 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .ok()
         .map(|naive| naive.and_utc())
 }
+
+/// A trait or property value read as a date: a timestamp as [`parse_time`] takes it, or a
+/// calendar date (`YYYY-MM-DD`, midnight UTC). Shorter text is never a date.
+pub fn parse_date_value(text: &str) -> Option<DateTime<Utc>> {
+    if text.len() < 10 {
+        return None;
+    }
+    parse_time(text).or_else(|| {
+        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .ok()
+            .map(|day| day.and_time(chrono::NaiveTime::MIN).and_utc())
+    })
+}

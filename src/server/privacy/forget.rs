@@ -5,7 +5,10 @@ use crate::{
     error::AppError,
     server::{
         catalog::CatalogBatch,
-        db::{events, identities, merges, profile_doc::ProfileDoc, profiles},
+        db::{
+            events, identities, memberships::Memberships, merges, profile_doc::ProfileDoc,
+            profiles, segments::Segments,
+        },
         identity::IdentityGraph,
     },
 };
@@ -45,6 +48,7 @@ pub async fn forget(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, Ap
     graph.gate.suppressions.add(&hashes).await?;
     let removed = delete_everything(graph, &ids, &keys).await?;
     forget_in_catalog(graph, &live).await?;
+    forget_memberships(graph, &ids).await?;
     Ok(Forgotten {
         profile_id: live.id.to_hex(),
         identifiers: keys.len() as u64,
@@ -122,4 +126,14 @@ fn leaf_texts(value: &Bson) -> Vec<String> {
         Bson::Document(inner) => inner.values().flat_map(leaf_texts).collect(),
         other => vec![other.clone().into_relaxed_extjson().to_string()],
     }
+}
+
+/// The person leaves every segment, and the record of their entries and exits goes too.
+async fn forget_memberships(graph: &IdentityGraph, ids: &[ObjectId]) -> Result<(), AppError> {
+    let memberships = Memberships::new(&graph.db);
+    let segments = Segments::new(&graph.db);
+    for membership in memberships.of_profiles(ids).await? {
+        segments.add_size(membership.segment_id, -1).await?;
+    }
+    memberships.forget(ids).await
 }

@@ -1,0 +1,191 @@
+//! Segments: list, page, builder catalog, preview, save, duplicate, archive, overlap, members,
+//! and a customer's memberships. Rules travel as JSON text and are parsed into the typed tree.
+use crate::{
+    error::AppError,
+    model::segment::{
+        BuilderCatalog, MemberPage, MembershipView, SegmentDetail, SegmentOverlap, SegmentPreview,
+        SegmentSummary, TransitionView,
+    },
+};
+use leptos::prelude::*;
+
+/// Parses a rule sent as JSON; the error names `rule` and says what is wrong.
+#[cfg(feature = "ssr")]
+fn parse_rule(json: &str) -> Result<crate::segment::Rule, AppError> {
+    serde_json::from_str(json)
+        .map_err(|e| AppError::invalid("rule", format!("is not a valid rule: {e}")))
+}
+
+/// Parses an id; the error names `field`.
+#[cfg(feature = "ssr")]
+fn parse_id(field: &str, id: &str) -> Result<mongodb::bson::oid::ObjectId, AppError> {
+    id.parse()
+        .map_err(|_| AppError::invalid(field, "is not a segment id"))
+}
+
+/// Every segment, active first.
+#[server(endpoint = "segments/list")]
+pub async fn list_segments() -> Result<Vec<SegmentSummary>, AppError> {
+    crate::server::app_state()?.segments.list().await
+}
+
+/// One segment: rule, size history, versions, recent transitions.
+#[server(endpoint = "segments/get")]
+pub async fn get_segment(id: String) -> Result<SegmentDetail, AppError> {
+    crate::server::app_state()?
+        .segments
+        .detail(parse_id("id", &id)?)
+        .await
+}
+
+/// Everything the builder's pickers offer.
+#[server(endpoint = "segments/catalog")]
+pub async fn get_builder_catalog() -> Result<BuilderCatalog, AppError> {
+    let state = crate::server::app_state()?;
+    state
+        .segments
+        .builder_catalog(state.settings.counter_retention_days)
+        .await
+}
+
+/// How many profiles `rule` matches now, with a sample (masked by role).
+#[server(endpoint = "segments/preview")]
+pub async fn preview_segment(
+    rule: String,
+    editing: Option<String>,
+) -> Result<SegmentPreview, AppError> {
+    use crate::{model::access::Permission, server::auth::current_user};
+    let state = crate::server::app_state()?;
+    let rule = parse_rule(&rule)?;
+    let editing = editing
+        .filter(|e| !e.is_empty())
+        .map(|e| parse_id("editing", &e))
+        .transpose()?;
+    let read_pii = current_user()?.can(Permission::ReadPii);
+    state
+        .segments
+        .preview(
+            &rule,
+            editing,
+            read_pii,
+            state.settings.counter_retention_days,
+        )
+        .await
+}
+
+/// Creates (no `id`) or changes a segment; returns its id. Audited.
+#[server(endpoint = "segments/save")]
+pub async fn save_segment(
+    id: Option<String>,
+    base_version: Option<i64>,
+    name: String,
+    description: String,
+    rule: String,
+) -> Result<String, AppError> {
+    use crate::{
+        model::segment::SegmentLabel,
+        server::{
+            audit::{self, Record},
+            auth::current_user,
+            segments::store::SegmentSave,
+        },
+    };
+    let state = crate::server::app_state()?;
+    let save = SegmentSave {
+        id: id
+            .filter(|i| !i.is_empty())
+            .map(|i| parse_id("id", &i))
+            .transpose()?,
+        base_version,
+        label: SegmentLabel::parse(&name, &description)?,
+        rule: parse_rule(&rule)?,
+    };
+    let creating = save.id.is_none();
+    let by = current_user()?.email;
+    let saved = state
+        .segments
+        .save(save, &by, state.settings.counter_retention_days)
+        .await?;
+    let detail = if creating {
+        "created".to_owned()
+    } else {
+        format!("version {}", saved.version)
+    };
+    audit::write_current(
+        &state.db,
+        Record::new("segment.change", saved.id.to_hex()).detail(detail),
+    )
+    .await?;
+    Ok(saved.id.to_hex())
+}
+
+/// Copies a segment under a new name; returns the copy's id. Audited.
+#[server(endpoint = "segments/duplicate")]
+pub async fn duplicate_segment(id: String) -> Result<String, AppError> {
+    use crate::server::{
+        audit::{self, Record},
+        auth::current_user,
+    };
+    let state = crate::server::app_state()?;
+    let by = current_user()?.email;
+    let copy = state
+        .segments
+        .duplicate(
+            parse_id("id", &id)?,
+            &by,
+            state.settings.counter_retention_days,
+        )
+        .await?;
+    let record =
+        Record::new("segment.change", copy.id.to_hex()).detail(format!("duplicated from {id}"));
+    audit::write_current(&state.db, record).await?;
+    Ok(copy.id.to_hex())
+}
+
+/// Archives or restores a segment. Audited.
+#[server(endpoint = "segments/archive")]
+pub async fn archive_segment(id: String, archived: bool) -> Result<(), AppError> {
+    use crate::server::audit::{self, Record};
+    let state = crate::server::app_state()?;
+    state
+        .segments
+        .set_archived(parse_id("id", &id)?, archived)
+        .await?;
+    let detail = if archived { "archived" } else { "restored" };
+    audit::write_current(&state.db, Record::new("segment.change", id).detail(detail)).await
+}
+
+/// Sizes of the overlap of two segments.
+#[server(endpoint = "segments/overlap")]
+pub async fn overlap_segments(first: String, second: String) -> Result<SegmentOverlap, AppError> {
+    let state = crate::server::app_state()?;
+    state
+        .segments
+        .overlap(parse_id("first", &first)?, parse_id("second", &second)?)
+        .await
+}
+
+/// A page of members (masked by role).
+#[server(endpoint = "segments/members")]
+pub async fn list_segment_members(
+    id: String,
+    #[server(default)] page: u64,
+) -> Result<MemberPage, AppError> {
+    use crate::{model::access::Permission, server::auth::current_user};
+    let read_pii = current_user()?.can(Permission::ReadPii);
+    crate::server::app_state()?
+        .segments
+        .members(parse_id("id", &id)?, page, read_pii)
+        .await
+}
+
+/// The segments a customer is in, and their latest entries and exits.
+#[server(endpoint = "profiles/segments")]
+pub async fn get_profile_segments(
+    id: String,
+) -> Result<(Vec<MembershipView>, Vec<TransitionView>), AppError> {
+    let id = id
+        .parse()
+        .map_err(|_| AppError::invalid("id", "is not a customer id"))?;
+    crate::server::app_state()?.segments.of_profile(id).await
+}

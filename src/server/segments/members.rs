@@ -1,0 +1,308 @@
+//! Members in and out as files: `GET /segments/{id}/export` (CSV, masked per role, audited) and
+//! `POST /segments/static` (a multipart form: name, description and a CSV of identifiers; works
+//! without JavaScript).
+use super::{SegmentEngine, preview::member_sample, store::not_found};
+use crate::{
+    error::AppError,
+    model::{
+        access::Permission,
+        segment::{SegmentKind, SegmentLabel, SegmentStatus, StaticUpload},
+    },
+    server::{
+        AppState,
+        audit::{self, Record},
+        auth::Caller,
+        db::{identities, segments::SegmentDoc},
+        identity::{identifiers::IdentityKind, resolve::kind_named},
+    },
+};
+use axum::{
+    Extension, Json,
+    extract::{DefaultBodyLimit, Multipart, Path, State},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+    routing::{MethodRouter, post},
+};
+use mongodb::bson::{self, Document, doc, oid::ObjectId};
+use std::collections::BTreeSet;
+
+/// Largest identifier list accepted.
+const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
+/// Unknown identifiers listed back (all are counted).
+const UNKNOWN_SHOWN: usize = 100;
+/// Where the upload form lives.
+const FORM_PAGE: &str = "/segments/static";
+
+/// `GET /segments/{id}/export`: members as CSV.
+pub async fn download(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Response {
+    match export_csv(&state, &caller, &id).await {
+        Ok(body) => {
+            let headers = [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"segment-{id}.csv\""),
+                ),
+                (header::CACHE_CONTROL, "no-store".to_owned()),
+            ];
+            (headers, body).into_response()
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn export_csv(state: &AppState, caller: &Caller, id: &str) -> Result<String, AppError> {
+    let id: ObjectId = id
+        .parse()
+        .map_err(|_| AppError::invalid("id", "is not a segment id"))?;
+    let engine = &state.segments;
+    engine
+        .segments
+        .get(id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let read_pii = caller
+        .user
+        .as_ref()
+        .is_some_and(|u| u.can(Permission::ReadPii));
+    let members = engine.memberships.page(id, 0, i64::MAX).await?;
+    let ids: Vec<ObjectId> = members.iter().map(|m| m.profile_id).collect();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let write_err = |e: csv::Error| AppError::internal(e);
+    out.write_record(["profile_id", "name", "email", "entered_at"])
+        .map_err(write_err)?;
+    for chunk in ids.chunks(1_000) {
+        for profile in state.ingest.graph.profiles.get_many(chunk).await? {
+            let sample = member_sample(&profile, read_pii);
+            let entered = members
+                .iter()
+                .find(|m| m.profile_id == profile.id)
+                .map(|m| m.entered_at.to_chrono().to_rfc3339())
+                .unwrap_or_default();
+            out.write_record([
+                sample.id,
+                sample.name,
+                sample.email.unwrap_or_default(),
+                entered,
+            ])
+            .map_err(write_err)?;
+        }
+    }
+    let body = String::from_utf8(out.into_inner().map_err(AppError::internal)?)
+        .map_err(AppError::internal)?;
+    let detail = format!(
+        "{} members, {}",
+        ids.len(),
+        if read_pii { "unmasked" } else { "masked" }
+    );
+    audit::write(
+        &state.db,
+        caller,
+        None,
+        Record::new("segment.export", id.to_hex()).detail(detail),
+    )
+    .await?;
+    Ok(body)
+}
+
+/// The upload route, with its own body limit.
+pub fn upload_route() -> MethodRouter<AppState> {
+    post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    match accept(&state, &caller, form).await {
+        Ok(report) if wants_json => (StatusCode::CREATED, Json(report)).into_response(),
+        Ok(report) => {
+            let query =
+                serde_urlencoded::to_string([("unknown", report.unknown_count.to_string())])
+                    .unwrap_or_default();
+            Redirect::to(&format!("/segments/{}?{query}", report.id)).into_response()
+        }
+        Err(err) if wants_json => err.into_response(),
+        Err(err) => {
+            let query =
+                serde_urlencoded::to_string([("error", err.to_string())]).unwrap_or_default();
+            Redirect::to(&format!("{FORM_PAGE}?{query}")).into_response()
+        }
+    }
+}
+
+async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    mut form: Multipart,
+) -> Result<StaticUpload, AppError> {
+    let (mut name, mut description, mut bytes) = (String::new(), String::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest {
+        message: format!("unreadable upload: {e}"),
+    })? {
+        let key = field.name().unwrap_or_default().to_owned();
+        let unreadable = |e: axum::extract::multipart::MultipartError| AppError::BadRequest {
+            message: format!("unreadable field {key}: {e}"),
+        };
+        match key.as_str() {
+            "name" => name = field.text().await.map_err(unreadable)?,
+            "description" => description = field.text().await.map_err(unreadable)?,
+            "file" => bytes = field.bytes().await.map_err(unreadable)?.to_vec(),
+            _ => {}
+        }
+    }
+    let label = SegmentLabel::parse(&name, &description)?;
+    let identifiers = read_identifiers(&bytes)?;
+    let by = caller
+        .user
+        .as_ref()
+        .map(|u| u.email.clone())
+        .unwrap_or_default();
+    let report = state
+        .segments
+        .create_static(label, &identifiers, &by, &state.ingest.graph.policy)
+        .await?;
+    let detail = format!(
+        "static upload: {} members, {} unknown",
+        report.members, report.unknown_count
+    );
+    audit::write(
+        &state.db,
+        caller,
+        None,
+        Record::new("segment.change", report.id.clone()).detail(detail),
+    )
+    .await?;
+    Ok(report)
+}
+
+/// The first column of every row, trimmed, without blanks and a header row.
+pub fn read_identifiers(bytes: &[u8]) -> Result<Vec<String>, AppError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut out = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|e| AppError::invalid("file", format!("line {}: {e}", line + 1)))?;
+        let Some(first) = record.get(0).map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let header = ["identifier", "id", "email", "user_id", "userid", "phone"];
+        if line == 0 && header.contains(&first.to_lowercase().as_str()) {
+            continue;
+        }
+        out.push(first.to_owned());
+    }
+    if out.is_empty() {
+        return Err(AppError::invalid(
+            "file",
+            "must list at least one identifier, one per line",
+        ));
+    }
+    Ok(out)
+}
+
+impl SegmentEngine {
+    /// Creates a static segment of the live profiles `identifiers` name; reports the unknown.
+    pub async fn create_static(
+        &self,
+        label: SegmentLabel,
+        identifiers: &[String],
+        by: &str,
+        policy: &crate::server::identity::identifiers::IdentityPolicy,
+    ) -> Result<StaticUpload, AppError> {
+        let mut members = BTreeSet::new();
+        let mut unknown = Vec::new();
+        for raw in identifiers {
+            match self.find_profile(raw, policy).await? {
+                Some(id) => {
+                    members.insert(id);
+                }
+                None => unknown.push(raw.clone()),
+            }
+        }
+        let now = bson::DateTime::now();
+        let segment = SegmentDoc {
+            id: ObjectId::new(),
+            name: label.name,
+            description: label.description,
+            kind: SegmentKind::Static,
+            status: SegmentStatus::Active,
+            rule: None,
+            depends_on: Vec::new(),
+            time_relative: false,
+            version: 1,
+            owner: by.to_owned(),
+            created_at: now,
+            updated_by: by.to_owned(),
+            updated_at: now,
+            size: 0,
+            compute: None,
+        };
+        self.segments
+            .insert(&segment, &super::store::version_of(&segment))
+            .await?;
+        let _writer = self.writer.lock().await;
+        let mut changes = super::engine::Changes::default();
+        let entering: std::collections::HashSet<ObjectId> = members.iter().copied().collect();
+        super::engine::diff_members(&segment, &entering, &Default::default(), now, &mut changes);
+        self.apply(changes).await?;
+        let unknown_count = unknown.len() as u64;
+        unknown.truncate(UNKNOWN_SHOWN);
+        Ok(StaticUpload {
+            id: segment.id.to_hex(),
+            members: members.len() as u64,
+            unknown,
+            unknown_count,
+        })
+    }
+
+    /// The live profile an identifier names: `kind:value` for an explicit kind, otherwise tried
+    /// as email, phone, user id and anonymous id in turn.
+    async fn find_profile(
+        &self,
+        raw: &str,
+        policy: &crate::server::identity::identifiers::IdentityPolicy,
+    ) -> Result<Option<ObjectId>, AppError> {
+        let explicit = raw
+            .split_once(':')
+            .and_then(|(k, v)| Some((kind_named(k)?, v)));
+        let kinds: Vec<(IdentityKind, &str)> = match explicit {
+            Some((kind, value)) => vec![(kind, value)],
+            None => [
+                IdentityKind::Email,
+                IdentityKind::Phone,
+                IdentityKind::UserId,
+                IdentityKind::AnonymousId,
+            ]
+            .into_iter()
+            .map(|k| (k, raw))
+            .collect(),
+        };
+        let collection = self.db.collection::<Document>(identities::COLLECTION);
+        for (kind, value) in kinds {
+            let Some(identifier) = policy.normalise(kind, value) else {
+                continue;
+            };
+            let found = collection
+                .find_one(doc! { "_id": identifier.key() })
+                .await?;
+            if let Some(profile) = found.and_then(|d| d.get_object_id("profile_id").ok()) {
+                return Ok(Some(self.graph.live_profile_id(profile).await?));
+            }
+        }
+        Ok(None)
+    }
+}

@@ -1,0 +1,86 @@
+//! Previews (how many match a rule right now, and who) and overlaps of two segments. Both read
+//! with `secondaryPreferred`, away from ingestion when the server is a replica set.
+use super::{SegmentEngine, store::not_found, vocabulary::vocabulary};
+use crate::{
+    error::AppError,
+    model::segment::{MemberSample, SAMPLE_SIZE, SegmentOverlap, SegmentPreview},
+    segment::{Rule, validate::validate},
+    server::{
+        customers::analytics,
+        db::profiles::{ProfileDoc, live},
+        privacy::mask,
+    },
+};
+use chrono::Utc;
+use futures::TryStreamExt;
+use mongodb::{bson::oid::ObjectId, options::FindOptions};
+use std::collections::HashSet;
+
+impl SegmentEngine {
+    /// How many live profiles `rule` matches now, of how many, and a sample (masked unless
+    /// `read_pii`). `editing` is the segment being edited, which its own rule may not name.
+    pub async fn preview(
+        &self,
+        rule: &Rule,
+        editing: Option<ObjectId>,
+        read_pii: bool,
+        counter_days: u32,
+    ) -> Result<SegmentPreview, AppError> {
+        let mut known = vocabulary(&self.graph, counter_days).await?;
+        if let Some(id) = editing {
+            known.segments.remove(&id.to_hex());
+        }
+        validate(rule, &known)?;
+        let query = self.compiled(rule, Utc::now()).await?;
+        let profiles = analytics(&self.graph);
+        let count = profiles.count_documents(query.clone()).await?;
+        let total = profiles.count_documents(live()).await?;
+        let options = FindOptions::builder()
+            .sort(mongodb::bson::doc! { "last_seen": -1, "_id": 1 })
+            .limit(SAMPLE_SIZE as i64)
+            .build();
+        let sample: Vec<ProfileDoc> = profiles
+            .find(query)
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(SegmentPreview {
+            count,
+            total,
+            sample: sample.iter().map(|p| member_sample(p, read_pii)).collect(),
+        })
+    }
+
+    /// Sizes of `a ∩ b`, `a − b` and `b − a` from the stored memberships.
+    pub async fn overlap(&self, a: ObjectId, b: ObjectId) -> Result<SegmentOverlap, AppError> {
+        for id in [a, b] {
+            self.segments.get(id).await?.ok_or_else(|| not_found(id))?;
+        }
+        let first: HashSet<ObjectId> = self.memberships.member_ids(a).await?.into_iter().collect();
+        let second: HashSet<ObjectId> = self.memberships.member_ids(b).await?.into_iter().collect();
+        let both = first.intersection(&second).count() as u64;
+        Ok(SegmentOverlap {
+            both,
+            first_only: first.len() as u64 - both,
+            second_only: second.len() as u64 - both,
+        })
+    }
+}
+
+/// A member as previews and member lists show it.
+pub fn member_sample(profile: &ProfileDoc, read_pii: bool) -> MemberSample {
+    let (name, email) = if read_pii {
+        (profile.name.clone(), profile.email.clone())
+    } else {
+        (
+            mask::mask_text(&profile.name),
+            profile.email.as_deref().map(mask::mask_email),
+        )
+    };
+    MemberSample {
+        id: profile.id.to_hex(),
+        name,
+        email,
+    }
+}
