@@ -6,8 +6,9 @@ use crate::{
     },
     pages::{
         AuditPage, ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
-        FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LoginPage, NotFoundPage,
-        SourcesPage, UsersPage,
+        EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LoginPage,
+        NewSegmentPage, NotFoundPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage,
+        UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -69,9 +70,18 @@ pub fn App() -> impl IntoView {
                             view=CustomersPage
                             ssr=SsrMode::Async
                         />
+                        <Route path=path!("/segments") view=SegmentsPage ssr=SsrMode::Async />
+                        <Route path=path!("/segments/new") view=NewSegmentPage ssr=SsrMode::Async />
                         <Route
-                            path=path!("/segments")
-                            view=|| view! { <ComingSoonPage section="Segments" /> }
+                            path=path!("/segments/static")
+                            view=StaticSegmentPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/segments/:id") view=SegmentPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/segments/:id/edit")
+                            view=EditSegmentPage
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/campaigns")

@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;
+pub mod segments;
 pub mod settings;
 
 pub use coming_soon::ComingSoonPage;
@@ -14,6 +15,7 @@ pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;
 pub use login::{ForbiddenPage, LoginPage};
 pub use not_found::NotFoundPage;
+pub use segments::{EditSegmentPage, NewSegmentPage, SegmentPage, SegmentsPage, StaticSegmentPage};
 pub use settings::{
     AuditPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage, SourcesPage,
     UsersPage,

@@ -33,6 +33,8 @@ mod rights;
 mod search;
 #[path = "integration/segment_props.rs"]
 mod segment_props;
+#[path = "integration/segments.rs"]
+mod segments;
 #[path = "integration/sessions.rs"]
 mod sessions;
 #[path = "integration/settings_pages.rs"]

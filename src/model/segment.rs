@@ -207,14 +207,14 @@ impl SegmentLabel {
         if name.chars().count() > NAME_MAX_CHARS {
             return Err(AppError::invalid(
                 "name",
-                &format!("must be at most {NAME_MAX_CHARS} characters"),
+                format!("must be at most {NAME_MAX_CHARS} characters"),
             ));
         }
         let description = description.trim();
         if description.chars().count() > DESCRIPTION_MAX_CHARS {
             return Err(AppError::invalid(
                 "description",
-                &format!("must be at most {DESCRIPTION_MAX_CHARS} characters"),
+                format!("must be at most {DESCRIPTION_MAX_CHARS} characters"),
             ));
         }
         Ok(Self {

@@ -69,12 +69,22 @@ pub fn compile_field(path: &str, test: &FieldTest) -> Document {
             };
             doc! { op: *bound }.into()
         }
-        FieldTest::Text(op, text) => doc! { "$regex": text_pattern(*op, text) }.into(),
+        FieldTest::Text(op, text) => return text_query(path, text_pattern(*op, text)),
         FieldTest::EmptyArray => doc! { "$size": 0 }.into(),
     };
     let mut query = Document::new();
     query.insert(path, condition);
     query
+}
+
+/// A regex test kept to text: some servers also match regexes against numbers and documents,
+/// and combine `$regex` with `$type` in one clause wrongly, hence two clauses.
+fn text_query(path: &str, pattern: String) -> Document {
+    let mut regex = Document::new();
+    regex.insert(path, doc! { "$regex": pattern });
+    let mut text = Document::new();
+    text.insert(path, doc! { "$type": "string" });
+    doc! { "$and": [regex, text] }
 }
 
 fn scalar(value: &Scalar) -> Bson {

@@ -13,7 +13,7 @@ const CRM_MAPPING: &str = "[columns]\n\"Customer No\" = \"external:crm_id\"\n\"E
 const LEGACY_JSONL: &str = "{\"id\": 17, \"email\": \" ANN@example.com \", \"birth\": \"1980-04-02\"}\n{\"id\": 18, \"phone\": \"415.555.0102\"}\n";
 const LEGACY_MAPPING: &str = "[columns]\nid = \"external:legacy_id\"\nemail = \"email\"\nphone = \"phone\"\nbirth = \"trait:birthday:date\"\n";
 
-fn multipart(fields: &[(&str, Option<&str>, &str)]) -> (String, Vec<u8>) {
+pub fn multipart(fields: &[(&str, Option<&str>, &str)]) -> (String, Vec<u8>) {
     let boundary = format!("enrich{}", ObjectId::new().to_hex());
     let mut body = String::new();
     for (name, file_name, content) in fields {

@@ -34,6 +34,8 @@ pub fn mongodb_uri() -> String {
 #[derive(Clone)]
 pub struct TestApp {
     pub db: Database,
+    /// The state the router serves (segments engine, live hub, …).
+    pub state: AppState,
     pub router: Router,
     /// The session cookie (`enrich.sid=…`), as the server last set it.
     pub cookie: Arc<Mutex<Option<String>>>,
@@ -105,7 +107,8 @@ impl TestApp {
         state.segments.start();
         Self {
             db: state.db.clone(),
-            router: server::router(state),
+            router: server::router(state.clone()),
+            state,
             cookie: Arc::default(),
         }
     }

@@ -13,7 +13,6 @@ use crate::{
         identity::{IdentityGraph, identifiers::IdentityKind},
     },
 };
-use std::collections::BTreeMap;
 
 /// Identifier kinds rules may test for.
 pub const IDENTITY_KINDS: [IdentityKind; 5] = [
@@ -51,10 +50,7 @@ pub async fn vocabulary(graph: &IdentityGraph, counter_days: u32) -> Result<Voca
         }
     }
     for name in graph.fields.events.all().await? {
-        vocabulary
-            .events
-            .entry(name.name)
-            .or_insert_with(BTreeMap::new);
+        vocabulary.events.entry(name.name).or_default();
     }
     for definition in ComputedTraits::new(&graph.db).definitions().await? {
         let types = computed_types(&definition);

@@ -1,0 +1,109 @@
+//! Segments: the list (size, trend, last change, owner), one segment's page, the builder and
+//! static uploads.
+mod builder;
+mod detail;
+mod editor;
+mod static_upload;
+
+pub use builder::{EditSegmentPage, NewSegmentPage};
+pub use detail::SegmentPage;
+pub use static_upload::StaticSegmentPage;
+
+use crate::{
+    api::segments::list_segments,
+    components::{LoadError, session::current_user},
+    model::{
+        access::Permission,
+        segment::{SegmentKind, SegmentStatus, SegmentSummary},
+    },
+    pages::settings::when,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Every segment, active first.
+#[component]
+pub fn SegmentsPage() -> impl IntoView {
+    let segments = Resource::new(|| (), |_| list_segments());
+    let can_edit = current_user().can(Permission::EditMarketing);
+    view! {
+        <Title text="Segments" />
+        <header class="page-header">
+            <h1>"Segments"</h1>
+            <Show when=move || can_edit>
+                <div class="actions">
+                    <a class="button primary" href="/segments/new">"New segment"</a>
+                    <a class="button" href="/segments/static">"Upload a list"</a>
+                </div>
+            </Show>
+        </header>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading segments…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
+                {move || Suspend::new(async move {
+                    segments.await.map(|items| view! { <SegmentTable items /> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn SegmentTable(items: Vec<SegmentSummary>) -> impl IntoView {
+    if items.is_empty() {
+        return view! {
+            <p class="empty">"No segments yet. Build one from traits, events and consent, or upload a list of identifiers."</p>
+        }
+        .into_any();
+    }
+    let rows = items.into_iter().map(|s| {
+        let archived = (s.status == SegmentStatus::Archived).then_some(view! { <span class="badge">"archived"</span> });
+        let kind = (s.kind == SegmentKind::Static).then_some(view! { <span class="badge">"list"</span> });
+        let trend = sparkline_svg(&s.trend);
+        let trend_label = format!("Size trend of {}", s.name);
+        view! {
+            <tr>
+                <th scope="row"><a href=format!("/segments/{}", s.id)>{s.name.clone()}</a>" "{kind}{archived}</th>
+                <td class="num">{s.size}</td>
+                <td><span class="sparkline" role="img" aria-label=trend_label inner_html=trend></span></td>
+                <td>{when(s.updated_at)}" by "{s.updated_by}</td>
+                <td>{s.owner}</td>
+            </tr>
+        }
+    });
+    view! {
+        <table class="data-table">
+            <thead><tr>
+                <th scope="col">"Name"</th><th scope="col" class="num">"Members"</th>
+                <th scope="col">"Trend"</th><th scope="col">"Last change"</th><th scope="col">"Owner"</th>
+            </tr></thead>
+            <tbody>{rows.collect_view()}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A small line of `values` (oldest first) as SVG, scaled to its own range.
+pub fn sparkline_svg(values: &[u64]) -> String {
+    const W: f64 = 100.0;
+    const H: f64 = 24.0;
+    if values.len() < 2 {
+        return format!("<svg width=\"{W}\" height=\"{H}\" aria-hidden=\"true\"></svg>");
+    }
+    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let step = W / (values.len() - 1) as f64;
+    let points: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                "{:.1},{:.1}",
+                i as f64 * step,
+                H - 2.0 - (*v as f64 / max) * (H - 4.0)
+            )
+        })
+        .collect();
+    format!(
+        "<svg width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" aria-hidden=\"true\"><polyline fill=\"none\" stroke=\"#0072B2\" stroke-width=\"2\" points=\"{}\"/></svg>",
+        points.join(" ")
+    )
+}
