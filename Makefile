@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench bench360 seed
+.PHONY: run test setup bench bench360 benchsegments seed
 
 run:
 	@tools/run.sh
@@ -17,6 +17,10 @@ bench:
 # Customer 360 page p95 at 100,000 profiles next to a static file's (BENCH_PROFILES, BENCH_REQUESTS).
 bench360:
 	@tools/bench.sh bench_customer360
+
+# Segments at 100,000 profiles: preview vs raw count, in-memory evaluation, freshness.
+benchsegments:
+	@tools/bench.sh bench_segments
 
 # Demo data into the database `make run` uses (it must be running): `make seed CUSTOMERS=500 EVENTS=10000`.
 seed:

@@ -27,7 +27,9 @@ pub async fn get_profile(id: String) -> Result<ProfileView, AppError> {
     let session = request_session().await?;
     let state = app_state()?;
     let disclosure = profile_view::disclosure_for(&state, &current_user()?, &session, id).await?;
-    profile_view::load(&state.ingest.graph, id, &disclosure).await
+    let mut view = profile_view::load(&state.ingest.graph, id, &disclosure).await?;
+    (view.segments, view.segment_changes) = state.segments.of_profile(id).await?;
+    Ok(view)
 }
 
 /// Older events of profile `id` (newest first), optionally of one call type.

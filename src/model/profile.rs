@@ -42,6 +42,12 @@ pub struct ProfileView {
     pub merges: Vec<MergeView>,
     /// Consent for every purpose, stated or not.
     pub consent: Vec<ConsentView>,
+    /// Segments the person is in.
+    #[serde(default)]
+    pub segments: Vec<super::segment::MembershipView>,
+    /// Their latest segment entries and exits.
+    #[serde(default)]
+    pub segment_changes: Vec<super::segment::TransitionView>,
     /// Whether personal data is masked for the viewer.
     pub masked: bool,
     /// Masked fields the viewer may reveal with a reason (`name`, `email`, `phone`,

@@ -3,6 +3,7 @@
 mod manage;
 mod reveal;
 mod sections;
+mod segments;
 mod timeline;
 
 use crate::{
@@ -18,6 +19,7 @@ use leptos_router::hooks::use_params_map;
 use manage::{Manage, Merges};
 use reveal::{RevealStatus, Revealable};
 use sections::{Activity, Consent, Identities, Traits};
+use segments::Segments;
 use timeline::Timeline;
 
 /// The actions the page's forms post to; the profile reloads after each.
@@ -90,6 +92,7 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
             <Identities profile=profile.clone() />
             <Consent profile=profile.clone() action=actions.consent />
         </div>
+        <Segments profile=profile.clone() />
         <Traits profile=profile.clone() actions />
         <div class="grid-2">
             <Activity profile=profile.clone() />

@@ -207,6 +207,8 @@ fn view(profile: ProfileDoc, merges: &[MergeDoc]) -> ProfileView {
             .map(|m| merge_view(m, live && m.survivor == profile.id))
             .collect(),
         consent: consent_of(&profile),
+        segments: Vec::new(),
+        segment_changes: Vec::new(),
         masked: false,
         revealable: Vec::new(),
         revealed: Vec::new(),

@@ -114,6 +114,19 @@ async fn a_profile_enters_and_exits_within_a_second_of_its_identify_and_it_is_pu
         }
     }
     assert_eq!(segments_of(&app, &profile).await, vec![segment.clone()]);
+    let page = app
+        .call("/api/profiles/get", &[("id", &profile)])
+        .await
+        .json();
+    assert_eq!(
+        page["segments"][0]["name"], "Gold",
+        "the 360 page lists the membership"
+    );
+    let export = app
+        .get(&format!("/customers/{profile}/export"))
+        .await
+        .json();
+    assert_eq!(export["segment_memberships"].as_array().unwrap().len(), 1);
     identify(&app, &key, "ann", json!({ "plan": "silver" })).await;
     let exit = tokio::time::timeout(Duration::from_secs(1), live.recv())
         .await

@@ -26,7 +26,10 @@ pub fn refresh_derived(profile: &mut ProfileDoc) {
     collect_dates("traits", &profile.traits, &mut dates);
     collect_dates("computed", &profile.computed, &mut dates);
     profile.dates = dates;
-    profile.bucket = Some(bucket_of(profile.id));
+    // The id never changes, so neither does its bucket: hashed once.
+    if profile.bucket.is_none() {
+        profile.bucket = Some(bucket_of(profile.id));
+    }
 }
 
 /// The profile's sampling bucket, 0 ≤ b < 10,000: the first bytes of SHA-256 of its id.

@@ -2,7 +2,7 @@
 //! `segment_sizes` (size samples for the trend charts).
 use crate::{
     error::AppError,
-    model::segment::{ComputeProgress, SegmentKind, SegmentStatus},
+    model::segment::{ComputeProgress, SegmentKind, SegmentLabel, SegmentStatus},
     segment::Rule,
 };
 use futures::TryStreamExt;
@@ -60,6 +60,36 @@ pub struct SegmentDoc {
     /// The latest background computation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compute: Option<ComputeDoc>,
+}
+
+impl SegmentDoc {
+    /// A new active segment at version 1: a rule segment with `rule`, a static one without.
+    pub fn new(label: SegmentLabel, rule: Option<Rule>, by: &str, now: bson::DateTime) -> Self {
+        Self {
+            id: ObjectId::new(),
+            name: label.name,
+            description: label.description,
+            kind: if rule.is_some() {
+                SegmentKind::Rule
+            } else {
+                SegmentKind::Static
+            },
+            status: SegmentStatus::Active,
+            depends_on: rule
+                .as_ref()
+                .map(Rule::referenced_segments)
+                .unwrap_or_default(),
+            time_relative: rule.as_ref().is_some_and(Rule::is_time_relative),
+            rule,
+            version: 1,
+            owner: by.to_owned(),
+            created_at: now,
+            updated_by: by.to_owned(),
+            updated_at: now,
+            size: 0,
+            compute: None,
+        }
+    }
 }
 
 /// Progress of a background computation.

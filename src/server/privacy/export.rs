@@ -7,7 +7,7 @@ use crate::{
         AppState,
         audit::{self, Record},
         auth::Caller,
-        db::{events, identities, merges},
+        db::{events, identities, memberships, merges},
         identity::IdentityGraph,
     },
 };
@@ -88,6 +88,8 @@ pub async fn export(
     let mut events = find(events::COLLECTION, doc! { "profile_id": { "$in": &ids } }).await?;
     let mut identities = find(identities::COLLECTION, doc! { "profile_id": live }).await?;
     let mut merges = find(merges::COLLECTION, doc! { "survivor": { "$in": &ids } }).await?;
+    let mut memberships = find(memberships::COLLECTION, doc! { "profile_id": live }).await?;
+    let mut transitions = find(memberships::TRANSITIONS, doc! { "profile_id": live }).await?;
     let position = profiles
         .iter()
         .position(|p| p.get_object_id("_id").ok() == Some(live));
@@ -99,8 +101,8 @@ pub async fn export(
         "identities": readable_all(keys, &mut identities)?,
         "events": readable_all(keys, &mut events)?,
         "merges": readable_all(keys, &mut merges)?,
-        // Segments arrive in a later issue; the field is here so the format does not change.
-        "segment_memberships": [],
+        "segment_memberships": readable_all(keys, &mut memberships)?,
+        "segment_transitions": readable_all(keys, &mut transitions)?,
     }))
 }
 

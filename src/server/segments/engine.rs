@@ -10,7 +10,7 @@ use crate::{
     model::{live::LiveMessage, segment::SegmentKind},
     segment::{
         eval::matches,
-        filter::{Filter, SetKey, lower},
+        filter::{EventQuery, Filter, SetKey, lower},
     },
     server::db::{
         memberships::{MembershipDoc, TransitionDoc, TransitionKind, membership_key},
@@ -30,36 +30,38 @@ const MAX_BATCH: usize = 500;
 pub struct Lowered {
     /// (segment, its filter).
     pub segments: Vec<(SegmentDoc, Filter)>,
+    /// The event queries the filters need answered per profile, without repeats.
+    queries: Vec<EventQuery>,
 }
 
 impl Lowered {
     /// Lowers `segments` (active rule ones) at `now`, each after the segments it refers to.
     pub fn new(segments: Vec<SegmentDoc>, now: DateTime<Utc>) -> Self {
         let ordered = dependency_order(segments);
-        let segments = ordered
+        let segments: Vec<(SegmentDoc, Filter)> = ordered
             .into_iter()
             .filter_map(|s| {
                 let filter = lower(s.rule.as_ref()?, now);
                 Some((s, filter))
             })
             .collect();
-        Self { segments }
+        let queries = event_queries(&segments);
+        Self { segments, queries }
     }
+}
 
-    fn event_queries(&self) -> Vec<crate::segment::filter::EventQuery> {
-        let mut out: Vec<_> = self
-            .segments
-            .iter()
-            .flat_map(|(_, f)| f.sets())
-            .filter_map(|key| match key {
-                SetKey::Events { query, .. } => Some(query),
-                SetKey::Segment(_) => None,
-            })
-            .collect();
-        out.sort();
-        out.dedup();
-        out
-    }
+fn event_queries(segments: &[(SegmentDoc, Filter)]) -> Vec<EventQuery> {
+    let mut out: Vec<_> = segments
+        .iter()
+        .flat_map(|(_, f)| f.sets())
+        .filter_map(|key| match key {
+            SetKey::Events { query, .. } => Some(query),
+            SetKey::Segment(_) => None,
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Segments ordered so that each comes after those its rule refers to.
@@ -192,11 +194,10 @@ impl SegmentEngine {
         at: bson::DateTime,
         changes: &mut Changes,
     ) -> Result<(), AppError> {
-        let queries = lowered.event_queries();
-        let events = if queries.is_empty() {
+        let events = if lowered.queries.is_empty() {
             HashMap::new()
         } else {
-            event_counts(&self.db, profile.id, &queries, now).await?
+            event_counts(&self.db, profile.id, &lowered.queries, now).await?
         };
         let mut sets = ProfileSets {
             segments: member_of,

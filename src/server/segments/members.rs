@@ -6,7 +6,7 @@ use crate::{
     error::AppError,
     model::{
         access::Permission,
-        segment::{SegmentKind, SegmentLabel, SegmentStatus, StaticUpload},
+        segment::{SegmentLabel, StaticUpload},
     },
     server::{
         AppState,
@@ -71,6 +71,10 @@ async fn export_csv(state: &AppState, caller: &Caller, id: &str) -> Result<Strin
         .is_some_and(|u| u.can(Permission::ReadPii));
     let members = engine.memberships.page(id, 0, i64::MAX).await?;
     let ids: Vec<ObjectId> = members.iter().map(|m| m.profile_id).collect();
+    let entered_at: std::collections::HashMap<ObjectId, bson::DateTime> = members
+        .iter()
+        .map(|m| (m.profile_id, m.entered_at))
+        .collect();
     let mut out = csv::Writer::from_writer(Vec::new());
     let write_err = |e: csv::Error| AppError::internal(e);
     out.write_record(["profile_id", "name", "email", "entered_at"])
@@ -78,10 +82,9 @@ async fn export_csv(state: &AppState, caller: &Caller, id: &str) -> Result<Strin
     for chunk in ids.chunks(1_000) {
         for profile in state.ingest.graph.profiles.get_many(chunk).await? {
             let sample = member_sample(&profile, read_pii);
-            let entered = members
-                .iter()
-                .find(|m| m.profile_id == profile.id)
-                .map(|m| m.entered_at.to_chrono().to_rfc3339())
+            let entered = entered_at
+                .get(&profile.id)
+                .map(|at| at.to_chrono().to_rfc3339())
                 .unwrap_or_default();
             out.write_record([
                 sample.id,
@@ -234,23 +237,7 @@ impl SegmentEngine {
             }
         }
         let now = bson::DateTime::now();
-        let segment = SegmentDoc {
-            id: ObjectId::new(),
-            name: label.name,
-            description: label.description,
-            kind: SegmentKind::Static,
-            status: SegmentStatus::Active,
-            rule: None,
-            depends_on: Vec::new(),
-            time_relative: false,
-            version: 1,
-            owner: by.to_owned(),
-            created_at: now,
-            updated_by: by.to_owned(),
-            updated_at: now,
-            size: 0,
-            compute: None,
-        };
+        let segment = SegmentDoc::new(label, None, by, now);
         self.segments
             .insert(&segment, &super::store::version_of(&segment))
             .await?;

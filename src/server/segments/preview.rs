@@ -33,18 +33,23 @@ impl SegmentEngine {
         validate(rule, &known)?;
         let query = self.compiled(rule, Utc::now()).await?;
         let profiles = analytics(&self.graph);
-        let count = profiles.count_documents(query.clone()).await?;
-        let total = profiles.count_documents(live()).await?;
         let options = FindOptions::builder()
             .sort(mongodb::bson::doc! { "last_seen": -1, "_id": 1 })
             .limit(SAMPLE_SIZE as i64)
             .build();
-        let sample: Vec<ProfileDoc> = profiles
-            .find(query)
-            .with_options(options)
-            .await?
-            .try_collect()
-            .await?;
+        // Three reads that do not depend on each other: sent at once.
+        let sample = async {
+            let found: Vec<ProfileDoc> = profiles
+                .find(query.clone())
+                .with_options(options)
+                .await?
+                .try_collect()
+                .await?;
+            Ok::<_, AppError>(found)
+        };
+        let count = async { Ok::<_, AppError>(profiles.count_documents(query.clone()).await?) };
+        let total = async { Ok::<_, AppError>(profiles.count_documents(live()).await?) };
+        let (count, total, sample) = futures::try_join!(count, total, sample)?;
         Ok(SegmentPreview {
             count,
             total,

@@ -69,20 +69,7 @@ impl SegmentEngine {
     ) -> Result<SegmentDoc, AppError> {
         let segment = SegmentDoc {
             id,
-            name: save.label.name.clone(),
-            description: save.label.description.clone(),
-            kind: SegmentKind::Rule,
-            status: SegmentStatus::Active,
-            depends_on: save.rule.referenced_segments(),
-            time_relative: save.rule.is_time_relative(),
-            rule: Some(save.rule.clone()),
-            version: 1,
-            owner: by.to_owned(),
-            created_at: now,
-            updated_by: by.to_owned(),
-            updated_at: now,
-            size: 0,
-            compute: None,
+            ..SegmentDoc::new(save.label.clone(), Some(save.rule.clone()), by, now)
         };
         self.segments
             .insert(&segment, &version_of(&segment))

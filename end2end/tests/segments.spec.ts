@@ -1,0 +1,65 @@
+import { Page } from "@playwright/test";
+import { test, expect, open, signIn, uniqueEmail } from "./fixtures";
+
+/** As admin, adds a customer through the API and returns their email. */
+async function addCustomer(page: Page, name: string): Promise<string> {
+  await signIn(page, "admin");
+  const email = uniqueEmail("seg");
+  const added = await page.request.post("/api/customers/add", {
+    form: { name, email },
+    headers: { accept: "application/json", origin: new URL(page.url()).origin },
+  });
+  expect(added.status()).toBe(200);
+  return email;
+}
+
+test("a marketer builds a segment with a live preview, saves it and sees its member", async ({ page, javaScriptEnabled }) => {
+  if (!javaScriptEnabled) {
+    // Without WebAssembly the builder cannot run, and it says so instead of showing dead controls.
+    await signIn(page, "marketer");
+    await page.goto("/segments/new");
+    await expect(page.getByText("The segment editor needs JavaScript")).toBeVisible();
+    return;
+  }
+  const email = await addCustomer(page, "Segment Member");
+  const marker = email.split("@")[0];
+  await signIn(page, "marketer");
+  await open(page, "/segments/new", true);
+  await page.getByRole("button", { name: "Add condition" }).click();
+  await page.getByLabel("Field").selectOption("trait:traits.email");
+  await page.getByLabel("Operator").selectOption("text|contains");
+  const text = page.getByRole("textbox", { name: "text" });
+  await text.fill(marker);
+  await text.press("Tab");
+  await expect(page.getByTestId("preview-count")).toHaveText("1");
+  await page.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByRole("textbox", { name: "text" })).toHaveValue("");
+  await page.getByRole("textbox", { name: "text" }).fill(marker);
+  await page.getByRole("textbox", { name: "text" }).press("Tab");
+  await expect(page.getByTestId("preview-count")).toHaveText("1");
+  await page.getByLabel("Name").fill(`Builder ${marker}`);
+  await page.getByRole("button", { name: "Save segment" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Builder ${marker}` })).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Members", exact: true })).toBeVisible();
+    await expect(page.getByRole("link", { name: "S*** M***" })).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByText(`traits.email contains "${marker}"`)).toBeVisible();
+});
+
+test("segments read without JavaScript, and the editor says it needs it", async ({ page, javaScriptEnabled }) => {
+  const email = await addCustomer(page, "Plain Reader");
+  const marker = email.split("@")[0];
+  const rule = JSON.stringify({ type: "trait", path: "traits.email", test: { op: "contains", text: marker } });
+  const saved = await page.request.post("/api/segments/save", {
+    form: { name: `Plain ${marker}`, description: "read without JS", rule },
+    headers: { accept: "application/json", origin: new URL(page.url()).origin },
+  });
+  expect(saved.status()).toBe(200);
+  await open(page, "/segments", javaScriptEnabled);
+  await page.getByRole("link", { name: `Plain ${marker}` }).click();
+  await expect(page.getByRole("heading", { level: 1, name: `Plain ${marker}` })).toBeVisible();
+  await expect(page.getByText(`traits.email contains "${marker}"`)).toBeVisible();
+  await expect(page.getByRole("link", { name: "Export members (CSV)" })).toBeVisible();
+});
