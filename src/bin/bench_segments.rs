@@ -68,7 +68,7 @@ fn profile(n: usize, now: chrono::DateTime<chrono::Utc>) -> ProfileDoc {
     }];
     p.consent = vec![ConsentEntry {
         purpose: "email_marketing".into(),
-        granted: n % 3 != 0,
+        granted: !n.is_multiple_of(3),
         source: "bench".into(),
         at,
     }];
