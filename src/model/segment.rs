@@ -151,6 +151,9 @@ pub struct SegmentPreview {
     pub total: u64,
     /// Up to [`SAMPLE_SIZE`] members.
     pub sample: Vec<MemberSample>,
+    /// Why the rule cannot be counted yet (an unfinished condition), naming the place and rule.
+    #[serde(default)]
+    pub problem: Option<String>,
 }
 
 impl SegmentPreview {

@@ -244,6 +244,19 @@ async fn hostile_rules_are_refused_or_inert_and_stored_data_is_untouched() {
         .await;
     assert_eq!(preview.status, 200, "{}", preview.body);
     assert_eq!(preview.json()["count"], 0);
+    let unfinished = trait_rule("traits.plan", json!({ "op": "contains", "text": "" })).to_string();
+    let preview = app
+        .call("/api/segments/preview", &[("rule", &unfinished)])
+        .await;
+    assert_eq!(
+        preview.status, 200,
+        "an unfinished rule is an answer while editing"
+    );
+    let problem = preview.json()["problem"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(problem.starts_with("rule.test:"), "{problem}");
     assert_eq!(app.count("profiles", mongodb::bson::doc! {}).await, 1);
     assert_eq!(app.count("segments", mongodb::bson::doc! {}).await, 0);
 }

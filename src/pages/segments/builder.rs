@@ -59,7 +59,8 @@ fn Builder(
     };
     view! {
         <header class="page-header"><h1>{if id.is_some() { "Edit segment" } else { "New segment" }}</h1></header>
-        <noscript><p class="alert" role="note">"The segment editor needs JavaScript (WebAssembly). Segments can be viewed without it."</p></noscript>
+        // Hidden by the stylesheet once the page has hydrated.
+        <p class="alert js-required" role="note">"The segment editor needs JavaScript (WebAssembly). Segments can be viewed without it."</p>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading the field catalog…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                 {move || {
@@ -127,7 +128,7 @@ fn node(editing: Editing, catalog: &BuilderCatalog, rule: Rule, path: RulePath) 
                                 let kind = match event_target_value(&ev).as_str() { "any" => GroupKind::Any, "none" => GroupKind::None, _ => GroupKind::All };
                                 editing.change(&here, |r| if let Rule::Group { kind: k, .. } = r { *k = kind });
                             }>
-                                {kinds.into_iter().map(|(k, label)| view! { <option value=label selected=k == kind>{label}</option> }).collect_view()}
+                                {kinds.into_iter().map(|(k, label)| view! { <option value=label prop:selected=k == kind>{label}</option> }).collect_view()}
                             </select>
                         " of these"</label>
                         {controls}
@@ -191,7 +192,7 @@ fn field_picker(
             f.types.join("/"),
             f.coverage * 100 / total
         );
-        view! { <option value=value.clone() selected=value == current>{label}</option> }
+        view! { <option value=value.clone() prop:selected=value == current>{label}</option> }
     };
     let traits = catalog
         .traits
@@ -209,7 +210,7 @@ fn field_picker(
             .into_iter()
             .map(move |(value, label)| {
                 let value = format!("{prefix}:{value}");
-                view! { <option value=value.clone() selected=value == current>{label}</option> }
+                view! { <option value=value.clone() prop:selected=value == current>{label}</option> }
             })
             .collect_view()
     };
@@ -250,7 +251,7 @@ fn field_picker(
             <optgroup label="Consent">{consent}</optgroup>
             <optgroup label="Identity">{kinds}</optgroup>
             <optgroup label="Segments">{segments}</optgroup>
-            <optgroup label="Sampling"><option value="bucket" selected=current == "bucket">"random bucket"</option></optgroup>
+            <optgroup label="Sampling"><option value="bucket" prop:selected=current == "bucket">"random bucket"</option></optgroup>
         </select>
     }
     .into_any()
@@ -275,14 +276,14 @@ fn condition_body(
         Rule::Event(condition) => event_editor(editing, catalog, condition, here),
         Rule::Segment { member, .. } => view! {
             <select aria-label="In or not in" on:change=move |ev| { let m = event_target_value(&ev) == "in"; editing.change(&here, |r| if let Rule::Segment { member, .. } = r { *member = m }); }>
-                <option value="in" selected=member>"is in"</option><option value="out" selected=!member>"is not in"</option>
+                <option value="in" prop:selected=member>"is in"</option><option value="out" prop:selected=!member>"is not in"</option>
             </select>
         }.into_any(),
         Rule::Bucket { from, to } => {
             let there = here.clone();
             view! {
-                <label>"from % "<input type="number" min="0" max="99" value=from on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(0); editing.change(&here, |r| if let Rule::Bucket { from, .. } = r { *from = v }); } /></label>
-                <label>" to % "<input type="number" min="1" max="100" value=to on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(100); editing.change(&there, |r| if let Rule::Bucket { to, .. } = r { *to = v }); } /></label>
+                <label>"from % "<input type="number" min="0" max="99" prop:value=from on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(0); editing.change(&here, |r| if let Rule::Bucket { from, .. } = r { *from = v }); } /></label>
+                <label>" to % "<input type="number" min="1" max="100" prop:value=to on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(100); editing.change(&there, |r| if let Rule::Bucket { to, .. } = r { *to = v }); } /></label>
             }.into_any()
         }
         other => view! { <span class="hint">{condition(&other)}</span> }.into_any(),
@@ -320,10 +321,10 @@ fn event_editor(
     let (event, catalog) = (c.event.clone(), catalog.clone());
     view! {
         <select aria-label="How often" on:change=move |ev| { let v = event_target_value(&ev); let op = counts.iter().find(|c| c.1 == v).map_or(CountOp::AtLeast, |c| c.0); editing.change(&p1, |r| if let Rule::Event(c) = r { c.count = op }); }>
-            {counts.iter().map(|(op, value, label)| view! { <option value=*value selected=*op == c.count>{*label}</option> }).collect_view()}
+            {counts.iter().map(|(op, value, label)| view! { <option value=*value prop:selected=*op == c.count>{*label}</option> }).collect_view()}
         </select>
-        <input type="number" min="0" aria-label="Times" value=c.times on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(1); editing.change(&p2, |r| if let Rule::Event(c) = r { c.times = v }); } />" times "
-        <label>"in the last "<input type="number" min="1" aria-label="Days (empty for ever)" value=c.within_days.map(|d| d.to_string()).unwrap_or_default()
+        <input type="number" min="0" aria-label="Times" prop:value=c.times on:change=move |ev| { let v = event_target_value(&ev).parse().unwrap_or(1); editing.change(&p2, |r| if let Rule::Event(c) = r { c.times = v }); } />" times "
+        <label>"in the last "<input type="number" min="1" aria-label="Days (empty for ever)" prop:value=c.within_days.map(|d| d.to_string()).unwrap_or_default()
             on:change=move |ev| { let v = event_target_value(&ev).parse().ok(); editing.change(&p3, |r| if let Rule::Event(c) = r { c.within_days = v }); } />" days"</label>
         <ul class="filters">{filters}</ul>
         <button type="button" class="button small" on:click=move |_| { if let Some(f) = new_filter(&event, &catalog) { editing.change(&p4, |r| if let Rule::Event(c) = r { c.filters.push(f) }); } }>"Add property filter"</button>
@@ -345,7 +346,7 @@ fn test_editor(
         .unwrap_or(kinds[0]);
     let options = kinds.iter().flat_map(|k| k.operators().iter().map(move |(o, label)| (*k, *o, *label))).map(|(k, o, label)| {
         let value = format!("{}|{o}", k.label());
-        view! { <option value=value selected=o == op && k == kind>{format!("{label} ({})", k.label())}</option> }
+        view! { <option value=value prop:selected=o == op && k == kind>{format!("{label} ({})", k.label())}</option> }
     }).collect_view();
     let set_op = set.clone();
     let pick = move |ev: leptos::ev::Event| {
@@ -398,7 +399,7 @@ fn value_inputs(
         };
         view! {
             <label class="value-input">{name.clone()}
-                <input type=input_type value=text placeholder=hint on:change=move |ev| {
+                <input type=input_type prop:value=text placeholder=hint on:change=move |ev| {
                     let raw = event_target_value(&ev);
                     let parsed = match name.as_str() {
                         "values" => json!(raw.split(',').map(|v| typed_value(v.trim(), kind)).collect::<Vec<_>>()),
@@ -442,6 +443,9 @@ fn Preview(editing: Editing, id: Option<String>) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match preview.await {
                         Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(p) if p.problem.is_some() => view! {
+                            <p class="alert" role="status">"Not counted yet: "{p.problem}</p>
+                        }.into_any(),
                         Ok(p) => {
                             let share = format!("{:.1}% of {} profiles", p.percent(), p.total);
                             let sample = p.sample.into_iter().map(|m| view! {

@@ -30,9 +30,17 @@ impl SegmentEngine {
         if let Some(id) = editing {
             known.segments.remove(&id.to_hex());
         }
-        validate(rule, &known)?;
-        let query = self.compiled(rule, Utc::now()).await?;
         let profiles = analytics(&self.graph);
+        // A rule being edited is often unfinished: that is an answer, not a failed request.
+        if let Err(AppError::Invalid { field, message }) = validate(rule, &known) {
+            return Ok(SegmentPreview {
+                count: 0,
+                total: profiles.count_documents(live()).await?,
+                sample: Vec::new(),
+                problem: Some(format!("{field}: {message}")),
+            });
+        }
+        let query = self.compiled(rule, Utc::now()).await?;
         let options = FindOptions::builder()
             .sort(mongodb::bson::doc! { "last_seen": -1, "_id": 1 })
             .limit(SAMPLE_SIZE as i64)
@@ -54,6 +62,7 @@ impl SegmentEngine {
             count,
             total,
             sample: sample.iter().map(|p| member_sample(p, read_pii)).collect(),
+            problem: None,
         })
     }
 
