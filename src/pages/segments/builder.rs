@@ -312,7 +312,7 @@ fn event_editor(
         let types = properties.iter().find(|p| p.path == f.path).map(|p| p.types.clone()).unwrap_or_default();
         let (at, gone) = (here.clone(), here.clone());
         view! {
-            <li><code>{f.path.clone()}</code>" "
+            <li>{property_picker(editing, &properties, &f.path, here.clone(), i)}" "
                 {test_editor(f.test, kinds_of(&types), move |t| editing.change(&at, |r| if let Rule::Event(c) = r && let Some(f) = c.filters.get_mut(i) { f.test = t }))}
                 <button type="button" class="icon" aria-label="Remove filter" on:click=move |_| editing.change(&gone, |r| if let Rule::Event(c) = r { c.filters.remove(i); })>"✕"</button>
             </li>
@@ -329,6 +329,34 @@ fn event_editor(
         <ul class="filters">{filters}</ul>
         <button type="button" class="button small" on:click=move |_| { if let Some(f) = new_filter(&event, &catalog) { editing.change(&p4, |r| if let Rule::Event(c) = r { c.filters.push(f) }); } }>"Add property filter"</button>
     }.into_any()
+}
+
+/// Which property of the event filter `index` tests; picking another starts its test afresh.
+fn property_picker(
+    editing: Editing,
+    properties: &[CatalogField],
+    current: &str,
+    at: RulePath,
+    index: usize,
+) -> AnyView {
+    let options = properties
+        .iter()
+        .map(|p| view! { <option value=p.path.clone() prop:selected=p.path == current>{format!("{} ({})", p.path, p.types.join("/"))}</option> })
+        .collect_view();
+    let properties = properties.to_vec();
+    view! {
+        <select aria-label="Property" on:change=move |ev| {
+            let path = event_target_value(&ev);
+            let Some(field) = properties.iter().find(|p| p.path == path) else { return };
+            let kind = kinds_of(&field.types)[0];
+            let test = test_for(kind.operators()[0].0, kind);
+            editing.change(&at, |r| if let Rule::Event(c) = r && let Some(f) = c.filters.get_mut(index) {
+                f.path = path;
+                f.test = test;
+            });
+        }>{options}</select>
+    }
+    .into_any()
 }
 
 /// Operator menu (only those valid for the field's types) and typed value inputs.
@@ -380,12 +408,15 @@ fn value_inputs(
     fields.into_iter().map(|(field, value)| {
         let (test, set, name) = (test.clone(), set.clone(), field.clone());
         let text = match &value {
+            serde_json::Value::String(s) if matches!(field.as_str(), "at" | "from" | "to") => {
+                s.chars().take(16).collect()
+            }
             serde_json::Value::String(s) => s.clone(),
             serde_json::Value::Array(items) => items.iter().map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())).collect::<Vec<_>>().join(", "),
             other => other.to_string(),
         };
         let input_type = match field.as_str() {
-            "at" | "from" | "to" => "text",
+            "at" | "from" | "to" => "datetime-local",
             "min" | "max" | "amount" | "days" if !value.is_array() => "number",
             "value" if kind == ValueKind::Number => "number",
             _ => "text",
@@ -393,7 +424,7 @@ fn value_inputs(
         let hint = match field.as_str() {
             "values" => "comma-separated",
             "days" if value.is_array() => "1 = Monday … 7 = Sunday, comma-separated",
-            "at" | "from" | "to" => "YYYY-MM-DDTHH:MM:SSZ",
+            "at" | "from" | "to" => "UTC",
             "unit" => "days or hours",
             _ => "",
         };
@@ -405,7 +436,9 @@ fn value_inputs(
                         "values" => json!(raw.split(',').map(|v| typed_value(v.trim(), kind)).collect::<Vec<_>>()),
                         "days" if value.is_array() => json!(raw.split(',').filter_map(|v| v.trim().parse::<u8>().ok()).collect::<Vec<_>>()),
                         "value" => typed_value(&raw, kind),
-                        "text" | "at" | "from" | "to" | "unit" => json!(raw),
+                        // The picker gives `YYYY-MM-DDTHH:MM`; dates in rules are UTC instants.
+                        "at" | "from" | "to" => json!(format!("{raw}:00Z")),
+                        "text" | "unit" => json!(raw),
                         _ => raw.trim().parse::<f64>().map(|n| json!(n)).unwrap_or(json!(0)),
                     };
                     set(with_value(&test, &name, parsed));
@@ -425,8 +458,9 @@ fn Preview(editing: Editing, id: Option<String>) -> impl IntoView {
         latest.set_value(ticket);
         set_timeout(
             move || {
-                if latest.get_value() == ticket {
-                    debounced.set(rule)
+                // The page may be gone by now (saved and navigated away).
+                if latest.try_get_value() == Some(ticket) {
+                    debounced.try_set(rule);
                 }
             },
             std::time::Duration::from_millis(400),
@@ -473,9 +507,10 @@ fn SaveForm(
         let rule = serde_json::to_string(&editing.rule.get_untracked()).unwrap_or_default();
         async move { save_segment(id, version, name, description, rule).await }
     });
+    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(saved)) = save.value().get() {
-            leptos_router::hooks::use_navigate()(&format!("/segments/{saved}"), Default::default());
+            navigate(&format!("/segments/{saved}"), Default::default());
         }
     });
     let (name, set_name) = signal(name);

@@ -116,9 +116,9 @@ fn SegmentActions(
     archive: ServerAction<ArchiveSegment>,
 ) -> impl IntoView {
     let duplicate = ServerAction::<DuplicateSegment>::new();
+    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(copy)) = duplicate.value().get() {
-            let navigate = leptos_router::hooks::use_navigate();
             navigate(&format!("/segments/{copy}"), Default::default());
         }
     });
