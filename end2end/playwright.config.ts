@@ -20,7 +20,9 @@ const launchOptions = {
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
+  // Two cores run the server, the database and Chromium at once; a test that signs in three
+  // times and loads a dozen pages took 25 s on a quiet run, so 30 s failed CI under load.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,
