@@ -6,6 +6,7 @@ pub mod customers;
 pub mod dashboard;
 pub mod enrichment;
 pub mod imports;
+pub mod live;
 pub mod profiles;
 pub mod segments;
 pub mod sources;
@@ -13,6 +14,7 @@ pub mod users;
 
 pub use auth::{GetSessionUser, get_session_user};
 pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
+pub use live::{GetLiveSnapshot, get_live_snapshot};
 pub use dashboard::{GetDashboard, LoadDemoData, get_dashboard, load_demo_data};
 pub use profiles::{
     DeleteCustomer, GetProfile, ListProfileEvents, RevealField, SetConsent, UnmergeProfiles,

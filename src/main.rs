@@ -67,7 +67,7 @@ async fn serve(config: Config) -> Result<(), String> {
             "the database is empty: load demo data from the dashboard, or run `enrich seed`"
         );
     }
-    state.segments.start();
+    state.start();
     let app = server::router(state);
     // No Nagle: small responses go out at once instead of waiting for the client's delayed ACK
     // (measured: 40 ms added to every static file).

@@ -8,6 +8,7 @@ pub mod customer;
 pub mod field;
 pub mod import;
 pub mod live;
+pub mod live_series;
 pub mod profile;
 pub mod search;
 pub mod segment;
@@ -15,4 +16,4 @@ pub mod source;
 pub mod stats;
 
 pub use customer::{CustomerSummary, NewCustomer};
-pub use stats::{DailyCount, DashboardSummary};
+pub use stats::{DailyCount, DashboardSummary, SegmentKpi};

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod computed;
 pub mod config;
 pub mod customers;
+pub mod dashboard;
 pub mod db;
 pub mod enrich;
 pub mod health;
@@ -54,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers/{id}/export", get(privacy::export::download))
         .route("/segments/static", segments::members::upload_route())
         .route("/segments/{id}/export", get(segments::members::download))
+        .route("/ws/live", get(live::socket::live_socket))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -5,16 +5,11 @@ use leptos::prelude::*;
 /// Days shown in the "profiles added" chart.
 pub const CHART_DAYS: u32 = 14;
 
-/// Profile count and profiles added per day.
+/// The dashboard's KPIs.
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
-    use crate::server::{app_state, db::profiles::Profiles};
-    let profiles = Profiles::new(&app_state()?.db);
-    let today = chrono::Utc::now().date_naive();
-    Ok(DashboardSummary {
-        profile_count: profiles.count().await?,
-        profiles_added: profiles.created_per_day(today, CHART_DAYS).await?,
-    })
+    use crate::server::{app_state, dashboard};
+    dashboard::summary(&app_state()?, chrono::Utc::now()).await
 }
 
 /// People and events the "Load demo data" button creates.

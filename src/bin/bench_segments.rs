@@ -279,7 +279,7 @@ async fn bench_freshness(state: &AppState, events: usize) {
                 .await
                 .expect("a transition")
                 .unwrap();
-            if let enrich::model::live::LiveMessage::SegmentTransition { kind, .. } = &*message
+            if let enrich::model::live::LiveMessage::SegmentTransition { kind, .. } = &message.message
                 && (kind == "entered") == entering
             {
                 break;

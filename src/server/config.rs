@@ -50,6 +50,13 @@ pub struct Settings {
     /// `ENRICH_SEGMENT_SIZE_SAMPLE_SECONDS` (300): how often segment sizes are sampled for the
     /// trend charts.
     pub segment_size_sample_seconds: u64,
+    /// `ENRICH_INSTANCE_ID` (the host name): names this instance in `live_cursors` and on the
+    /// live page; give each instance behind a load balancer its own.
+    pub instance: String,
+    /// `ENRICH_LIVE_FEED` (`auto`): `auto`, `change_stream` or `in_process`.
+    pub live_feed: crate::server::live::feed::FeedSetting,
+    /// `ENRICH_LIVE_BUFFER` (4096): live messages kept for slow clients and reconnects.
+    pub live_buffer: usize,
 }
 
 impl Default for Settings {
@@ -113,6 +120,19 @@ impl Settings {
                 300,
             )
             .max(1),
+            instance: lookup("ENRICH_INSTANCE_ID")
+                .or_else(|| lookup("HOSTNAME"))
+                .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| "enrich".to_owned()),
+            live_feed: parsed(lookup("ENRICH_LIVE_FEED"), "ENRICH_LIVE_FEED", Default::default()),
+            live_buffer: parsed(
+                lookup("ENRICH_LIVE_BUFFER"),
+                "ENRICH_LIVE_BUFFER",
+                crate::server::live::hub::DEFAULT_BUFFER,
+            )
+            .max(16),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod events;
 pub mod fields;
 pub mod identities;
 pub mod imports;
+pub mod ingest_errors;
 pub mod indexes;
 pub mod login_failures;
 pub mod memberships;

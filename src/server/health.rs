@@ -14,6 +14,8 @@ pub struct Health {
     pub version: &'static str,
     /// What we know about the database.
     pub database: DatabaseHealth,
+    /// Where the live page's events come from.
+    pub live_feed: super::live::feed::FeedStatus,
 }
 
 /// Database part of the health report.
@@ -27,6 +29,8 @@ pub struct DatabaseHealth {
     pub server_version: Option<String>,
     /// Whether the server accepts change streams (replica sets do, standalone servers do not).
     pub change_streams: bool,
+    /// `replica_set`, `sharded` or `standalone`.
+    pub topology: String,
 }
 
 /// Answers 200 when the database is reachable, 503 otherwise, with the same JSON body.
@@ -41,6 +45,7 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
         status: if database.reachable { "ok" } else { "degraded" },
         version: env!("CARGO_PKG_VERSION"),
         database,
+        live_feed: state.hub.status(),
     };
     (status, Json(health))
 }
@@ -57,6 +62,7 @@ async fn probe(db: &Database) -> DatabaseHealth {
         reachable,
         server_version,
         change_streams: reachable && change_streams_available(db).await,
+        topology: super::live::feed::topology(db).await,
     }
 }
 

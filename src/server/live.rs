@@ -1,34 +1,13 @@
-//! The in-process live hub: one broadcast channel that membership changes (and later the
-//! ingest path and campaign sends) publish to, and live views subscribe to.
-use crate::model::live::LiveMessage;
-use std::sync::Arc;
-use tokio::sync::broadcast;
+//! The live feed: one in-process hub that the ingest path, segment transitions and campaign
+//! sends publish to (or, on a replica set, change streams feed), per-second statistics for the
+//! charts, and the `/ws/live` websocket that delivers it all to browsers.
 
-/// Messages kept for slow subscribers before they skip ahead.
-const CAPACITY: usize = 4_096;
+pub mod convert;
+pub mod cursors;
+pub mod feed;
+pub mod hub;
+pub mod socket;
+pub mod stats;
+pub mod warm;
 
-/// Cheap to clone; every clone publishes to the same subscribers.
-#[derive(Clone, Debug)]
-pub struct LiveHub {
-    sender: broadcast::Sender<Arc<LiveMessage>>,
-}
-
-impl Default for LiveHub {
-    fn default() -> Self {
-        Self {
-            sender: broadcast::channel(CAPACITY).0,
-        }
-    }
-}
-
-impl LiveHub {
-    /// Publishes `message` to whoever listens now (nobody listening is fine).
-    pub fn publish(&self, message: LiveMessage) {
-        let _ = self.sender.send(Arc::new(message));
-    }
-
-    /// A new subscription, starting with the next message.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<LiveMessage>> {
-        self.sender.subscribe()
-    }
-}
+pub use hub::{HubItem, LiveHub};

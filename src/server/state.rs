@@ -54,12 +54,18 @@ impl AppState {
             default_region: settings.phone_region,
         };
         let keys = Arc::new(keys);
+        let hub = LiveHub::new(settings.live_buffer);
         let ingest = IngestState {
-            graph: IdentityGraph::new(&db, policy, settings.counter_retention_days, keys.clone()),
+            graph: IdentityGraph::new(
+                &db,
+                policy,
+                settings.counter_retention_days,
+                keys.clone(),
+                hub.clone(),
+            ),
             sources: Sources::new(&db),
             in_flight: InFlight::new(settings.max_ingest_in_flight),
         };
-        let hub = LiveHub::default();
         let segments = SegmentEngine::new(
             &ingest.graph,
             hub.clone(),
@@ -74,6 +80,26 @@ impl AppState {
             segments,
             hub,
         }
+    }
+}
+
+impl AppState {
+    /// Starts the background work: segment membership upkeep and the live feed. Idempotent for
+    /// the segments; call it once per state for the live feed.
+    pub fn start(&self) {
+        self.segments.start();
+        if self.settings.live_feed == super::live::feed::FeedSetting::ChangeStream {
+            // Decided now rather than in the task, so nothing stored meanwhile is announced twice.
+            self.hub.set_change_stream(true);
+        }
+        let (db, hub) = (self.db.clone(), self.hub.clone());
+        let (setting, instance) = (self.settings.live_feed, self.settings.instance.clone());
+        tokio::spawn(async move {
+            if let Err(err) = super::live::warm::warm(&db, &hub).await {
+                tracing::warn!(%err, "live charts start empty: the last hour could not be read");
+            }
+            super::live::feed::run(db, hub, setting, instance).await;
+        });
     }
 }
 

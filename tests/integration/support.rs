@@ -104,7 +104,7 @@ impl TestApp {
 
     /// The app over `state`, not signed in.
     pub fn from_state(state: AppState) -> Self {
-        state.segments.start();
+        state.start();
         Self {
             db: state.db.clone(),
             router: server::router(state.clone()),

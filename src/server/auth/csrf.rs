@@ -15,7 +15,15 @@ pub fn check(
     path: &str,
     headers: &HeaderMap,
 ) -> Result<(), AppError> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || path.starts_with("/v1/") {
+    // A websocket handshake is a GET, but the socket it opens acts with the session's rights
+    // (cross-site websocket hijacking): browsers always send `Origin` on it, so check it.
+    let websocket = path.starts_with("/ws/");
+    if (!websocket && matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS))
+        || path.starts_with("/v1/")
+    {
+        return Ok(());
+    }
+    if websocket && header_str(headers, header::ORIGIN).is_none() {
         return Ok(());
     }
     let Some(origin) = request_origin(headers) else {

@@ -91,7 +91,10 @@ fn deny(verdict: Verdict, request: &Request, access: Access) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     let path = request.uri().path();
-    let is_page = accepts_html || (request.method() == Method::GET && !path.starts_with("/api/"));
+    let is_page = accepts_html
+        || (request.method() == Method::GET
+            && !path.starts_with("/api/")
+            && !path.starts_with("/ws/"));
     tracing::debug!(?verdict, ?access, %path, "request refused");
     match (verdict, is_page) {
         (Verdict::SignIn, true) => {

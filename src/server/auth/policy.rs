@@ -79,6 +79,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("auth/me", Public),
     ("dashboard", Needs(P::ViewDashboard)),
     ("dashboard/demo", Needs(P::ManageData)),
+    ("live/snapshot", Needs(P::ViewDashboard)),
     ("customers/list", Needs(P::ViewCustomers)),
     ("customers/add", Needs(P::AddCustomers)),
     ("profiles/get", Needs(P::ViewCustomers)),
@@ -124,6 +125,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/customers/{id}/export", Needs(P::ExportCustomers)),
     ("POST", "/segments/static", Needs(P::EditMarketing)),
     ("GET", "/segments/{id}/export", Needs(P::ViewMarketing)),
+    ("GET", "/ws/live", Needs(P::ViewDashboard)),
 ];
 
 /// The prefix server fns are served under.

@@ -30,6 +30,11 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
             events::COLLECTION,
             index(doc! { "timestamp": -1 }, "timestamp", |_| {}),
         ),
+        // The live charts' warm start and the dashboard's events today / yesterday.
+        (
+            events::COLLECTION,
+            index(doc! { "received_at": -1 }, "received_at", |_| {}),
+        ),
         (
             sources::COLLECTION,
             unique(doc! { "name": 1 }, "name_unique"),

@@ -5,6 +5,7 @@ use crate::server::{
         events::Events, fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
     },
     enrich::Retention,
+    live::LiveHub,
     privacy::{gate::Gate, keyring::KeyRing},
 };
 use mongodb::Database;
@@ -43,6 +44,8 @@ pub struct IdentityGraph {
     /// Resolutions that claim identifiers or merge run one at a time in this process, so two
     /// requests never both add a user id to one profile (limits are checked on fresh data).
     pub claim_lock: Arc<Mutex<()>>,
+    /// Where stored events are announced (the live page, websocket clients).
+    pub live: LiveHub,
 }
 
 impl IdentityGraph {
@@ -52,6 +55,7 @@ impl IdentityGraph {
         policy: IdentityPolicy,
         retention_days: u32,
         keys: Arc<KeyRing>,
+        live: LiveHub,
     ) -> Self {
         Self {
             db: db.clone(),
@@ -67,6 +71,7 @@ impl IdentityGraph {
             merge_lock: Arc::new(Mutex::new(())),
             rebuild_lock: Arc::new(RwLock::new(())),
             claim_lock: Arc::new(Mutex::new(())),
+            live,
         }
     }
 

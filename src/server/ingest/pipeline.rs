@@ -16,6 +16,7 @@ use crate::{
             sources::SourceDoc,
         },
         enrich::apply::counted_event,
+        live::convert::live_event,
         identity::{
             IdentityGraph,
             identifiers::{Identifier, IdentityKind},
@@ -108,6 +109,9 @@ pub async fn ingest(
 /// before it re-points events, so checking after the insert leaves no gap.
 async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<(), AppError> {
     graph.events.insert_all(&events).await?;
+    events
+        .iter()
+        .for_each(|event| graph.live.publish_local(live_event(event)));
     let mut profiles: Vec<ObjectId> = events.iter().filter_map(|e| e.profile_id).collect();
     profiles.sort();
     profiles.dedup();

@@ -7,7 +7,10 @@ use super::{
     openapi,
     pipeline::{self, IngestReport},
 };
-use crate::{error::AppError, server::AppState};
+use crate::{
+    error::AppError,
+    server::{AppState, db::ingest_errors::IngestErrors},
+};
 use axum::{
     Json, Router,
     body::Body,
@@ -29,19 +32,40 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route("/v1/openapi.json", get(openapi::serve_document))
 }
 
+/// Answers a tracking call; a refused one is counted for the dashboard and the live charts.
 async fn receive(
     State(state): State<AppState>,
     Path(call): Path<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestReport>, AppError> {
-    let kind = match call.as_str() {
+    let answer = handle(&state, &call, &headers, body).await;
+    if answer.is_err() {
+        let now = Utc::now();
+        state.hub.stats().record_error(now);
+        let errors = IngestErrors::new(&state.db);
+        tokio::spawn(async move {
+            if let Err(err) = errors.record(now).await {
+                tracing::warn!(%err, "an ingest error was not counted");
+            }
+        });
+    }
+    answer
+}
+
+async fn handle(
+    state: &AppState,
+    call: &str,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Json<IngestReport>, AppError> {
+    let kind = match call {
         "batch" => None,
         other => Some(MessageType::parse(other).ok_or_else(|| AppError::NotFound {
             what: format!("tracking call /v1/{other}"),
         })?),
     };
-    let source = authenticate(&state.ingest.sources, &headers).await?;
+    let source = authenticate(&state.ingest.sources, headers).await?;
     let bytes = read_body(body).await?;
     let gzip = headers
         .get(CONTENT_ENCODING)

@@ -238,7 +238,7 @@ impl SegmentEngine {
             self.segments.add_size(segment, delta).await?;
         }
         for t in &changes.transitions {
-            self.hub.publish(LiveMessage::SegmentTransition {
+            self.hub.publish_local(LiveMessage::SegmentTransition {
                 segment_id: t.segment_id.to_hex(),
                 segment: changes
                     .names

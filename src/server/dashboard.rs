@@ -1,0 +1,145 @@
+//! The dashboard's KPIs, read from the database so every instance shows the same numbers.
+use super::{
+    AppState,
+    db::{ingest_errors::IngestErrors, profiles::live as live_profiles},
+};
+use crate::{
+    api::dashboard::CHART_DAYS,
+    error::AppError,
+    model::{DashboardSummary, SegmentKpi, live_series::align, segment::SegmentStatus},
+};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use futures::TryStreamExt as _;
+use mongodb::bson::{self, Bson, Document, doc};
+
+/// Segments the dashboard lists.
+const SEGMENTS_SHOWN: usize = 6;
+
+/// Everything on the dashboard as of `now`.
+pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSummary, AppError> {
+    let profiles = &state.ingest.graph.profiles;
+    let mut identified = live_profiles();
+    identified.insert(
+        "identities.kind",
+        doc! { "$in": ["user_id", "email", "phone"] },
+    );
+    let (today_hours, yesterday_hours) = events_by_hour(state, now).await?;
+    let elapsed_hour = usize::try_from((now - midnight(now)).num_hours()).unwrap_or(0);
+    let by_now = (now - midnight(now)).num_seconds() as f64 / 3600.0;
+    let partial = yesterday_hours.get(elapsed_hour).copied().unwrap_or(0) as f64
+        * (by_now - elapsed_hour as f64);
+    let errors = errors_by_minute(state, now).await?;
+    let (segments, active_segments) = segments(state).await?;
+    Ok(DashboardSummary {
+        profile_count: profiles.count().await?,
+        profiles_added: profiles.created_per_day(now.date_naive(), CHART_DAYS).await?,
+        identified_count: state
+            .db
+            .collection::<Document>(super::db::profiles::COLLECTION)
+            .count_documents(identified)
+            .await?,
+        events_today: today_hours.iter().sum(),
+        events_yesterday: yesterday_hours.iter().sum(),
+        events_yesterday_by_now: yesterday_hours[..elapsed_hour].iter().sum::<u64>()
+            + partial.round() as u64,
+        events_by_hour_today: today_hours,
+        events_by_hour_yesterday: yesterday_hours,
+        segments,
+        active_segments,
+        active_campaigns: active_campaigns(state).await?,
+        ingest_errors_last_hour: errors.iter().sum(),
+        ingest_errors_by_minute: errors,
+    })
+}
+
+fn midnight(now: DateTime<Utc>) -> DateTime<Utc> {
+    now.date_naive().and_time(NaiveTime::MIN).and_utc()
+}
+
+/// Events received per UTC hour, yesterday and today: one `$bucket` over the arrival times.
+async fn events_by_hour(
+    state: &AppState,
+    now: DateTime<Utc>,
+) -> Result<(Vec<u64>, Vec<u64>), AppError> {
+    let start = midnight(now) - Duration::days(1);
+    let boundaries: Vec<Bson> = (0..=48)
+        .map(|h| Bson::DateTime(bson::DateTime::from_chrono(start + Duration::hours(h))))
+        .collect();
+    let pipeline = [
+        doc! { "$match": { "received_at": { "$gte": bson::DateTime::from_chrono(start) } } },
+        doc! { "$bucket": {
+            "groupBy": "$received_at",
+            "boundaries": boundaries,
+            "default": "later",
+            "output": { "count": { "$sum": 1 } },
+        } },
+    ];
+    let mut hours = vec![0u64; 48];
+    let mut cursor = state
+        .db
+        .collection::<Document>("events")
+        .aggregate(pipeline)
+        .await?;
+    while let Some(bucket) = cursor.try_next().await? {
+        if let Ok(at) = bucket.get_datetime("_id") {
+            let hour = (at.to_chrono() - start).num_hours();
+            if let Some(slot) = usize::try_from(hour).ok().and_then(|h| hours.get_mut(h)) {
+                *slot = count_of(&bucket);
+            }
+        }
+    }
+    let today = hours.split_off(24);
+    Ok((today, hours))
+}
+
+fn count_of(doc: &Document) -> u64 {
+    match doc.get("count") {
+        Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
+        Some(Bson::Double(n)) => *n as u64,
+        _ => 0,
+    }
+}
+
+/// Refused tracking calls per minute over the last hour (60 entries, oldest first).
+async fn errors_by_minute(state: &AppState, now: DateTime<Utc>) -> Result<Vec<u64>, AppError> {
+    let first = align(now, 60) - Duration::minutes(59);
+    let mut minutes = vec![0u64; 60];
+    for minute in IngestErrors::new(&state.db).since(first).await? {
+        let index = (minute.minute.to_chrono() - first).num_minutes();
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| minutes.get_mut(i)) {
+            *slot = u64::try_from(minute.count).unwrap_or(0);
+        }
+    }
+    Ok(minutes)
+}
+
+/// The largest active segments with their trends, and how many are active.
+async fn segments(state: &AppState) -> Result<(Vec<SegmentKpi>, u64), AppError> {
+    let mut active: Vec<SegmentKpi> = state
+        .segments
+        .list()
+        .await?
+        .into_iter()
+        .filter(|s| s.status == SegmentStatus::Active)
+        .map(|s| SegmentKpi {
+            id: s.id,
+            name: s.name,
+            size: s.size,
+            trend: s.trend,
+        })
+        .collect();
+    let count = active.len() as u64;
+    active.sort_by(|a, b| b.size.cmp(&a.size).then_with(|| a.name.cmp(&b.name)));
+    active.truncate(SEGMENTS_SHOWN);
+    Ok((active, count))
+}
+
+/// Campaigns whose status is `active` (none until campaigns exist).
+async fn active_campaigns(state: &AppState) -> Result<u64, AppError> {
+    Ok(state
+        .db
+        .collection::<Document>("campaigns")
+        .count_documents(doc! { "status": "active" })
+        .await?)
+}
