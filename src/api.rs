@@ -14,8 +14,8 @@ pub mod users;
 
 pub use auth::{GetSessionUser, get_session_user};
 pub use customers::{AddCustomer, CustomerList, add_customer, list_customers};
-pub use live::{GetLiveSnapshot, get_live_snapshot};
 pub use dashboard::{GetDashboard, LoadDemoData, get_dashboard, load_demo_data};
+pub use live::{GetLiveSnapshot, get_live_snapshot};
 pub use profiles::{
     DeleteCustomer, GetProfile, ListProfileEvents, RevealField, SetConsent, UnmergeProfiles,
     delete_customer, get_profile, list_profile_events, reveal_field, set_consent, unmerge_profiles,

@@ -21,6 +21,8 @@ mod identity_props;
 mod imports;
 #[path = "integration/ingest.rs"]
 mod ingest;
+#[path = "integration/live.rs"]
+mod live;
 #[path = "integration/pages.rs"]
 mod pages;
 #[path = "integration/persistence.rs"]

@@ -23,7 +23,11 @@ pub async fn get_live_snapshot(window_minutes: u32) -> Result<LiveSnapshot, AppE
     let seq = hub.last_seq();
     let (series, active_profiles, tail) = {
         let mut stats = hub.stats();
-        (stats.series(window_minutes, now), stats.active_profiles(now), stats.tail())
+        (
+            stats.series(window_minutes, now),
+            stats.active_profiles(now),
+            stats.tail(),
+        )
     };
     let tail = tail
         .iter()

@@ -279,7 +279,8 @@ async fn bench_freshness(state: &AppState, events: usize) {
                 .await
                 .expect("a transition")
                 .unwrap();
-            if let enrich::model::live::LiveMessage::SegmentTransition { kind, .. } = &message.message
+            if let enrich::model::live::LiveMessage::SegmentTransition { kind, .. } =
+                &message.message
                 && (kind == "entered") == entering
             {
                 break;

@@ -137,7 +137,8 @@ pub struct StreamFilter {
 impl StreamFilter {
     /// Whether `message` passes this filter.
     pub fn admits(&self, message: &LiveMessage) -> bool {
-        let fits = |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
+        let fits =
+            |wanted: &Option<String>, actual: &str| wanted.as_deref().is_none_or(|w| w == actual);
         match message {
             LiveMessage::Event(e) => fits(&self.event, &e.event) && fits(&self.source, &e.source),
             LiveMessage::SegmentTransition { segment_id, .. } => fits(&self.segment, segment_id),

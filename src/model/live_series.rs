@@ -106,7 +106,11 @@ pub struct LiveSeries {
 impl LiveSeries {
     /// An empty window at the page's resolution for `window_minutes`, ending at `now`.
     pub fn new(window_minutes: u32, now: DateTime<Utc>) -> Self {
-        Self::with_resolution(window_minutes, super::live::bucket_seconds(window_minutes), now)
+        Self::with_resolution(
+            window_minutes,
+            super::live::bucket_seconds(window_minutes),
+            now,
+        )
     }
 
     /// An empty window of `bucket_seconds`-wide buckets ending at `now`.
@@ -116,7 +120,9 @@ impl LiveSeries {
         let last = align(now, bucket_seconds);
         let buckets = (0..count)
             .rev()
-            .map(|back| LiveBucket::at(last - chrono::Duration::seconds(back * bucket_seconds as i64)))
+            .map(|back| {
+                LiveBucket::at(last - chrono::Duration::seconds(back * bucket_seconds as i64))
+            })
             .collect();
         Self {
             window_minutes,
@@ -231,7 +237,10 @@ mod tests {
         assert_eq!(s.bucket_seconds, 5);
         assert_eq!(s.buckets.len(), 180);
         assert_eq!(s.buckets.last().unwrap().start, at(5));
-        assert_eq!(s.buckets[1].start - s.buckets[0].start, chrono::Duration::seconds(5));
+        assert_eq!(
+            s.buckets[1].start - s.buckets[0].start,
+            chrono::Duration::seconds(5)
+        );
     }
 
     #[test]
@@ -267,6 +276,9 @@ mod tests {
         assert_eq!(list.len(), MAX_NAMES + 1);
         let other = list.iter().find(|c| c.name == OTHER).unwrap();
         assert_eq!(other.count, 10);
-        assert_eq!(list.iter().map(|c| c.count).sum::<u64>(), MAX_NAMES as u64 + 10);
+        assert_eq!(
+            list.iter().map(|c| c.count).sum::<u64>(),
+            MAX_NAMES as u64 + 10
+        );
     }
 }

@@ -126,7 +126,11 @@ impl Settings {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| "enrich".to_owned()),
-            live_feed: parsed(lookup("ENRICH_LIVE_FEED"), "ENRICH_LIVE_FEED", Default::default()),
+            live_feed: parsed(
+                lookup("ENRICH_LIVE_FEED"),
+                "ENRICH_LIVE_FEED",
+                Default::default(),
+            ),
             live_buffer: parsed(
                 lookup("ENRICH_LIVE_BUFFER"),
                 "ENRICH_LIVE_BUFFER",

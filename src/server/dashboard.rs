@@ -32,7 +32,9 @@ pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSu
     let (segments, active_segments) = segments(state).await?;
     Ok(DashboardSummary {
         profile_count: profiles.count().await?,
-        profiles_added: profiles.created_per_day(now.date_naive(), CHART_DAYS).await?,
+        profiles_added: profiles
+            .created_per_day(now.date_naive(), CHART_DAYS)
+            .await?,
         identified_count: state
             .db
             .collection::<Document>(super::db::profiles::COLLECTION)

@@ -38,6 +38,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("auth/me", "*"),
     ("dashboard", "AMNS"),
     ("dashboard/demo", "A"),
+    ("live/snapshot", "AMNS"),
     ("customers/list", "AMNS"),
     ("customers/add", "AS"),
     ("profiles/get", "AMNS"),
@@ -82,6 +83,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/customers/{id}/export", "A"),
     ("POST", "/segments/static", "AM"),
     ("GET", "/segments/{id}/export", "AMN"),
+    ("GET", "/ws/live", "AMNS"),
 ];
 
 fn initial(role: Role) -> char {

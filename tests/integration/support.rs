@@ -74,6 +74,11 @@ pub async fn fresh_db() -> Database {
     db
 }
 
+/// The state over `db` under `settings`, with a fresh key ring (not started).
+pub fn keyring_state(db: &Database, settings: &enrich::server::config::Settings) -> AppState {
+    AppState::new(leptos_options(), db.clone(), settings, keyring::generate())
+}
+
 impl TestApp {
     /// A fresh database, signed in as an admin.
     pub async fn new() -> Self {

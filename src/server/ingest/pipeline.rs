@@ -16,11 +16,11 @@ use crate::{
             sources::SourceDoc,
         },
         enrich::apply::counted_event,
-        live::convert::live_event,
         identity::{
             IdentityGraph,
             identifiers::{Identifier, IdentityKind},
         },
+        live::convert::live_event,
     },
 };
 use mongodb::bson::{self, oid::ObjectId};

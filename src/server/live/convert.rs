@@ -47,7 +47,13 @@ pub fn page_path(raw: &serde_json::Map<String, Value>) -> Option<String> {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
     let properties = raw.get("properties");
     let path = text(properties.and_then(|p| p.get("path")))
-        .or_else(|| text(raw.get("context").and_then(|c| c.get("page")).and_then(|p| p.get("path"))))
+        .or_else(|| {
+            text(
+                raw.get("context")
+                    .and_then(|c| c.get("page"))
+                    .and_then(|p| p.get("path")),
+            )
+        })
         .or_else(|| text(properties.and_then(|p| p.get("url"))).map(|url| path_of_url(&url)))?;
     let path = path.split(['?', '#']).next().unwrap_or_default().trim();
     if path.is_empty() {

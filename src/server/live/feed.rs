@@ -40,7 +40,9 @@ impl std::str::FromStr for FeedSetting {
             "auto" => Ok(Self::Auto),
             "change_stream" => Ok(Self::ChangeStream),
             "in_process" => Ok(Self::InProcess),
-            other => Err(format!("{other} is not one of auto, change_stream, in_process")),
+            other => Err(format!(
+                "{other} is not one of auto, change_stream, in_process"
+            )),
         }
     }
 }
@@ -95,20 +97,42 @@ pub async fn run(db: Database, hub: LiveHub, setting: FeedSetting, instance: Str
             Ok(_) => {
                 let cursors = LiveCursors::new(&db, &instance);
                 hub.set_change_stream(true);
-                tokio::spawn(follow(db.clone(), hub.clone(), cursors.clone(), Watched::Events));
-                tokio::spawn(follow(db.clone(), hub.clone(), cursors, Watched::Transitions));
-                FeedStatus { mode: "change_stream", topology, reason }
+                tokio::spawn(follow(
+                    db.clone(),
+                    hub.clone(),
+                    cursors.clone(),
+                    Watched::Events,
+                ));
+                tokio::spawn(follow(
+                    db.clone(),
+                    hub.clone(),
+                    cursors,
+                    Watched::Transitions,
+                ));
+                FeedStatus {
+                    mode: "change_stream",
+                    topology,
+                    reason,
+                }
             }
             Err(err) => {
                 hub.set_change_stream(false);
                 let reason = format!("the server refused a change stream ({err})");
                 tracing::warn!(%reason, "live feed falls back to in-process");
-                FeedStatus { mode: "in_process", topology, reason }
+                FeedStatus {
+                    mode: "in_process",
+                    topology,
+                    reason,
+                }
             }
         },
         Err(reason) => {
             hub.set_change_stream(false);
-            FeedStatus { mode: "in_process", topology, reason }
+            FeedStatus {
+                mode: "in_process",
+                topology,
+                reason,
+            }
         }
     };
     tracing::info!(mode = status.mode, reason = %status.reason, "live feed");
@@ -188,7 +212,11 @@ async fn follow_once(
         (Err(err), Some(_)) => {
             tracing::warn!(%err, collection = watched.name(), "resume token refused; starting from now");
             cursors.forget(watched.name()).await?;
-            collection.watch().pipeline(pipeline).with_options(options(None)).await?
+            collection
+                .watch()
+                .pipeline(pipeline)
+                .with_options(options(None))
+                .await?
         }
         (Err(err), None) => return Err(err.into()),
     };

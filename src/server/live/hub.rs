@@ -72,12 +72,13 @@ pub fn masked(message: &LiveMessage) -> LiveMessage {
 
 /// `event` with its user id masked.
 pub fn masked_event(event: &LiveEvent) -> LiveEvent {
-    let who = event.who.as_ref().map(|who| {
-        match mask_json("userId", &Value::String(who.clone())) {
-            Value::String(masked) => masked,
-            _ => "***".to_owned(),
-        }
-    });
+    let who =
+        event.who.as_ref().map(
+            |who| match mask_json("userId", &Value::String(who.clone())) {
+                Value::String(masked) => masked,
+                _ => "***".to_owned(),
+            },
+        );
     LiveEvent {
         who,
         ..event.clone()
@@ -168,7 +169,11 @@ impl LiveHub {
 
     /// What feeds the hub.
     pub fn status(&self) -> FeedStatus {
-        self.inner.status.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.inner
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Whether change streams feed the hub.

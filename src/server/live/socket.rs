@@ -137,10 +137,9 @@ impl Connection {
         match incoming {
             None | Some(Err(_)) | Some(Ok(Message::Close(_))) => Err(End::ClientLeft),
             Some(Ok(Message::Text(text))) => self.on_frame(socket, text.as_str()).await,
-            Some(Ok(Message::Binary(_))) => Err(End::Close(
-                close_code::UNSUPPORTED,
-                "frames are JSON text",
-            )),
+            Some(Ok(Message::Binary(_))) => {
+                Err(End::Close(close_code::UNSUPPORTED, "frames are JSON text"))
+            }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Ok(()),
         }
     }
@@ -157,7 +156,12 @@ impl Connection {
             | ClientFrame::Ping { v } => *v,
         };
         if version != PROTOCOL {
-            return refuse(socket, "v", &format!("this server speaks version {PROTOCOL}")).await;
+            return refuse(
+                socket,
+                "v",
+                &format!("this server speaks version {PROTOCOL}"),
+            )
+            .await;
         }
         match frame {
             ClientFrame::Subscribe { stream, filter, .. } => {
@@ -239,7 +243,10 @@ impl Connection {
         );
         match signed_in_user(&users, &self.state.settings.auth, &fresh).await {
             Ok(Some(user)) if user.id == self.user.id && user.role == self.user.role => Ok(()),
-            Ok(_) => Err(End::Close(close_code::POLICY, "signed out, or the role changed")),
+            Ok(_) => Err(End::Close(
+                close_code::POLICY,
+                "signed out, or the role changed",
+            )),
             // The database is away: keep the connection, the next check decides.
             Err(_) => Ok(()),
         }
@@ -262,10 +269,7 @@ async fn send_control(socket: &mut WebSocket, control: Control) -> Result<(), ()
 }
 
 async fn send_text(socket: &mut WebSocket, text: Utf8Bytes) -> Result<(), ()> {
-    socket
-        .send(Message::Text(text))
-        .await
-        .map_err(|_| ())
+    socket.send(Message::Text(text)).await.map_err(|_| ())
 }
 
 async fn send(socket: &mut WebSocket, message: Message) -> Result<(), End> {

@@ -68,7 +68,10 @@ impl LiveStats {
             }
         }
         if let Some(profile) = &event.profile_id {
-            let seen = self.active.entry(profile.clone()).or_insert(event.received_at);
+            let seen = self
+                .active
+                .entry(profile.clone())
+                .or_insert(event.received_at);
             *seen = (*seen).max(event.received_at);
         }
         if self.tail.len() == TAIL {

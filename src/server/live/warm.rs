@@ -4,10 +4,16 @@ use super::{LiveHub, convert::live_event, stats::KEPT_MINUTES};
 use crate::{
     error::AppError,
     model::live::LiveMessage,
-    server::db::{events::EventDoc, memberships::{TRANSITIONS, TransitionDoc}},
+    server::db::{
+        events::EventDoc,
+        memberships::{TRANSITIONS, TransitionDoc},
+    },
 };
 use futures::TryStreamExt as _;
-use mongodb::{Database, bson::{self, doc}};
+use mongodb::{
+    Database,
+    bson::{self, doc},
+};
 
 /// Most events read back; beyond that the oldest part of the hour stays uncounted.
 const MAX_EVENTS: i64 = 200_000;
@@ -44,6 +50,9 @@ pub async fn warm(db: &Database, hub: &LiveHub) -> Result<usize, AppError> {
     let count = read.len() + stats.len();
     let mut counts = hub.stats();
     // Oldest first, so the tail ends with the newest.
-    read.iter().rev().chain(stats.iter()).for_each(|m| counts.record(m));
+    read.iter()
+        .rev()
+        .chain(stats.iter())
+        .for_each(|m| counts.record(m));
     Ok(count)
 }
