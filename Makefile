@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench bench360 benchsegments seed
+.PHONY: run test setup bench bench360 benchsegments benchlive seed
 
 run:
 	@tools/run.sh
@@ -21,6 +21,10 @@ bench360:
 # Segments at 100,000 profiles: preview vs raw count, in-memory evaluation, freshness.
 benchsegments:
 	@tools/bench.sh bench_segments
+
+# Live feed: track → websocket latency, fan-out to 1,000 websocket clients, ingest with and without them.
+benchlive:
+	@ulimit -n 8192 && tools/bench.sh bench_live
 
 # Demo data into the database `make run` uses (it must be running): `make seed CUSTOMERS=500 EVENTS=10000`.
 seed:

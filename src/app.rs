@@ -6,9 +6,9 @@ use crate::{
     },
     pages::{
         AuditPage, ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
-        EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LoginPage,
-        NewSegmentPage, NotFoundPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage,
-        UsersPage,
+        EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LivePage,
+        LoginPage, NewSegmentPage, NotFoundPage, SegmentPage, SegmentsPage, SourcesPage,
+        StaticSegmentPage, UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -87,10 +87,7 @@ pub fn App() -> impl IntoView {
                             path=path!("/campaigns")
                             view=|| view! { <ComingSoonPage section="Campaigns" /> }
                         />
-                        <Route
-                            path=path!("/live")
-                            view=|| view! { <ComingSoonPage section="Live" /> }
-                        />
+                        <Route path=path!("/live") view=LivePage ssr=SsrMode::Async />
                         <Route
                             path=path!("/catalog")
                             view=|| view! { <ComingSoonPage section="Catalog" /> }

@@ -2,9 +2,12 @@
 
 pub mod chart;
 pub mod field;
+pub mod live_charts;
+pub mod live_socket;
 pub mod load_error;
 pub mod nav;
 pub mod session;
+pub mod sparkline;
 pub mod status;
 pub mod url;
 

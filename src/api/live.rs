@@ -8,7 +8,11 @@ use leptos::prelude::*;
 pub async fn get_live_snapshot(window_minutes: u32) -> Result<LiveSnapshot, AppError> {
     use crate::{
         model::{access::Permission, live::WINDOWS},
-        server::{app_state, auth::current_user, live::hub::masked_event},
+        server::{
+            app_state,
+            auth::current_user,
+            live::{feed::unticked_since, hub::masked_event},
+        },
     };
     if !WINDOWS.contains(&window_minutes) {
         return Err(AppError::invalid(
@@ -21,13 +25,11 @@ pub async fn get_live_snapshot(window_minutes: u32) -> Result<LiveSnapshot, AppE
     let now = chrono::Utc::now();
     // The sequence number first: anything published after it is also delivered by the socket.
     let seq = hub.last_seq();
+    let ticks_from = unticked_since(now);
     let (series, active_profiles, tail) = {
         let mut stats = hub.stats();
-        (
-            stats.series(window_minutes, now),
-            stats.active_profiles(now),
-            stats.tail(),
-        )
+        let series = stats.series(window_minutes, now, ticks_from);
+        (series, stats.active_profiles(now), stats.tail())
     };
     let tail = tail
         .iter()
@@ -40,5 +42,6 @@ pub async fn get_live_snapshot(window_minutes: u32) -> Result<LiveSnapshot, AppE
         active_profiles,
         tail,
         at: now,
+        ticks_from,
     })
 }

@@ -289,6 +289,8 @@ pub struct LiveSnapshot {
     pub tail: Vec<LiveEvent>,
     /// When the snapshot was taken.
     pub at: DateTime<Utc>,
+    /// The series counts the seconds before this; later ones arrive as ticks after `seq`.
+    pub ticks_from: DateTime<Utc>,
 }
 
 /// The chart windows the live page offers, in minutes.

@@ -1,9 +1,17 @@
 //! Home: the numbers people glance at first.
 use crate::{
     api::{LoadDemoData, dashboard::CHART_DAYS, get_dashboard},
-    components::{DailyBarChart, LoadError},
-    model::DashboardSummary,
+    components::{
+        DailyBarChart, LoadError,
+        live_socket::use_live_socket,
+        sparkline::{sparkline_pair_svg, sparkline_svg},
+    },
+    model::{
+        DashboardSummary,
+        live::{LiveBucket, LiveMessage, ServerFrame, Stream, StreamFilter},
+    },
 };
+use chrono::Timelike as _;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -31,21 +39,26 @@ pub fn DashboardPage() -> impl IntoView {
 
 #[component]
 fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl IntoView {
-    let added: u64 = summary.profiles_added.iter().map(|d| d.count).sum();
     let empty = summary.profile_count == 0;
+    let live = LiveCounts::new(&summary);
+    let _connection = use_live_socket(
+        vec![(Stream::Stats, StreamFilter::default())],
+        None,
+        move |frame| {
+            if let ServerFrame::Live(frame) = frame
+                && let LiveMessage::Tick(tick) = frame.message
+            {
+                live.add(&tick.bucket);
+            }
+        },
+    );
     view! {
         {empty.then(|| view! { <DemoOffer demo /> })}
         <div class="kpis">
-            <article class="kpi card">
-                <h2>"Profiles"</h2>
-                <p class="kpi-value" data-testid="kpi-profiles">{summary.profile_count}</p>
-                <p class="muted">"one per person, across every source"</p>
-            </article>
-            <article class="kpi card">
-                <h2>{format!("Added in {CHART_DAYS} days")}</h2>
-                <p class="kpi-value">{added}</p>
-                <p class="muted"><a href="/customers">"See customers"</a></p>
-            </article>
+            <ProfilesKpi summary=summary.clone() />
+            <EventsKpi summary=summary.clone() live />
+            <ErrorsKpi live />
+            <SegmentsKpi summary=summary.clone() />
         </div>
         <section class="card">
             <DailyBarChart
@@ -54,6 +67,121 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
                 data=summary.profiles_added
             />
         </section>
+    }
+}
+
+/// The dashboard numbers the socket's ticks keep current between page loads.
+#[derive(Clone, Copy)]
+struct LiveCounts {
+    events_today: RwSignal<u64>,
+    by_hour: RwSignal<Vec<u64>>,
+    errors: RwSignal<u64>,
+    errors_by_minute: RwSignal<Vec<u64>>,
+}
+
+impl LiveCounts {
+    fn new(summary: &DashboardSummary) -> Self {
+        Self {
+            events_today: RwSignal::new(summary.events_today),
+            by_hour: RwSignal::new(summary.events_by_hour_today.clone()),
+            errors: RwSignal::new(summary.ingest_errors_last_hour),
+            errors_by_minute: RwSignal::new(summary.ingest_errors_by_minute.clone()),
+        }
+    }
+
+    fn add(&self, bucket: &LiveBucket) {
+        let events = bucket.total_events();
+        self.events_today.update(|n| *n += events);
+        let hour = bucket.start.hour() as usize;
+        self.by_hour.update(|h| {
+            if let Some(slot) = h.get_mut(hour) {
+                *slot += events;
+            }
+        });
+        self.errors.update(|n| *n += bucket.errors);
+        self.errors_by_minute.update(|m| {
+            if let Some(last) = m.last_mut() {
+                *last += bucket.errors;
+            }
+        });
+    }
+}
+
+#[component]
+fn ProfilesKpi(summary: DashboardSummary) -> impl IntoView {
+    let added: Vec<u64> = summary.profiles_added.iter().map(|d| d.count).collect();
+    let share = (summary.profile_count > 0)
+        .then(|| summary.identified_count * 100 / summary.profile_count.max(1));
+    view! {
+        <article class="kpi card">
+            <h2>"Profiles"</h2>
+            <p class="kpi-value" data-testid="kpi-profiles">{summary.profile_count}</p>
+            <span class="sparkline" role="img" aria-label=format!("profiles added per day, last {CHART_DAYS} days: {added:?}") inner_html=sparkline_svg(&added)></span>
+            <p class="muted" data-testid="kpi-identified">
+                {share.map_or("no profiles yet".to_owned(), |p| format!("{p}% identified ({} with a user id, email or phone)", summary.identified_count))}
+            </p>
+        </article>
+    }
+}
+
+#[component]
+fn EventsKpi(summary: DashboardSummary, live: LiveCounts) -> impl IntoView {
+    let yesterday = summary.events_by_hour_yesterday.clone();
+    let by_now = summary.events_yesterday_by_now;
+    let compare = move || {
+        let today = live.events_today.get();
+        match by_now {
+            0 => format!("{} yesterday in all", summary.events_yesterday),
+            _ => {
+                let change = (today as f64 - by_now as f64) / by_now as f64 * 100.0;
+                format!("{change:+.0}% vs yesterday by this time ({by_now})")
+            }
+        }
+    };
+    view! {
+        <article class="kpi card">
+            <h2>"Events today (UTC)"</h2>
+            <p class="kpi-value" data-testid="kpi-events-today">{move || live.events_today.get()}</p>
+            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&live.by_hour.get(), &yesterday)></span>
+            <p class="muted kpi-compare">{compare}</p>
+        </article>
+    }
+}
+
+#[component]
+fn ErrorsKpi(live: LiveCounts) -> impl IntoView {
+    view! {
+        <article class="kpi card">
+            <h2>"Ingest errors, last hour"</h2>
+            <p class="kpi-value" data-testid="kpi-errors">{move || live.errors.get()}</p>
+            <span class="sparkline" role="img" aria-label="refused tracking calls per minute, last hour" inner_html=move || sparkline_svg(&live.errors_by_minute.get())></span>
+            <p class="muted">"tracking calls refused (bad key, invalid body, too large)"</p>
+        </article>
+    }
+}
+
+#[component]
+fn SegmentsKpi(summary: DashboardSummary) -> impl IntoView {
+    let rows = summary
+        .segments
+        .into_iter()
+        .map(|s| {
+            view! {
+                <li>
+                    <a href=format!("/segments/{}", s.id)>{s.name.clone()}</a>
+                    <span class="sparkline" role="img" aria-label=format!("{} size trend", s.name) inner_html=sparkline_svg(&s.trend)></span>
+                    <span class="num">{s.size}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="kpi card">
+            <h2>"Active segments"</h2>
+            <p class="kpi-value" data-testid="kpi-segments">{summary.active_segments}</p>
+            <ul class="segment-kpis">{rows}</ul>
+            <p class="muted" data-testid="kpi-campaigns">{format!("{} active campaigns", summary.active_campaigns)}</p>
+        </article>
     }
 }
 

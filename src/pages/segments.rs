@@ -11,7 +11,7 @@ pub use static_upload::StaticSegmentPage;
 
 use crate::{
     api::segments::list_segments,
-    components::{LoadError, session::current_user},
+    components::{LoadError, session::current_user, sparkline::sparkline_svg},
     model::{
         access::Permission,
         segment::{SegmentKind, SegmentStatus, SegmentSummary},
@@ -80,30 +80,4 @@ fn SegmentTable(items: Vec<SegmentSummary>) -> impl IntoView {
         </table>
     }
     .into_any()
-}
-
-/// A small line of `values` (oldest first) as SVG, scaled to its own range.
-pub fn sparkline_svg(values: &[u64]) -> String {
-    const W: f64 = 100.0;
-    const H: f64 = 24.0;
-    if values.len() < 2 {
-        return format!("<svg width=\"{W}\" height=\"{H}\" aria-hidden=\"true\"></svg>");
-    }
-    let max = values.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let step = W / (values.len() - 1) as f64;
-    let points: Vec<String> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            format!(
-                "{:.1},{:.1}",
-                i as f64 * step,
-                H - 2.0 - (*v as f64 / max) * (H - 4.0)
-            )
-        })
-        .collect();
-    format!(
-        "<svg width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" aria-hidden=\"true\"><polyline fill=\"none\" stroke=\"#0072B2\" stroke-width=\"2\" points=\"{}\"/></svg>",
-        points.join(" ")
-    )
 }

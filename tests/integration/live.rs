@@ -244,6 +244,8 @@ async fn a_lagging_client_is_told_what_it_missed_and_resyncs_from_the_snapshot()
         }
     };
     assert!(missed >= 150, "missed {missed}");
+    // The snapshot counts seconds whose ticks have gone out; wait for this one's.
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
     let snapshot = app
         .call("/api/live/snapshot", &[("window_minutes", "5")])
         .await;

@@ -139,15 +139,22 @@ pub async fn run(db: Database, hub: LiveHub, setting: FeedSetting, instance: Str
     hub.set_status(status);
 }
 
-/// Publishes the counts of each second once it has ended (half a second late, so events
-/// still being written are in it).
+/// How long after a second ends its tick is published: events still being written are in it.
+pub const TICK_DELAY_MS: i64 = 500;
+
+/// The first second whose counts have not been published as a tick by `now`.
+pub fn unticked_since(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    align(now - Span::milliseconds(TICK_DELAY_MS), 1)
+}
+
+/// Publishes the counts of each second once it has ended.
 async fn tick(hub: LiveHub) {
     loop {
         let now = Utc::now();
-        let next = align(now, 1) + Span::milliseconds(1_500);
+        let next = align(now, 1) + Span::milliseconds(1_000 + TICK_DELAY_MS);
         let wait = (next - now).to_std().unwrap_or(Duration::from_millis(100));
         tokio::time::sleep(wait).await;
-        let second = align(Utc::now() - Span::milliseconds(1_500), 1);
+        let second = unticked_since(Utc::now()) - Span::seconds(1);
         let tick = hub.stats().tick(second);
         hub.publish(LiveMessage::Tick(tick));
     }

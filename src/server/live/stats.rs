@@ -105,11 +105,21 @@ impl LiveStats {
         self.active.len() as u64
     }
 
-    /// The chart series for `window_minutes` (at most [`KEPT_MINUTES`]) ending at `now`.
-    pub fn series(&mut self, window_minutes: u32, now: DateTime<Utc>) -> LiveSeries {
+    /// The chart series for `window_minutes` (at most [`KEPT_MINUTES`]) ending at `now`,
+    /// counting only the seconds before `until` (later ones reach clients as ticks).
+    pub fn series(
+        &mut self,
+        window_minutes: u32,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> LiveSeries {
         self.seconds.advance_to(now);
         let mut series = LiveSeries::new(window_minutes.min(KEPT_MINUTES), now);
-        self.seconds.buckets.iter().for_each(|b| series.add(b));
+        self.seconds
+            .buckets
+            .iter()
+            .filter(|b| b.start < until)
+            .for_each(|b| series.add(b));
         series
     }
 
@@ -152,8 +162,14 @@ mod tests {
         assert_eq!(tick.bucket.errors, 1);
         assert_eq!(tick.active_profiles, 1);
         assert_eq!(stats.tail().len(), 3);
-        let series = stats.series(5, now);
+        let later = now + Duration::seconds(1);
+        let series = stats.series(5, now, later);
         assert_eq!(series.total().total_events(), 2);
-        assert_eq!(stats.series(60, now).total().total_events(), 3);
+        assert_eq!(stats.series(60, now, later).total().total_events(), 3);
+        assert_eq!(
+            stats.series(60, now, now).total().total_events(),
+            1,
+            "only before `until`"
+        );
     }
 }
