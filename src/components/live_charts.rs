@@ -156,7 +156,7 @@ fn draw(
     let mut chart = ChartBuilder::on(root)
         .margin(8)
         .x_label_area_size(30)
-        .y_label_area_size(48)
+        .y_label_area_size(64)
         .build_cartesian_2d(0..points - 1, 0.0..y_max)?;
     let start = series.buckets.first().map(|b| b.start).unwrap_or_default();
     let step = i64::from(series.bucket_seconds.max(1));
@@ -171,7 +171,7 @@ fn draw(
         .x_desc(format!("time ({})", zone.label()))
         .y_desc(y_label)
         .y_labels(5)
-        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| axis_number(*v))
         .label_style(label_style.clone())
         .axis_desc_style(label_style)
         .draw()?;
@@ -188,6 +188,15 @@ fn draw(
     }
     root.present()?;
     Ok(())
+}
+
+/// `0.5`, `12`, `3k`: short enough for the axis, precise enough to read.
+fn axis_number(v: f64) -> String {
+    match v.abs() {
+        a if a >= 10_000.0 => format!("{:.0}k", v / 1_000.0),
+        a if a >= 10.0 || v == v.trunc() => format!("{v:.0}"),
+        _ => format!("{v:.1}"),
+    }
 }
 
 /// The upper edge of each band: running sums when stacked, the values themselves otherwise.

@@ -142,10 +142,16 @@ fn EventsKpi(summary: DashboardSummary, live: LiveCounts) -> impl IntoView {
         <article class="kpi card">
             <h2>"Events today (UTC)"</h2>
             <p class="kpi-value" data-testid="kpi-events-today">{move || live.events_today.get()}</p>
-            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&live.by_hour.get(), &yesterday)></span>
+            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&hours_so_far(&live.by_hour.get()), &yesterday)></span>
             <p class="muted kpi-compare">{compare}</p>
         </article>
     }
+}
+
+/// Today's hours up to the current one (later hours have not happened yet).
+fn hours_so_far(hours: &[u64]) -> Vec<u64> {
+    let now = chrono::Utc::now().hour() as usize;
+    hours.iter().take(now + 1).copied().collect()
 }
 
 #[component]
@@ -179,6 +185,9 @@ fn SegmentsKpi(summary: DashboardSummary) -> impl IntoView {
         <article class="kpi card">
             <h2>"Active segments"</h2>
             <p class="kpi-value" data-testid="kpi-segments">{summary.active_segments}</p>
+            {(summary.active_segments == 0).then(|| view! {
+                <p class="muted">"No segments yet. " <a href="/segments/new">"Build one"</a></p>
+            })}
             <ul class="segment-kpis">{rows}</ul>
             <p class="muted" data-testid="kpi-campaigns">{format!("{} active campaigns", summary.active_campaigns)}</p>
         </article>

@@ -209,7 +209,7 @@ fn Chart(
                     <li><span class="swatch" style=format!("background: {}", css(b.color))></span>{b.name.clone()}</li>
                 }).collect_view()}
             </ul>
-            <div class="chart-svg" role="img" aria-label=summary inner_html=svg></div>
+            <div class="chart-svg wide" role="img" aria-label=summary inner_html=svg></div>
             <ChartTable unit series bands=drawn zone />
         </figure>
     }
