@@ -21,7 +21,11 @@ pub fn sparkline_pair_svg(current: &[u64], previous: &[u64]) -> String {
 fn svg(lines: &[(&[u64], &str)], max: u64) -> String {
     let max = max.max(1) as f64;
     // One x scale for all lines, so a day still in progress stops where it is.
-    let longest = lines.iter().map(|(values, _)| values.len()).max().unwrap_or(0);
+    let longest = lines
+        .iter()
+        .map(|(values, _)| values.len())
+        .max()
+        .unwrap_or(0);
     let step = W / longest.saturating_sub(1).max(1) as f64;
     let polylines: String = lines
         .iter()

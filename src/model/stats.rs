@@ -39,6 +39,8 @@ pub struct DashboardSummary {
     pub ingest_errors_last_hour: u64,
     /// Refused calls per minute over the last hour, oldest first (60 entries).
     pub ingest_errors_by_minute: Vec<u64>,
+    /// When these numbers were read.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One active segment on the dashboard.

@@ -73,6 +73,8 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
 /// The dashboard numbers the socket's ticks keep current between page loads.
 #[derive(Clone, Copy)]
 struct LiveCounts {
+    /// The UTC hour the latest tick fell in.
+    now: RwSignal<chrono::DateTime<chrono::Utc>>,
     events_today: RwSignal<u64>,
     by_hour: RwSignal<Vec<u64>>,
     errors: RwSignal<u64>,
@@ -82,6 +84,7 @@ struct LiveCounts {
 impl LiveCounts {
     fn new(summary: &DashboardSummary) -> Self {
         Self {
+            now: RwSignal::new(summary.at),
             events_today: RwSignal::new(summary.events_today),
             by_hour: RwSignal::new(summary.events_by_hour_today.clone()),
             errors: RwSignal::new(summary.ingest_errors_last_hour),
@@ -90,6 +93,12 @@ impl LiveCounts {
     }
 
     fn add(&self, bucket: &LiveBucket) {
+        if bucket.start.date_naive() != self.now.get_untracked().date_naive() {
+            // Midnight (UTC) passed: today starts from nothing.
+            self.events_today.set(0);
+            self.by_hour.update(|h| h.iter_mut().for_each(|v| *v = 0));
+        }
+        self.now.set(bucket.start);
         let events = bucket.total_events();
         self.events_today.update(|n| *n += events);
         let hour = bucket.start.hour() as usize;
@@ -142,16 +151,19 @@ fn EventsKpi(summary: DashboardSummary, live: LiveCounts) -> impl IntoView {
         <article class="kpi card">
             <h2>"Events today (UTC)"</h2>
             <p class="kpi-value" data-testid="kpi-events-today">{move || live.events_today.get()}</p>
-            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&hours_so_far(&live.by_hour.get()), &yesterday)></span>
+            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&hours_so_far(&live.by_hour.get(), live.now.get()), &yesterday)></span>
             <p class="muted kpi-compare">{compare}</p>
         </article>
     }
 }
 
 /// Today's hours up to the current one (later hours have not happened yet).
-fn hours_so_far(hours: &[u64]) -> Vec<u64> {
-    let now = chrono::Utc::now().hour() as usize;
-    hours.iter().take(now + 1).copied().collect()
+fn hours_so_far(hours: &[u64], now: chrono::DateTime<chrono::Utc>) -> Vec<u64> {
+    hours
+        .iter()
+        .take(now.hour() as usize + 1)
+        .copied()
+        .collect()
 }
 
 #[component]

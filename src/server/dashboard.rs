@@ -51,6 +51,7 @@ pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSu
         active_campaigns: active_campaigns(state).await?,
         ingest_errors_last_hour: errors.iter().sum(),
         ingest_errors_by_minute: errors,
+        at: now,
     })
 }
 

@@ -216,8 +216,10 @@ async fn unauthorised_and_cross_site_connections_are_refused() {
 // behind by construction rather than by luck.
 #[tokio::test(flavor = "current_thread")]
 async fn a_lagging_client_is_told_what_it_missed_and_resyncs_from_the_snapshot() {
-    let mut settings = Settings::default();
-    settings.live_buffer = 16;
+    let settings = Settings {
+        live_buffer: 16,
+        ..Settings::default()
+    };
     let app = TestApp::with_settings(settings).await;
     app.sign_in_as(Role::Analyst).await;
     let address = serve(&app).await;
@@ -324,10 +326,11 @@ async fn on_a_standalone_server_healthz_says_the_feed_is_in_process() {
 }
 
 fn change_stream_settings(instance: &str) -> Settings {
-    let mut settings = Settings::default();
-    settings.live_feed = FeedSetting::ChangeStream;
-    settings.instance = instance.to_owned();
-    settings
+    Settings {
+        live_feed: FeedSetting::ChangeStream,
+        instance: instance.to_owned(),
+        ..Settings::default()
+    }
 }
 
 #[tokio::test]
