@@ -165,24 +165,20 @@ impl LiveSeries {
     /// `at` is older than the window.
     pub fn slot_mut(&mut self, at: DateTime<Utc>) -> Option<&mut LiveBucket> {
         self.advance_to(at);
-        let first = self.buckets.first()?.start;
-        let start = align(at, self.bucket_seconds);
-        if start < first {
-            return None;
-        }
-        let index = ((start - first).num_seconds() / self.bucket_seconds as i64) as usize;
+        let index = self.index_of(at)?;
         self.buckets.get_mut(index)
     }
 
-    /// The bucket starting at `start`, if the window holds it.
-    pub fn bucket(&self, start: DateTime<Utc>) -> Option<&LiveBucket> {
+    /// The bucket holding `at`, if the window holds it.
+    pub fn bucket(&self, at: DateTime<Utc>) -> Option<&LiveBucket> {
+        self.buckets.get(self.index_of(at)?)
+    }
+
+    fn index_of(&self, at: DateTime<Utc>) -> Option<usize> {
         let first = self.buckets.first()?.start;
-        let start = align(start, self.bucket_seconds);
-        if start < first {
-            return None;
-        }
-        let index = ((start - first).num_seconds() / self.bucket_seconds as i64) as usize;
-        self.buckets.get(index)
+        let start = align(at, self.bucket_seconds);
+        let offset = (start - first).num_seconds();
+        (offset >= 0).then(|| (offset / self.bucket_seconds as i64) as usize)
     }
 
     /// The whole window as one bucket.

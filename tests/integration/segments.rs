@@ -82,6 +82,21 @@ async fn profile_of(app: &TestApp, user: &str) -> String {
     doc.get_object_id("profile_id").unwrap().to_hex()
 }
 
+/// The next segment transition on the hub, within a second (events and ticks are skipped).
+async fn next_transition(
+    live: &mut tokio::sync::broadcast::Receiver<std::sync::Arc<enrich::server::live::HubItem>>,
+) -> Result<std::sync::Arc<enrich::server::live::HubItem>, tokio::time::error::Elapsed> {
+    tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            let item = live.recv().await.unwrap();
+            if matches!(item.message, LiveMessage::SegmentTransition { .. }) {
+                return item;
+            }
+        }
+    })
+    .await
+}
+
 #[tokio::test]
 async fn a_profile_enters_and_exits_within_a_second_of_its_identify_and_it_is_published() {
     let app = TestApp::new().await;
@@ -95,16 +110,9 @@ async fn a_profile_enters_and_exits_within_a_second_of_its_identify_and_it_is_pu
             .status,
         200
     );
-    let message = tokio::time::timeout(Duration::from_secs(1), async {
-        loop {
-            let item = live.recv().await.unwrap();
-            if matches!(item.message, LiveMessage::SegmentTransition { .. }) {
-                return item;
-            }
-        }
-    })
-    .await
-    .expect("no transition within a second");
+    let message = next_transition(&mut live)
+        .await
+        .expect("no transition within a second");
     let profile = profile_of(&app, "ann").await;
     match &message.message {
         LiveMessage::SegmentTransition {
@@ -135,16 +143,9 @@ async fn a_profile_enters_and_exits_within_a_second_of_its_identify_and_it_is_pu
         .json();
     assert_eq!(export["segment_memberships"].as_array().unwrap().len(), 1);
     identify(&app, &key, "ann", json!({ "plan": "silver" })).await;
-    let exit = tokio::time::timeout(Duration::from_secs(1), async {
-        loop {
-            let item = live.recv().await.unwrap();
-            if matches!(item.message, LiveMessage::SegmentTransition { .. }) {
-                return item;
-            }
-        }
-    })
-    .await
-    .expect("no exit within a second");
+    let exit = next_transition(&mut live)
+        .await
+        .expect("no exit within a second");
     assert!(
         matches!(&exit.message, LiveMessage::SegmentTransition { kind, .. } if kind == "exited")
     );
