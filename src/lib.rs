@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod app;
+pub mod campaign;
 pub mod components;
 pub mod error;
 pub mod model;

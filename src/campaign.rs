@@ -1,0 +1,3 @@
+//! Campaign logic shared by the server and the browser (results, previews).
+
+pub mod significance;
