@@ -12,6 +12,9 @@
 //!
 //! `make benchlive` raises the open-files limit (`ulimit -n 8192`), starts an in-memory database
 //! and runs this optimised; or set MONGODB_URI (and the limit) yourself.
+#[path = "bench_support/numbers.rs"]
+mod numbers;
+
 use axum::serve::ListenerExt;
 use bytes::Bytes;
 use enrich::{
@@ -36,6 +39,7 @@ use hyper_util::{
 };
 use leptos::prelude::LeptosOptions;
 use mongodb::{Database, bson::oid::ObjectId};
+use numbers::{env_number, millis, percentile};
 use serde_json::{Value, json};
 use std::{
     net::SocketAddr,
@@ -109,29 +113,11 @@ impl Plan {
     }
 }
 
-/// `name` from the environment as a number, or `default`.
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// The value at fraction `p` of `sorted` (not empty).
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// p50, p99 and max of `samples`, sorting them; `None` when there are none.
 fn summary(samples: &mut [f64]) -> Option<(f64, f64, f64)> {
     samples.sort_by(f64::total_cmp);
     let max = *samples.last()?;
     Some((percentile(samples, 0.5), percentile(samples, 0.99), max))
-}
-
-/// `d` in milliseconds.
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
 }
 
 /// `value` rounded, with thousands separators: `8,200`.

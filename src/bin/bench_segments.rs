@@ -7,6 +7,9 @@
 //!    BENCH_EVENTS identify calls (default 1,000) that flip one person in and out of a segment.
 //!
 //! `make benchsegments` starts an in-memory database and runs this optimised; or set MONGODB_URI.
+#[path = "bench_support/numbers.rs"]
+mod numbers;
+
 use axum::{body::Body, http::Request};
 use enrich::{
     model::segment::SegmentLabel,
@@ -19,6 +22,7 @@ use enrich::{
     },
 };
 use mongodb::bson::{self, Document, doc, oid::ObjectId};
+use numbers::{env_number, millis, percentile};
 use serde_json::json;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -27,21 +31,6 @@ const PLANS: [&str; 4] = ["free", "basic", "gold", "vip"];
 const CITIES: [&str; 5] = ["Seoul", "Busan", "Lisbon", "Austin", "Osaka"];
 /// Preview and count repetitions per rule.
 const REPEATS: usize = 10;
-
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1_000.0
-}
 
 /// Profile `n`: plan, age, city, birthday, order counters, consent and identities.
 fn profile(n: usize, now: chrono::DateTime<chrono::Utc>) -> ProfileDoc {

@@ -90,7 +90,12 @@ impl AppState {
         self.segments.start();
         if self.settings.live_feed == super::live::feed::FeedSetting::ChangeStream {
             // Decided now rather than in the task, so nothing stored meanwhile is announced twice.
-            self.hub.set_change_stream(true);
+            let starting = "starting".to_owned();
+            self.hub.set_status(super::live::feed::FeedStatus::new(
+                "change_stream",
+                "unknown".to_owned(),
+                starting,
+            ));
         }
         let (db, hub) = (self.db.clone(), self.hub.clone());
         let (setting, instance) = (self.settings.live_feed, self.settings.instance.clone());

@@ -29,6 +29,18 @@ pub enum MessageType {
 }
 
 impl MessageType {
+    /// The wire name (`track`, `page`, …), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Identify => "identify",
+            Self::Track => "track",
+            Self::Page => "page",
+            Self::Screen => "screen",
+            Self::Group => "group",
+            Self::Alias => "alias",
+        }
+    }
+
     /// Reads the `type` field of a batch message.
     pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
@@ -40,6 +52,26 @@ impl MessageType {
             "alias" => Self::Alias,
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod type_names {
+    use super::MessageType as T;
+
+    #[test]
+    fn names_are_the_wire_names_and_parse_back() {
+        for kind in [
+            T::Identify,
+            T::Track,
+            T::Page,
+            T::Screen,
+            T::Group,
+            T::Alias,
+        ] {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(T::parse(kind.as_str()), Some(kind));
+        }
     }
 }
 

@@ -12,17 +12,14 @@ const MAX_PATH: usize = 200;
 /// The live-tail form of a stored event.
 pub fn live_event(doc: &EventDoc) -> LiveMessage {
     let message = &doc.message;
-    let kind = serde_json::to_value(message.kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
-    let event = doc.event.clone().unwrap_or_else(|| title_case(&kind));
+    let kind = message.kind.as_str();
+    let event = doc.event.clone().unwrap_or_else(|| title_case(kind));
     let page = (message.kind == MessageType::Page)
         .then(|| page_path(&message.raw))
         .flatten();
     LiveMessage::Event(LiveEvent {
         event,
-        kind,
+        kind: kind.to_owned(),
         source: doc.source.clone(),
         profile_id: doc.profile_id.map(|id| id.to_hex()),
         identified: message.user_id.is_some(),

@@ -60,11 +60,23 @@ pub struct FeedStatus {
 
 impl Default for FeedStatus {
     fn default() -> Self {
+        Self::new("in_process", "unknown".into(), "starting".into())
+    }
+}
+
+impl FeedStatus {
+    /// A status in `mode` (`change_stream` or `in_process`).
+    pub fn new(mode: &'static str, topology: String, reason: String) -> Self {
         Self {
-            mode: "in_process",
-            topology: "unknown".into(),
-            reason: "starting".into(),
+            mode,
+            topology,
+            reason,
         }
+    }
+
+    /// Whether change streams feed the hub.
+    pub fn is_change_stream(&self) -> bool {
+        self.mode == "change_stream"
     }
 }
 
@@ -94,49 +106,25 @@ pub async fn run(db: Database, hub: LiveHub, setting: FeedSetting, instance: Str
     };
     let status = match wanted {
         Ok(reason) => match db.collection::<Document>("events").watch().await {
-            Ok(_) => {
-                let cursors = LiveCursors::new(&db, &instance);
-                hub.set_change_stream(true);
-                tokio::spawn(follow(
-                    db.clone(),
-                    hub.clone(),
-                    cursors.clone(),
-                    Watched::Events,
-                ));
-                tokio::spawn(follow(
-                    db.clone(),
-                    hub.clone(),
-                    cursors,
-                    Watched::Transitions,
-                ));
-                FeedStatus {
-                    mode: "change_stream",
-                    topology,
-                    reason,
-                }
-            }
+            Ok(_) => FeedStatus::new("change_stream", topology, reason),
             Err(err) => {
-                hub.set_change_stream(false);
                 let reason = format!("the server refused a change stream ({err})");
                 tracing::warn!(%reason, "live feed falls back to in-process");
-                FeedStatus {
-                    mode: "in_process",
-                    topology,
-                    reason,
-                }
+                FeedStatus::new("in_process", topology, reason)
             }
         },
-        Err(reason) => {
-            hub.set_change_stream(false);
-            FeedStatus {
-                mode: "in_process",
-                topology,
-                reason,
-            }
-        }
+        Err(reason) => FeedStatus::new("in_process", topology, reason),
     };
     tracing::info!(mode = status.mode, reason = %status.reason, "live feed");
+    let following = status.is_change_stream();
+    // Before the followers start: from here on this instance stops announcing its own writes.
     hub.set_status(status);
+    if following {
+        let cursors = LiveCursors::new(&db, &instance);
+        for watched in [Watched::Events, Watched::Transitions] {
+            tokio::spawn(follow(db.clone(), hub.clone(), cursors.clone(), watched));
+        }
+    }
 }
 
 /// How long after a second ends its tick is published: events still being written are in it.

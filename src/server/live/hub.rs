@@ -157,13 +157,12 @@ impl LiveHub {
         }
     }
 
-    /// Switches where stored events and transitions come from.
-    pub fn set_change_stream(&self, on: bool) {
-        self.inner.change_stream.store(on, Ordering::Relaxed);
-    }
-
-    /// Records what feeds the hub, for `/healthz` and the live page.
+    /// Records what feeds the hub (for `/healthz` and the live page) and, with it, whether this
+    /// process still publishes its own writes.
     pub fn set_status(&self, status: FeedStatus) {
+        self.inner
+            .change_stream
+            .store(status.is_change_stream(), Ordering::Relaxed);
         *self.inner.status.lock().unwrap_or_else(|e| e.into_inner()) = status;
     }
 
@@ -174,11 +173,6 @@ impl LiveHub {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
-    }
-
-    /// Whether change streams feed the hub.
-    pub fn is_change_stream(&self) -> bool {
-        self.inner.change_stream.load(Ordering::Relaxed)
     }
 
     /// A new subscription, starting with the next message.
