@@ -25,6 +25,7 @@ pub mod state;
 pub use state::{AppState, app_state};
 
 use crate::app::{App, shell};
+use auth::policy::declared;
 use axum::{
     Router,
     middleware::{from_fn_with_state, map_response},
@@ -48,14 +49,23 @@ pub fn router(state: AppState) -> Router {
         move || shell(options.clone())
     };
     Router::new()
-        .route("/healthz", get(health::healthz))
+        .route(declared("GET", "/healthz"), get(health::healthz))
         .merge(ingest::routes::routes(&state))
-        .route("/imports", import::upload::route())
+        .route(declared("POST", "/imports"), import::upload::route())
         .merge(auth::login::routes())
-        .route("/customers/{id}/export", get(privacy::export::download))
-        .route("/segments/static", segments::members::upload_route())
-        .route("/segments/{id}/export", get(segments::members::download))
-        .route("/ws/live", get(live::socket::live_socket))
+        .route(
+            declared("GET", "/customers/{id}/export"),
+            get(privacy::export::download),
+        )
+        .route(
+            declared("POST", "/segments/static"),
+            segments::members::upload_route(),
+        )
+        .route(
+            declared("GET", "/segments/{id}/export"),
+            get(segments::members::download),
+        )
+        .route(declared("GET", "/ws/live"), get(live::socket::live_socket))
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

@@ -23,7 +23,12 @@ pub async fn create_computed_trait(
 ) -> Result<(), AppError> {
     use crate::{
         model::computed::parse_definition,
-        server::{app_state, computed, db::computed_traits::ComputedTraits},
+        server::{
+            app_state,
+            audit::{self, Record},
+            computed,
+            db::computed_traits::ComputedTraits,
+        },
     };
     let definition = parse_definition(
         &name,
@@ -34,6 +39,8 @@ pub async fn create_computed_trait(
     )?;
     let state = app_state()?;
     ComputedTraits::new(&state.db).create(&definition).await?;
+    let record = Record::new("computed.create", definition.name.clone()).detail(event);
+    audit::write_current(&state.db, record).await?;
     let graph = state.ingest.graph.clone();
     tokio::spawn(async move {
         if let Err(err) = computed::backfill(&graph, &graph.db, &definition).await {

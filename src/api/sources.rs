@@ -55,7 +55,10 @@ pub async fn create_source(name: String) -> Result<CreatedWriteKey, AppError> {
     let name = parse_source_name(&name)?;
     let sources = crate::server::app_state()?.ingest.sources;
     let source = sources.create(&name, SourceKind::Api).await?;
-    remember(sources.issue_key(&source).await?).await
+    audit_source("source.create", &source.id, format!("name {name}")).await?;
+    let key = sources.issue_key(&source).await?;
+    audit_source("write_key.create", &source.id, key_detail(&key)).await?;
+    remember(key).await
 }
 
 /// Issues another write key for source `source_id` (to rotate keys without downtime).
@@ -68,7 +71,9 @@ pub async fn issue_write_key(source_id: String) -> Result<CreatedWriteKey, AppEr
     let source = sources.by_id(id).await?.ok_or_else(|| AppError::NotFound {
         what: format!("source {source_id}"),
     })?;
-    remember(sources.issue_key(&source).await?).await
+    let key = sources.issue_key(&source).await?;
+    audit_source("write_key.create", &source.id, key_detail(&key)).await?;
+    remember(key).await
 }
 
 /// Revokes write key `key_id`; requests with it get 401 from now on.
@@ -81,5 +86,28 @@ pub async fn revoke_write_key(key_id: String) -> Result<(), AppError> {
         .ingest
         .sources
         .revoke_key(id)
-        .await
+        .await?;
+    audit_source("write_key.revoke", &id, String::new()).await
+}
+
+/// Records `action` on source or key `id` in the audit log (never the key itself).
+#[cfg(feature = "ssr")]
+async fn audit_source(
+    action: &str,
+    id: &mongodb::bson::oid::ObjectId,
+    detail: String,
+) -> Result<(), AppError> {
+    use crate::server::audit::{self, Record};
+    let mut record = Record::new(action, id.to_hex());
+    if !detail.is_empty() {
+        record = record.detail(detail);
+    }
+    audit::write_current(&crate::server::app_state()?.db, record).await
+}
+
+/// The part of a new key the settings page shows anyway: enough to tell keys apart.
+#[cfg(feature = "ssr")]
+fn key_detail(key: &CreatedWriteKey) -> String {
+    let prefix: String = key.key.chars().take(9).collect();
+    format!("key {prefix}…")
 }

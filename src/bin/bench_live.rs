@@ -8,10 +8,16 @@
 //!    memory (the clients' share included: they run in this process);
 //! 3. ingest throughput through `POST /v1/batch` (BENCH_BATCHES batches of 100 track events,
 //!    default 20, sent one after another), first with no websocket client, then with all the
-//!    fan-out clients attached and reading, and the ratio.
+//!    fan-out clients attached and reading, and the ratio;
+//! 4. segment freshness: from `POST /v1/track` (its `context.traits` flipping one person's plan)
+//!    to the `entered` / `exited` transition arriving on a websocket subscribed to `segments`,
+//!    and to it being visible through the memberships API (`/api/profiles/segments` over HTTP):
+//!    p50 / p99 over BENCH_FRESH_EVENTS calls (default 1,000).
 //!
 //! `make benchlive` raises the open-files limit (`ulimit -n 8192`), starts an in-memory database
 //! and runs this optimised; or set MONGODB_URI (and the limit) yourself.
+#[path = "bench_support/freshness.rs"]
+mod freshness;
 #[path = "bench_support/numbers.rs"]
 mod numbers;
 
@@ -99,6 +105,7 @@ struct Plan {
     clients: usize,
     fanout_events: usize,
     batches: usize,
+    fresh_events: usize,
 }
 
 impl Plan {
@@ -109,6 +116,7 @@ impl Plan {
             clients: env_number("BENCH_CLIENTS", 1_000),
             fanout_events: env_number("BENCH_FANOUT_EVENTS", 100),
             batches: env_number("BENCH_BATCHES", 20),
+            fresh_events: env_number("BENCH_FRESH_EVENTS", 1_000),
         }
     }
 }
@@ -196,6 +204,32 @@ impl Api {
         }
         let text = String::from_utf8_lossy(&reply.body);
         Err(format!("POST {path}: {} {text}", reply.status).into())
+    }
+
+    /// Calls server fn `endpoint` with `form` as the browser signed in with `cookie` would.
+    async fn call(
+        &self,
+        endpoint: &str,
+        cookie: &str,
+        form: &[(&str, &str)],
+    ) -> Result<Value, BoxError> {
+        let origin = format!("http://{}", self.host);
+        let headers = [
+            ("host", self.host.as_str()),
+            ("origin", origin.as_str()),
+            ("cookie", cookie),
+            ("accept", "application/json"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
+        let body = serde_urlencoded::to_string(form)?;
+        let reply = self
+            .post(&format!("/api/{endpoint}"), &headers, body)
+            .await?;
+        if !reply.status.is_success() {
+            let text = String::from_utf8_lossy(&reply.body);
+            return Err(format!("{endpoint}: {} {text}", reply.status).into());
+        }
+        Ok(serde_json::from_slice(&reply.body)?)
     }
 
     /// Tracks one [`EVENT`] from user `who`.
@@ -291,7 +325,16 @@ async fn admin_cookie(state: &AppState, api: &Api) -> Result<String, BoxError> {
 
 /// Opens `/ws/live` with `cookie`, reads the welcome and subscribes to `events`.
 async fn subscribed(address: SocketAddr, cookie: &str) -> Result<Socket, BoxError> {
-    tokio::time::timeout(HANDSHAKE_WAIT, handshake(address, cookie))
+    subscribed_to(address, cookie, "events").await
+}
+
+/// Opens `/ws/live` with `cookie`, reads the welcome and subscribes to `stream`.
+async fn subscribed_to(
+    address: SocketAddr,
+    cookie: &str,
+    stream: &str,
+) -> Result<Socket, BoxError> {
+    tokio::time::timeout(HANDSHAKE_WAIT, handshake(address, cookie, stream))
         .await
         .map_err(|_| {
             format!(
@@ -301,15 +344,15 @@ async fn subscribed(address: SocketAddr, cookie: &str) -> Result<Socket, BoxErro
         })?
 }
 
-/// Connects, then reads the welcome, subscribes and reads the confirmation.
-async fn handshake(address: SocketAddr, cookie: &str) -> Result<Socket, BoxError> {
+/// Connects, then reads the welcome, subscribes to `stream` and reads the confirmation.
+async fn handshake(address: SocketAddr, cookie: &str, stream: &str) -> Result<Socket, BoxError> {
     let mut request = format!("ws://{address}/ws/live").into_client_request()?;
     request
         .headers_mut()
         .insert("cookie", HeaderValue::from_str(cookie)?);
     let (mut socket, _) = connect_async_with_config(request, None, true).await?;
     expect(&mut socket, |c| matches!(c, Control::Welcome { .. })).await?;
-    let subscribe = json!({ "v": 1, "type": "subscribe", "stream": "events" });
+    let subscribe = json!({ "v": 1, "type": "subscribe", "stream": stream });
     socket.send(Message::text(subscribe.to_string())).await?;
     expect(&mut socket, |c| matches!(c, Control::Subscribed { .. })).await?;
     Ok(socket)
@@ -712,7 +755,7 @@ async fn run(state: &AppState, address: SocketAddr, plan: &Plan) -> Result<(), B
     let with = ingest(&api, "with", plan.batches).await?;
     report_ingest(alone, with, plan.clients, clients.skipped() - skipped);
     clients.stop();
-    Ok(())
+    freshness::bench(state, &api, address, &cookie, plan.fresh_events).await
 }
 
 /// Starts the server, runs the phases, drops the benchmark database.

@@ -1,6 +1,7 @@
 //! Segments: the list (size, trend, last change, owner), one segment's page, the builder and
 //! static uploads.
 mod builder;
+mod chips;
 mod detail;
 mod editor;
 mod static_upload;

@@ -21,7 +21,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use futures::TryStreamExt;
 use mongodb::{
     bson::{self, Bson, Document, doc, oid::ObjectId},
-    options::{FindOptions, ReadPreference, SelectionCriteria},
+    options::FindOptions,
 };
 
 /// Runs `query` for a viewer who may (`read_pii`) or may not see personal data.
@@ -61,17 +61,9 @@ pub async fn search(
     })
 }
 
-/// Lists and counts read from a secondary when the server is a replica set, so analytics
-/// never compete with ingestion on the primary.
+/// Profiles for lists and counts, read from a secondary when the server is a replica set.
 pub fn analytics(graph: &IdentityGraph) -> mongodb::Collection<ProfileDoc> {
-    let criteria =
-        SelectionCriteria::ReadPreference(ReadPreference::SecondaryPreferred { options: None });
-    graph.db.collection_with_options(
-        profiles::COLLECTION,
-        mongodb::options::CollectionOptions::builder()
-            .selection_criteria(criteria)
-            .build(),
-    )
+    super::db::analytics(&graph.db, profiles::COLLECTION)
 }
 
 fn summary(doc: ProfileDoc, read_pii: bool) -> CustomerSummary {

@@ -1,7 +1,7 @@
 //! The dashboard's KPIs, read from the database so every instance shows the same numbers.
 use super::{
     AppState,
-    db::{ingest_errors::IngestErrors, profiles::live as live_profiles},
+    db::{analytics, ingest_errors::IngestErrors, profiles::live as live_profiles},
 };
 use crate::{
     api::dashboard::CHART_DAYS,
@@ -35,9 +35,7 @@ pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSu
         profiles_added: profiles
             .created_per_day(now.date_naive(), CHART_DAYS)
             .await?,
-        identified_count: state
-            .db
-            .collection::<Document>(super::db::profiles::COLLECTION)
+        identified_count: analytics::<Document>(&state.db, super::db::profiles::COLLECTION)
             .count_documents(identified)
             .await?,
         events_today: today_hours.iter().sum(),
@@ -78,9 +76,7 @@ async fn events_by_hour(
         } },
     ];
     let mut hours = vec![0u64; 48];
-    let mut cursor = state
-        .db
-        .collection::<Document>("events")
+    let mut cursor = analytics::<Document>(&state.db, "events")
         .aggregate(pipeline)
         .await?;
     while let Some(bucket) = cursor.try_next().await? {

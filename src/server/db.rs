@@ -57,6 +57,18 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
     Ok(db)
 }
 
+/// Collection `name` for read-heavy analytics (lists, counts, charts): read from a secondary
+/// when the server is a replica set, so they never compete with ingestion on the primary.
+pub fn analytics<T: Send + Sync>(db: &Database, name: &str) -> mongodb::Collection<T> {
+    use mongodb::options::{CollectionOptions, ReadPreference, SelectionCriteria};
+    let criteria =
+        SelectionCriteria::ReadPreference(ReadPreference::SecondaryPreferred { options: None });
+    let options = CollectionOptions::builder()
+        .selection_criteria(criteria)
+        .build();
+    db.collection_with_options(name, options)
+}
+
 /// MongoDB's code for a unique-index violation.
 pub const DUPLICATE_KEY: i32 = 11000;
 

@@ -75,7 +75,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
 
 const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "*"),
-    ("POST", "/v1/{call}", "*"),
+    ("*", "/v1/{call}", "*"),
     ("GET", "/v1/openapi.json", "*"),
     ("POST", "/auth/login", "*"),
     ("POST", "/auth/logout", "AMNS"),

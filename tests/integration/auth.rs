@@ -258,6 +258,12 @@ async fn unknown_and_disabled_accounts_cannot_sign_in_and_disabled_sessions_end(
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    let audited = doc! { "action": "user.update", "target": &id };
+    assert_eq!(
+        admin.count("audit", audited).await,
+        1,
+        "the change is audited"
+    );
     assert!(
         !is_signed_in(&support).await,
         "a disabled user's session ends"
@@ -437,4 +443,120 @@ async fn the_first_admin_comes_from_the_command_line() {
         1
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The audit entries for `action`, oldest first: (target, detail).
+async fn audited(app: &TestApp, action: &str) -> Vec<(String, String)> {
+    use futures::TryStreamExt;
+    let entries: Vec<mongodb::bson::Document> = app
+        .db
+        .collection("audit")
+        .find(doc! { "action": action })
+        .sort(doc! { "_id": 1 })
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let text = |e: &mongodb::bson::Document, key| e.get_str(key).unwrap_or_default().to_owned();
+    entries
+        .iter()
+        .inspect(|e| assert!(e.get_str("actor").unwrap().starts_with("admin-")))
+        .map(|e| (text(e, "target"), text(e, "detail")))
+        .collect()
+}
+
+#[tokio::test]
+async fn sources_write_keys_imports_and_computed_traits_are_audited_without_the_keys() {
+    let admin = TestApp::new().await;
+    let created = admin.call("/api/sources/create", &[("name", "shop")]).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let first_key = created.json()["key"].as_str().unwrap().to_owned();
+    let sources = admin.call("/api/sources/list", &[]).await.json();
+    let source = &sources["sources"][0];
+    let source_id = source["id"].as_str().unwrap();
+    assert_eq!(
+        audited(&admin, "source.create").await,
+        [(source_id.to_owned(), "name shop".to_owned())]
+    );
+    let again = admin
+        .call("/api/sources/issue-key", &[("source_id", source_id)])
+        .await;
+    let second_key = again.json()["key"].as_str().unwrap().to_owned();
+    let keys = audited(&admin, "write_key.create").await;
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|(target, _)| target == source_id));
+    assert!(keys[0].1.starts_with("key wk_") && first_key.starts_with(&keys[0].1[4..13]));
+    let key_id = source["keys"][0]["id"].as_str().unwrap();
+    let revoked = admin
+        .call("/api/sources/revoke-key", &[("key_id", key_id)])
+        .await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(
+        audited(&admin, "write_key.revoke").await,
+        [(key_id.to_owned(), String::new())]
+    );
+    let form = [
+        ("name", "orders"),
+        ("event", "Order Completed"),
+        ("aggregate", "count"),
+        ("property", ""),
+        ("within_days", ""),
+    ];
+    assert_eq!(admin.call("/api/computed/create", &form).await.status, 200);
+    assert_eq!(
+        audited(&admin, "computed.create").await,
+        [("orders".to_owned(), "Order Completed".to_owned())]
+    );
+    let fields = [
+        ("source", None, "crm"),
+        ("mapping", None, "[columns]\nid = \"user_id\"\n"),
+        ("file", Some("people.csv"), "id\nu1\n"),
+    ];
+    let (content_type, body) = crate::imports::multipart(&fields);
+    let request = Request::post("/imports")
+        .header("content-type", content_type)
+        .header("accept", "application/json")
+        .body(Body::from(body))
+        .unwrap();
+    let import = admin.send(request).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        audited(&admin, "import.start").await,
+        [(import, "source crm, file people.csv".to_owned())]
+    );
+    let everything = format!("{:?}", admin.call("/api/audit/list", &[]).await.body);
+    assert!(!everything.contains(&first_key) && !everything.contains(&second_key));
+}
+
+#[tokio::test]
+async fn the_first_admin_comes_from_the_environment_only_while_there_are_no_users() {
+    use enrich::server::{auth::users::bootstrap_admin, db::users::Users};
+    let app = TestApp::with_db(fresh_db().await);
+    let users = Users::new(&app.db);
+    let (email, password) = (
+        Some("first@example.com".to_owned()),
+        Some(PASSWORD.to_owned()),
+    );
+    assert!(
+        !bootstrap_admin(&users, None, password.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        bootstrap_admin(&users, email.clone(), password.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.sign_in("first@example.com", PASSWORD).await.status, 200);
+    assert_eq!(app.call("/api/auth/me", &[]).await.json()["role"], "admin");
+    let again = Some("second@example.com".to_owned());
+    assert!(!bootstrap_admin(&users, again, password).await.unwrap());
+    assert_eq!(
+        app.count("users", doc! {}).await,
+        1,
+        "never a second bootstrap"
+    );
 }

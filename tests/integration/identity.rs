@@ -170,6 +170,16 @@ async fn a_linking_event_merges_two_profiles_into_the_older_and_unmerge_restores
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    let audited = mongodb::bson::doc! {
+        "action": "customer.unmerge",
+        "target": records[0].survivor.to_hex(),
+        "detail": format!("restored {}", records[0].absorbed.to_hex()),
+    };
+    assert_eq!(
+        app.count("audit", audited).await,
+        1,
+        "the unmerge is audited"
+    );
     let restored = app.live_profiles().await;
     assert_eq!(restored.len(), 2);
     let (first, second) = (&restored[0], &restored[1]);

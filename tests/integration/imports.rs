@@ -50,7 +50,8 @@ async fn upload(
     .await
 }
 
-async fn finished(app: &TestApp, id: &str) -> Value {
+/// Polls the import until it is no longer running; returns its status.
+pub async fn finished(app: &TestApp, id: &str) -> Value {
     for _ in 0..200 {
         let status = app.call("/api/imports/get", &[("id", id)]).await.json();
         if status["state"] != "running" {

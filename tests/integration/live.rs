@@ -165,6 +165,60 @@ async fn filters_narrow_a_stream_and_ping_is_answered() {
 }
 
 #[tokio::test]
+async fn unsubscribing_ends_a_stream_sources_filter_and_binary_frames_close_the_socket() {
+    let app = TestApp::new().await;
+    let (web, app_key) = (app.write_key("web").await, app.write_key("ios").await);
+    let address = serve(&app).await;
+    let mut socket = subscribed(&app, address, &[]).await;
+    let filter = json!({ "source": "ios" });
+    say(
+        &mut socket,
+        json!({ "v": 1, "type": "subscribe", "stream": "events", "filter": filter }),
+    )
+    .await;
+    next(&mut socket).await;
+    track(&app, &web, "u-1", "From Web").await;
+    track(&app, &app_key, "u-1", "From App").await;
+    let (_, _, event) = next_event(&mut socket, Duration::from_secs(2)).await;
+    assert_eq!(
+        (event.event.as_str(), event.source.as_str()),
+        ("From App", "ios")
+    );
+    say(
+        &mut socket,
+        json!({ "v": 1, "type": "unsubscribe", "stream": "events" }),
+    )
+    .await;
+    let reply = next(&mut socket).await;
+    assert!(
+        matches!(&reply, ServerFrame::Control(c) if matches!(c.control, Control::Unsubscribed { .. })),
+        "{reply:?}"
+    );
+    track(&app, &app_key, "u-1", "After Unsubscribing").await;
+    say(&mut socket, json!({ "v": 1, "type": "ping" })).await;
+    // The pong comes next: no event frame was sent in between.
+    let after = next(&mut socket).await;
+    assert!(
+        matches!(&after, ServerFrame::Control(c) if c.control == Control::Pong),
+        "{after:?}"
+    );
+    socket.send(Message::binary(vec![1u8, 2, 3])).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the server closes the socket");
+    let code = closed.map(|f| u16::from(f.code));
+    assert_eq!(code, Some(1003), "binary frames are refused with 1003");
+}
+
+#[tokio::test]
 async fn an_analyst_receives_masked_values_and_an_admin_the_raw_ones() {
     let admin = TestApp::new().await;
     let analyst = admin.as_role(Role::Analyst).await;
@@ -364,6 +418,46 @@ async fn with_change_streams_two_instances_both_see_an_event_stored_by_one_exact
         first.get("/healthz").await.json()["live_feed"]["mode"],
         "change_stream"
     );
+}
+
+#[tokio::test]
+async fn with_change_streams_a_segment_entry_on_one_instance_reaches_the_others_subscribers() {
+    let db = fresh_db().await;
+    let first = TestApp::from_state(keyring_state(&db, &change_stream_settings("seg-a")));
+    let second = TestApp::from_state(keyring_state(&db, &change_stream_settings("seg-b")));
+    first.sign_in_as(Role::Admin).await;
+    second.sign_in_as(Role::Marketer).await;
+    let key = first.write_key("web").await;
+    let identify = json!({ "userId": "u-7", "traits": { "plan": "free" } });
+    assert_eq!(
+        first.track("/v1/identify", &key, &identify).await.status,
+        200
+    );
+    let rule = json!({ "type": "trait", "path": "traits.plan",
+        "test": { "op": "equals", "value": "gold" } });
+    let segment = crate::segments::create(&first, "Gold", &rule).await;
+    let b = serve(&second).await;
+    let mut on_second = subscribed(&second, b, &["segments"]).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let upgrade = json!({ "userId": "u-7", "traits": { "plan": "gold" } });
+    assert_eq!(
+        first.track("/v1/identify", &key, &upgrade).await.status,
+        200
+    );
+    let entered = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            if let ServerFrame::Live(frame) = next(&mut on_second).await
+                && let LiveMessage::SegmentTransition {
+                    segment_id, kind, ..
+                } = frame.message
+            {
+                return (segment_id, kind);
+            }
+        }
+    })
+    .await
+    .expect("the entry arrives through the change stream");
+    assert_eq!(entered, (segment, "entered".to_owned()));
 }
 
 #[tokio::test]

@@ -55,6 +55,14 @@ async fn unknown_address_is_a_404_page() {
     let page = app.get("/no/such/page").await;
     assert_eq!(page.status, 404);
     assert!(page.body.contains("Page not found"));
+    // Signed out, an unknown address (a route nobody listed) asks for sign-in first.
+    let visitor = app.anonymous().get("/no/such/page").await;
+    assert_eq!(visitor.status, 303);
+    let location = visitor.headers.get("location").unwrap().to_str().unwrap();
+    assert!(location.starts_with("/login?next="), "{location}");
+    // Assets are public: served when built (200), or not found — never sent to sign in.
+    let asset = app.anonymous().get("/favicon.svg").await.status;
+    assert!(matches!(asset.as_u16(), 200 | 404), "{asset}");
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Differential property: random rules over random profiles stored in the real server — the
 //! compiled query returns exactly the profiles in-memory evaluation accepts. Profiles mix types on
 //! one path, miss fields, hold nulls, lists (of values and of documents) and dates at the edges of
-//! the rules' windows; every rule's complement partitions the profiles with it.
+//! the rules' windows; every rule's complement partitions the profiles with it, and a test, its
+//! negated operator and "field missing" partition them too.
 use crate::support::fresh_db;
 use chrono::{DateTime, Duration, Utc};
 use enrich::{
@@ -360,6 +361,7 @@ async fn check(
         let union: BTreeSet<ObjectId> = compiled.union(&complement).copied().collect();
         prop_assert_eq!(&union, &all, "p and not p miss profiles for {:?}", rule);
         if let Rule::Trait { path, test } = &rule {
+            check_partition(db, &all, path, test).await?;
             // Profiles without the field at all: only "missing"-like tests may match them.
             let mut absent = Document::new();
             absent.insert(path.as_str(), doc! { "$exists": false });
@@ -373,6 +375,70 @@ async fn check(
             );
         }
     }
+    Ok(())
+}
+
+/// The test and its negation as the rule language spells them, for tests that have one.
+fn with_negation(test: &ValueTest) -> Option<(ValueTest, ValueTest)> {
+    use ValueTest as T;
+    Some(match test {
+        T::Equals { value } | T::NotEquals { value } => (
+            T::Equals {
+                value: value.clone(),
+            },
+            T::NotEquals {
+                value: value.clone(),
+            },
+        ),
+        T::InList { values } | T::NotInList { values } => (
+            T::InList {
+                values: values.clone(),
+            },
+            T::NotInList {
+                values: values.clone(),
+            },
+        ),
+        T::Exists | T::Missing => (T::Exists, T::Missing),
+        _ => return None,
+    })
+}
+
+/// The partition: on the real server, the test, its negated operator and "field missing" are
+/// pairwise disjoint (the negation never matches a missing field) and together cover everyone.
+async fn check_partition(
+    db: &Database,
+    all: &BTreeSet<ObjectId>,
+    path: &str,
+    test: &ValueTest,
+) -> Result<(), TestCaseError> {
+    let Some((positive, negative)) = with_negation(test) else {
+        return Ok(());
+    };
+    let mut parts = Vec::new();
+    for part in [positive, negative, ValueTest::Missing] {
+        let rule = Rule::Trait {
+            path: path.to_owned(),
+            test: part,
+        };
+        parts.push(compiled_ids(db, &lower(&rule, now())).await);
+    }
+    let (yes, no, missing) = (&parts[0], &parts[1], &parts[2]);
+    let negation_is_missing = matches!(test, ValueTest::Exists | ValueTest::Missing);
+    prop_assert!(
+        yes.is_disjoint(no),
+        "{test:?} and its negation overlap on {path}"
+    );
+    prop_assert!(
+        negation_is_missing || (yes.is_disjoint(missing) && no.is_disjoint(missing)),
+        "{test:?} or its negation matched a profile missing {path}"
+    );
+    let covered: BTreeSet<ObjectId> = yes.iter().chain(no).chain(missing).copied().collect();
+    prop_assert_eq!(
+        &covered,
+        all,
+        "{:?}, its negation and missing leave profiles out",
+        test
+    );
     Ok(())
 }
 

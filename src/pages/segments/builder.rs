@@ -1,5 +1,6 @@
 //! The segment builder: the visual editor with undo, a live preview (debounced; only the newest
 //! answer is shown) of the count, share and a masked sample, and saving with name and description.
+use super::chips::ChipsInput;
 use super::editor::{
     Editing, RulePath, kinds_of, new_condition, new_filter, new_group, test_for, test_json,
     typed_value, with_value,
@@ -175,7 +176,8 @@ fn choice_of(rule: &Rule) -> String {
     }
 }
 
-/// The field picker: every catalogued field, grouped, with type and coverage.
+/// The field picker: every catalogued field, grouped, with type and coverage, and a search box
+/// that narrows the list to the fields whose label holds what is typed.
 fn field_picker(
     editing: Editing,
     catalog: &BuilderCatalog,
@@ -183,76 +185,90 @@ fn field_picker(
     path: &[usize],
 ) -> AnyView {
     let current = choice_of(rule);
-    let total = catalog.total_profiles.max(1);
-    let field_option = |prefix: &str, f: &CatalogField| {
-        let value = format!("{prefix}:{}", f.path);
-        let label = format!(
-            "{} ({}, {}%)",
-            f.path,
-            f.types.join("/"),
-            f.coverage * 100 / total
-        );
-        view! { <option value=value.clone() prop:selected=value == current>{label}</option> }
+    let search = RwSignal::new(String::new());
+    let option = move |value: String, label: String| {
+        let lower = label.to_lowercase();
+        let hidden = move || !lower.contains(search.get().trim().to_lowercase().as_str());
+        let selected = value == current;
+        view! { <option value=value prop:selected=selected hidden=hidden>{label}</option> }
     };
-    let traits = catalog
-        .traits
-        .iter()
-        .map(|f| field_option("trait", f))
-        .collect_view();
-    let computed = catalog
-        .computed
-        .iter()
-        .map(|f| field_option("computed", f))
-        .collect_view();
-    let simple = |prefix: &'static str, items: Vec<(String, String)>| {
-        let current = current.clone();
+    let total = catalog.total_profiles.max(1);
+    let fields = |prefix: &str, fields: &[CatalogField]| -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|f| {
+                let share = f.coverage * 100 / total;
+                let label = format!("{} ({}, {share}%)", f.path, f.types.join("/"));
+                (format!("{prefix}:{}", f.path), label)
+            })
+            .collect()
+    };
+    let named = |prefix: &str, items: Vec<(String, String)>| -> Vec<(String, String)> {
         items
             .into_iter()
-            .map(move |(value, label)| {
-                let value = format!("{prefix}:{value}");
-                view! { <option value=value.clone() prop:selected=value == current>{label}</option> }
-            })
-            .collect_view()
+            .map(|(value, label)| (format!("{prefix}:{value}"), label))
+            .collect()
     };
-    let events = simple(
-        "event",
-        catalog
-            .events
-            .iter()
-            .map(|e| (e.name.clone(), format!("{} ({} events)", e.name, e.count)))
-            .collect(),
-    );
-    let consent = simple(
-        "consent",
-        catalog
-            .purposes
-            .iter()
-            .map(|p| (p.clone(), format!("consented to {p}")))
-            .collect(),
-    );
-    let kinds = simple(
-        "identity",
-        catalog
-            .identity_kinds
-            .iter()
-            .map(|k| (k.clone(), format!("has {k}")))
-            .collect(),
-    );
-    let segments = simple("segment", catalog.segments.clone());
+    let events = catalog.events.iter();
+    let groups = [
+        ("Traits", fields("trait", &catalog.traits)),
+        ("Computed traits", fields("computed", &catalog.computed)),
+        (
+            "Events",
+            named(
+                "event",
+                events
+                    .map(|e| (e.name.clone(), format!("{} ({} events)", e.name, e.count)))
+                    .collect(),
+            ),
+        ),
+        (
+            "Consent",
+            named(
+                "consent",
+                catalog
+                    .purposes
+                    .iter()
+                    .map(|p| (p.clone(), format!("consented to {p}")))
+                    .collect(),
+            ),
+        ),
+        (
+            "Identity",
+            named(
+                "identity",
+                catalog
+                    .identity_kinds
+                    .iter()
+                    .map(|k| (k.clone(), format!("has {k}")))
+                    .collect(),
+            ),
+        ),
+        ("Segments", named("segment", catalog.segments.clone())),
+        (
+            "Sampling",
+            vec![("bucket".to_owned(), "random bucket".to_owned())],
+        ),
+    ];
+    let groups = groups
+        .into_iter()
+        .map(|(label, items)| {
+            let options = items
+                .into_iter()
+                .map(|(value, text)| option.clone()(value, text))
+                .collect_view();
+            view! { <optgroup label=label>{options}</optgroup> }
+        })
+        .collect_view();
     let (here, catalog) = (path.to_vec(), catalog.clone());
     view! {
+        <input type="search" class="field-search" aria-label="Search fields"
+            placeholder="Search fields" prop:value=move || search.get()
+            on:input=move |ev| search.set(event_target_value(&ev)) />
         <select class="field-picker" aria-label="Field" on:change=move |ev| {
             let fresh = new_condition(&event_target_value(&ev), &catalog);
             editing.change(&here, |r| *r = fresh);
-        }>
-            <optgroup label="Traits">{traits}</optgroup>
-            <optgroup label="Computed traits">{computed}</optgroup>
-            <optgroup label="Events">{events}</optgroup>
-            <optgroup label="Consent">{consent}</optgroup>
-            <optgroup label="Identity">{kinds}</optgroup>
-            <optgroup label="Segments">{segments}</optgroup>
-            <optgroup label="Sampling"><option value="bucket" prop:selected=current == "bucket">"random bucket"</option></optgroup>
-        </select>
+        }>{groups}</select>
     }
     .into_any()
 }
@@ -407,6 +423,13 @@ fn value_inputs(
         .unwrap_or_default();
     fields.into_iter().map(|(field, value)| {
         let (test, set, name) = (test.clone(), set.clone(), field.clone());
+        if let (true, Some(items)) = (name == "values", value.as_array()) {
+            let set = Callback::new(move |texts: Vec<String>| {
+                let typed: Vec<_> = texts.iter().map(|t| typed_value(t, kind)).collect();
+                set(with_value(&test, "values", json!(typed)));
+            });
+            return view! { <ChipsInput name=name values=items.clone() set /> }.into_any();
+        }
         let text = match &value {
             serde_json::Value::String(s) if matches!(field.as_str(), "at" | "from" | "to") => {
                 s.chars().take(16).collect()
@@ -422,7 +445,6 @@ fn value_inputs(
             _ => "text",
         };
         let hint = match field.as_str() {
-            "values" => "comma-separated",
             "days" if value.is_array() => "1 = Monday … 7 = Sunday, comma-separated",
             "at" | "from" | "to" => "UTC",
             "unit" => "days or hours",
@@ -433,7 +455,6 @@ fn value_inputs(
                 <input type=input_type prop:value=text placeholder=hint on:change=move |ev| {
                     let raw = event_target_value(&ev);
                     let parsed = match name.as_str() {
-                        "values" => json!(raw.split(',').map(|v| typed_value(v.trim(), kind)).collect::<Vec<_>>()),
                         "days" if value.is_array() => json!(raw.split(',').filter_map(|v| v.trim().parse::<u8>().ok()).collect::<Vec<_>>()),
                         "value" => typed_value(&raw, kind),
                         // The picker gives `YYYY-MM-DDTHH:MM`; dates in rules are UTC instants.
@@ -444,7 +465,7 @@ fn value_inputs(
                     set(with_value(&test, &name, parsed));
                 } />
             </label>
-        }
+        }.into_any()
     }).collect_view().into_any()
 }
 

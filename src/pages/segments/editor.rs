@@ -144,7 +144,8 @@ pub fn test_for(op: &str, kind: ValueKind) -> ValueTest {
     let now = "2025-01-01T00:00:00Z";
     let body = match op {
         "equals" | "not_equals" | "array_contains" => json!({ "value": value }),
-        "in_list" | "not_in_list" | "array_contains_any" => json!({ "values": [value] }),
+        // An empty list: the chips input starts blank rather than with an empty chip.
+        "in_list" | "not_in_list" | "array_contains_any" => json!({ "values": [] }),
         "contains" | "starts_with" | "ends_with" => json!({ "text": "" }),
         "lt" | "lte" | "gt" | "gte" => json!({ "value": 0 }),
         "between" => json!({ "min": 0, "max": 100 }),

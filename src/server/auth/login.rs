@@ -1,6 +1,6 @@
 //! `POST /auth/login` and `POST /auth/logout`: plain form posts, so they work the same with and
 //! without JavaScript (the browser follows the redirect and loads the next page whole).
-use super::{Caller, password, session, throttle};
+use super::{Caller, password, policy::declared, session, throttle};
 use crate::{
     error::AppError,
     server::{
@@ -31,8 +31,8 @@ pub struct LoginForm {
 /// The sign-in and sign-out routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/auth/login", post(sign_in))
-        .route("/auth/logout", post(sign_out))
+        .route(declared("POST", "/auth/login"), post(sign_in))
+        .route(declared("POST", "/auth/logout"), post(sign_out))
 }
 
 async fn sign_in(

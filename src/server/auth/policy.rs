@@ -114,10 +114,11 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("audit/list", Needs(P::ViewAudit)),
 ];
 
-/// Plain HTTP routes: (method, path pattern, access).
+/// Plain HTTP routes: (method, path pattern, access); method `*` is any method.
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Public),
-    ("POST", "/v1/{call}", Public),
+    // Any method: the tracking API answers other methods with its own 405.
+    ("*", "/v1/{call}", Public),
     ("GET", "/v1/openapi.json", Public),
     ("POST", "/auth/login", Public),
     ("POST", "/auth/logout", SignedIn),
@@ -131,8 +132,20 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
 /// The prefix server fns are served under.
 pub const SERVER_FN_PREFIX: &str = "/api/";
 
-/// What a request to `method path` requires. Paths no table names (static assets, the 404
-/// page) are public, except under `/api/`, where an unknown endpoint is refused.
+/// Static files anyone may fetch: the built bundle and the files in `public/` (the sign-in page
+/// needs them). A test checks every file in `public/` is listed.
+pub const PUBLIC_ASSETS: &[&str] = &["/pkg/", "/favicon.svg"];
+
+/// `pattern`, after checking the table of plain routes declares it for `method`: the router
+/// registers every plain route through this, so a route nobody put in the table cannot start.
+pub fn declared(method: &str, pattern: &'static str) -> &'static str {
+    let listed = ROUTES.iter().any(|(m, p, _)| *m == method && *p == pattern);
+    assert!(listed, "{method} {pattern} is missing from policy::ROUTES");
+    pattern
+}
+
+/// What a request to `method path` requires. Paths no table names need a signed-in user (the
+/// 404 page), except static assets (public) and unknown `/api/` endpoints (refused).
 pub fn required(method: &str, path: &str) -> Access {
     if let Some(endpoint) = path.strip_prefix(SERVER_FN_PREFIX) {
         return SERVER_FNS
@@ -142,14 +155,18 @@ pub fn required(method: &str, path: &str) -> Access {
     }
     let route = ROUTES
         .iter()
-        .find(|(m, pattern, _)| *m == method && matches(pattern, path));
+        .find(|(m, pattern, _)| (*m == method || *m == "*") && matches(pattern, path));
     if let Some((_, _, access)) = route {
         return *access;
     }
-    PAGES
+    let page = PAGES.iter().find(|(pattern, _)| matches(pattern, path));
+    if let Some((_, access)) = page {
+        return *access;
+    }
+    let asset = PUBLIC_ASSETS
         .iter()
-        .find(|(pattern, _)| matches(pattern, path))
-        .map_or(Access::Public, |(_, access)| *access)
+        .any(|prefix| path == *prefix || (prefix.ends_with('/') && path.starts_with(prefix)));
+    if asset { Access::Public } else { SignedIn }
 }
 
 /// Whether `path` fits `pattern`, where a `{name}` segment matches any one segment.
@@ -185,9 +202,28 @@ mod tests {
     }
 
     #[test]
-    fn unknown_api_paths_are_refused_and_unknown_pages_are_public() {
+    fn every_public_file_is_a_public_asset() {
+        let public = concat!(env!("CARGO_MANIFEST_DIR"), "/public");
+        for entry in std::fs::read_dir(public).unwrap() {
+            let path = format!("/{}", entry.unwrap().file_name().to_string_lossy());
+            assert_eq!(required("GET", &path), Access::Public, "{path}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "missing from policy::ROUTES")]
+    fn an_undeclared_route_cannot_be_registered() {
+        declared("GET", "/reports/download");
+    }
+
+    #[test]
+    fn unknown_api_paths_are_refused_unknown_pages_need_sign_in_and_assets_are_public() {
         assert_eq!(required("POST", "/api/nope"), Access::Nobody);
         assert_eq!(required("GET", "/pkg/enrich.js"), Access::Public);
+        assert_eq!(required("GET", "/favicon.svg"), Access::Public);
+        assert_eq!(required("GET", "/no-such-page"), SignedIn);
+        assert_eq!(required("POST", "/reports/download"), SignedIn);
+        assert_eq!(required("GET", "/pkgx/secret"), SignedIn);
         assert_eq!(
             required("GET", "/customers/abc/export"),
             Needs(P::ExportCustomers)

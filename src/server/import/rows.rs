@@ -140,7 +140,8 @@ fn map_columns(
             continue;
         };
         let Some(text) = text_of(value) else { continue };
-        let invalid = |what: &str| format!("column {column:?}: {text:?} is not a {what}");
+        // Never the value itself: import errors are shown to roles that may not see PII.
+        let invalid = |what: &str| format!("column {column:?}: the value is not a {what}");
         match target {
             Target::UserId => {
                 raw.insert("userId".into(), json!(text));
@@ -192,7 +193,7 @@ fn record_time(
     parse_time(&text)
         .or_else(|| parse_time(&format!("{text}T00:00:00Z")))
         .map(Some)
-        .ok_or_else(|| format!("timestamp {text:?} is not an ISO-8601 date or time"))
+        .ok_or_else(|| "the timestamp is not an ISO-8601 date or time".to_owned())
 }
 
 /// The same record content always gets the same id, so re-importing it is a duplicate.

@@ -69,6 +69,10 @@ fn bad_rows_are_reported_by_line_and_reason() {
     for ((line, message), (want_line, needle)) in errors.iter().zip(expect) {
         assert_eq!(*line, want_line, "{message}");
         assert!(message.contains(needle), "line {line}: {message}");
+        assert!(
+            !message.contains("forty") && !message.contains("yesterday"),
+            "errors never repeat the value: {message}"
+        );
     }
 }
 

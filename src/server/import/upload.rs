@@ -2,9 +2,16 @@
 //! JavaScript. The import runs in the background; browsers are sent to its progress page,
 //! API clients get `202 {"id": …}`.
 use super::job::{self, ImportRequest};
-use crate::{error::AppError, server::AppState};
+use crate::{
+    error::AppError,
+    server::{
+        AppState,
+        audit::{self, Record},
+        auth::Caller,
+    },
+};
 use axum::{
-    Json,
+    Extension, Json,
     extract::{DefaultBodyLimit, Multipart, State},
     http::{HeaderMap, StatusCode, header::ACCEPT},
     response::{IntoResponse, Redirect, Response},
@@ -21,12 +28,17 @@ pub fn route() -> MethodRouter<AppState> {
     post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
 }
 
-async fn upload(State(state): State<AppState>, headers: HeaderMap, form: Multipart) -> Response {
+async fn upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
     let wants_json = headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    match accept(&state, form).await {
+    match accept(&state, &caller, form).await {
         Ok(id) if wants_json => {
             (StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response()
         }
@@ -40,7 +52,11 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, form: Multipa
     }
 }
 
-async fn accept(state: &AppState, mut form: Multipart) -> Result<String, AppError> {
+async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    mut form: Multipart,
+) -> Result<String, AppError> {
     let mut request = ImportRequest {
         source: String::new(),
         file_name: String::new(),
@@ -66,6 +82,9 @@ async fn accept(state: &AppState, mut form: Multipart) -> Result<String, AppErro
     }
     let graph = state.ingest.graph.clone();
     let (id, prepared) = job::start(&graph, &state.ingest.sources, &request).await?;
+    let detail = format!("source {}, file {}", request.source, request.file_name);
+    let record = Record::new("import.start", id.to_hex()).detail(detail);
+    audit::write(&state.db, caller, None, record).await?;
     tokio::spawn(async move {
         if let Err(err) = job::run(&graph, id, prepared).await {
             tracing::error!(import = %id, %err, "import failed");

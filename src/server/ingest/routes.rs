@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    server::{AppState, db::ingest_errors::IngestErrors},
+    server::{AppState, auth::policy::declared, db::ingest_errors::IngestErrors},
 };
 use axum::{
     Json, Router,
@@ -24,12 +24,18 @@ use chrono::Utc;
 /// The tracking API's routes.
 pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/v1/{call}", post(receive).fallback(only_post))
+        .route(
+            declared("*", "/v1/{call}"),
+            post(receive).fallback(only_post),
+        )
         .route_layer(from_fn_with_state(
             state.ingest.in_flight.clone(),
             limit_in_flight,
         ))
-        .route("/v1/openapi.json", get(openapi::serve_document))
+        .route(
+            declared("GET", "/v1/openapi.json"),
+            get(openapi::serve_document),
+        )
 }
 
 /// Answers a tracking call; a refused one is counted for the dashboard and the live charts.

@@ -221,9 +221,7 @@ impl SegmentEngine {
             .filter(|s| s.status == SegmentStatus::Active)
             .map(|s| (s.id.to_hex(), s.name))
             .collect();
-        let total_profiles = self
-            .db
-            .collection::<Document>(PROFILES)
+        let total_profiles = crate::server::db::analytics::<Document>(&self.db, PROFILES)
             .count_documents(live())
             .await?;
         Ok(BuilderCatalog {
