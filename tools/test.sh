@@ -2,7 +2,12 @@
 # `make test`: set up, then formatting and lints, unit and integration tests against a real
 # MongoDB-wire server started here on a free port, then Playwright in Debian's Chromium, hydrated
 # and with JavaScript disabled. Fails loudly if anything cannot start; nothing is skipped.
+#   tools/test.sh                    everything (what `make test` and CI run)
+#   tools/test.sh e2e [args…]        only the site build and Playwright, args passed to it
+#                                    (e.g. `tools/test.sh e2e tests/segments.spec.ts`), for iterating
 source "$(dirname "$0")/lib.sh"
+MODE="${1:-all}"
+[ "$MODE" = e2e ] && shift
 cd "$ROOT"
 "$ROOT/tools/setup.sh" test
 
@@ -25,19 +30,23 @@ trap 'exit 129' HUP
 step() { log "$*"; STEP_START=$SECONDS; }
 done_step() { log "done in $((SECONDS - STEP_START)) s"; }
 
-step "formatting and lints"
-cargo fmt --all -- --check
-cargo clippy --all-targets --features ssr -- -D warnings
-cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
-done_step
+if [ "$MODE" != e2e ]; then
+  step "formatting and lints"
+  cargo fmt --all -- --check
+  cargo clippy --all-targets --features ssr -- -D warnings
+  cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+  done_step
 
-start_mongo "$WORK/mongo.log" 0 --memory
-export ENRICH_TEST_MONGODB_URI="$MONGO_URI"
-export ENRICH_MONGO_SERVER_JAR="$MONGO_JAR"
+  start_mongo "$WORK/mongo.log" 0 --memory
+  export ENRICH_TEST_MONGODB_URI="$MONGO_URI"
+  export ENRICH_MONGO_SERVER_JAR="$MONGO_JAR"
 
-step "unit and integration tests"
-cargo test --features ssr --no-fail-fast
-done_step
+  step "unit and integration tests"
+  cargo test --features ssr --no-fail-fast
+  done_step
+else
+  start_mongo "$WORK/mongo.log" 0 --memory
+fi
 
 step "building the site (server + WASM) for the browser tests"
 cargo leptos build
@@ -55,7 +64,7 @@ LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
   target/debug/enrich >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 wait_http "http://127.0.0.1:$PORT/healthz" 60 || { cat "$WORK/app.log" >&2; die "enrich did not become healthy"; }
-(cd end2end && ENRICH_E2E_BASE_URL="http://127.0.0.1:$PORT" npx playwright test) \
+(cd end2end && ENRICH_E2E_BASE_URL="http://127.0.0.1:$PORT" npx playwright test "$@") \
   || { log "app log:"; tail -50 "$WORK/app.log" >&2; exit 1; }
 done_step
 log "all tests passed"

@@ -262,7 +262,7 @@ fn field_picker(
         .collect_view();
     let (here, catalog) = (path.to_vec(), catalog.clone());
     view! {
-        <input type="search" class="field-search" aria-label="Search fields"
+        <input type="search" class="field-search" aria-label="Search"
             placeholder="Search fields" prop:value=move || search.get()
             on:input=move |ev| search.set(event_target_value(&ev)) />
         <select class="field-picker" aria-label="Field" on:change=move |ev| {
