@@ -9,6 +9,7 @@ source tools/lib.sh
 BIN="${1:-bench_ingest}"
 tools/setup.sh
 if [[ -z "${MONGODB_URI:-}" ]]; then
+  mkdir -p data
   start_mongo "data/$BIN-mongo.log" 0 --memory
   trap 'stop_pid "$MONGO_PID"' EXIT
   export MONGODB_URI="$MONGO_URI"
