@@ -55,7 +55,7 @@ pub async fn create_source(name: String) -> Result<CreatedWriteKey, AppError> {
     let name = parse_source_name(&name)?;
     let sources = crate::server::app_state()?.ingest.sources;
     let source = sources.create(&name, SourceKind::Api).await?;
-    audit_source("source.create", &source.id, format!("name {name}")).await?;
+    audit_source("source.create", &source.id, Some(format!("name {name}"))).await?;
     let key = sources.issue_key(&source).await?;
     audit_source("write_key.create", &source.id, key_detail(&key)).await?;
     remember(key).await
@@ -87,7 +87,7 @@ pub async fn revoke_write_key(key_id: String) -> Result<(), AppError> {
         .sources
         .revoke_key(id)
         .await?;
-    audit_source("write_key.revoke", &id, String::new()).await
+    audit_source("write_key.revoke", &id, None).await
 }
 
 /// Records `action` on source or key `id` in the audit log (never the key itself).
@@ -95,19 +95,19 @@ pub async fn revoke_write_key(key_id: String) -> Result<(), AppError> {
 async fn audit_source(
     action: &str,
     id: &mongodb::bson::oid::ObjectId,
-    detail: String,
+    detail: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::audit::{self, Record};
-    let mut record = Record::new(action, id.to_hex());
-    if !detail.is_empty() {
-        record = record.detail(detail);
-    }
+    let record = Record {
+        detail,
+        ..Record::new(action, id.to_hex())
+    };
     audit::write_current(&crate::server::app_state()?.db, record).await
 }
 
 /// The part of a new key the settings page shows anyway: enough to tell keys apart.
 #[cfg(feature = "ssr")]
-fn key_detail(key: &CreatedWriteKey) -> String {
-    let prefix: String = key.key.chars().take(9).collect();
-    format!("key {prefix}…")
+fn key_detail(key: &CreatedWriteKey) -> Option<String> {
+    let prefix = crate::server::db::sources::key_prefix(&key.key);
+    Some(format!("key {prefix}…"))
 }

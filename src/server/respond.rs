@@ -7,6 +7,15 @@ use axum::{
 };
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 
+/// Whether the client asked for JSON rather than a page: API clients and `fetch` do, a browser
+/// posting a plain form (which accepts `text/html`) does not.
+pub fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
+}
+
 /// Error bodies are one small JSON object; anything bigger is not ours to reinterpret.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

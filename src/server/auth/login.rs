@@ -12,7 +12,7 @@ use crate::{
 use axum::{
     Extension, Form, Json, Router,
     extract::State,
-    http::{HeaderMap, header},
+    http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
     routing::post,
 };
@@ -44,7 +44,7 @@ async fn sign_in(
 ) -> Response {
     let outcome = attempt(&state, &caller, &session, &form).await;
     let next = safe_next(form.next.as_deref());
-    match (outcome, wants_json(&headers)) {
+    match (outcome, crate::server::respond::wants_json(&headers)) {
         (Ok(()), true) => Json(serde_json::json!({ "ok": true, "next": next })).into_response(),
         (Ok(()), false) => Redirect::to(next).into_response(),
         (Err(err), true) => err.into_response(),
@@ -123,13 +123,6 @@ async fn sign_out(
         Ok(()) => Redirect::to("/login").into_response(),
         Err(err) => err.into_response(),
     }
-}
-
-fn wants_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
 }
 
 /// Where to go after signing in: a local path only (no open redirect), else the dashboard.

@@ -60,6 +60,11 @@ fn digest(key: &str) -> String {
         .collect()
 }
 
+/// The start of `key` that is stored and shown to tell keys apart (never enough to use it).
+pub fn key_prefix(key: &str) -> String {
+    key.chars().take(KEY_PREFIX.len() + 6).collect()
+}
+
 fn new_key() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -145,7 +150,7 @@ impl Sources {
         let stored = WriteKeyDoc {
             id: ObjectId::new(),
             digest: digest(&key),
-            prefix: key.chars().take(KEY_PREFIX.len() + 6).collect(),
+            prefix: key_prefix(&key),
             source_id: source.id,
             created_at: bson::DateTime::now(),
             revoked_at: None,

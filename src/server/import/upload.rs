@@ -13,7 +13,7 @@ use crate::{
 use axum::{
     Extension, Json,
     extract::{DefaultBodyLimit, Multipart, State},
-    http::{HeaderMap, StatusCode, header::ACCEPT},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{MethodRouter, post},
 };
@@ -34,10 +34,7 @@ async fn upload(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let wants_json = headers
-        .get(ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    let wants_json = crate::server::respond::wants_json(&headers);
     match accept(&state, &caller, form).await {
         Ok(id) if wants_json => {
             (StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response()

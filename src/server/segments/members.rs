@@ -123,10 +123,7 @@ async fn upload(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let wants_json = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("application/json"));
+    let wants_json = crate::server::respond::wants_json(&headers);
     match accept(&state, &caller, form).await {
         Ok(report) if wants_json => (StatusCode::CREATED, Json(report)).into_response(),
         Ok(report) => {
