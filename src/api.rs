@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod customers;
 pub mod dashboard;
 pub mod enrichment;

@@ -2,6 +2,10 @@
 
 pub mod access;
 pub mod audit;
+pub mod campaign;
+pub mod campaign_form;
+pub mod campaign_results;
+pub mod campaign_settings;
 pub mod computed;
 pub mod consent;
 pub mod customer;

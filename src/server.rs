@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod catalog;
 pub mod cli;
 pub mod computed;
@@ -51,6 +52,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(declared("GET", "/healthz"), get(health::healthz))
         .merge(ingest::routes::routes(&state))
+        .merge(campaigns::in_app_api::routes())
         .route(declared("POST", "/imports"), import::upload::route())
         .merge(auth::login::routes())
         .route(

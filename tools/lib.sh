@@ -27,6 +27,23 @@ start_mongo() {
   log "MongoDB-wire server (mongo-java-server) listening at $MONGO_URI (pid $MONGO_PID)"
 }
 
+# start_smtp_sink <log-file> <mail-file>: starts the tests' SMTP server on a free port and sets
+# SMTP_PID and SMTP_PORT once it listens; each accepted message is a JSON line in <mail-file>.
+start_smtp_sink() {
+  local logfile="$1" mail="$2" i ready=""
+  "$ROOT/.tools/smtp-venv/bin/python" "$ROOT/tools/smtp-sink/sink.py" --log "$mail" >"$logfile" 2>&1 &
+  SMTP_PID=$!
+  for i in $(seq 1 100); do
+    ready="$(grep -m1 '^READY ' "$logfile" || true)"
+    [ -n "$ready" ] && break
+    kill -0 "$SMTP_PID" 2>/dev/null || { cat "$logfile" >&2; die "the SMTP sink exited during start-up (log above)"; }
+    sleep 0.1
+  done
+  [ -n "$ready" ] || die "the SMTP sink did not start within 10 s (see $logfile)"
+  SMTP_PORT="${ready##*:}"
+  log "SMTP sink (aiosmtpd) listening on port $SMTP_PORT (pid $SMTP_PID)"
+}
+
 # stop_pid <pid>: SIGTERM, then wait up to 15 s (the database closes its file cleanly), then SIGKILL.
 stop_pid() {
   local pid="$1" i

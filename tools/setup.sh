@@ -68,6 +68,18 @@ ensure_mongo_server() {
   (cd tools/mongo-server && mvn -q -B package)
 }
 
+ensure_smtp_sink() {
+  # The tests' SMTP server (aiosmtpd, from PyPI) in its own virtual environment under .tools/.
+  local venv="$ROOT/.tools/smtp-venv" stamp="$STAMPS/smtp-sink"
+  if [ -x "$venv/bin/python" ] && [ "$stamp" -nt tools/smtp-sink/requirements.txt ]; then
+    return 0
+  fi
+  log "installing the test SMTP server (aiosmtpd, pip)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r tools/smtp-sink/requirements.txt
+  mkdir -p "$STAMPS" && touch "$stamp"
+}
+
 ensure_chromium() {
   [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ] && return 0
   apt_install chromium chromium
@@ -90,6 +102,7 @@ ensure_wasm_bindgen
 ensure_cargo_leptos
 ensure_mongo_server
 if [ "$MODE" = test ]; then
+  ensure_smtp_sink
   ensure_chromium
   ensure_playwright
 fi

@@ -17,9 +17,10 @@ FREE_GB="$(df -Pk "$ROOT" | awk 'NR==2 {print int($4 / 1048576)}')"
 [ "$FREE_GB" -ge 15 ] || die "only ${FREE_GB} GB free on the disk holding $ROOT; make test needs 15 GB"
 
 WORK="$(mktemp -d)"
-MONGO_PID=""; APP_PID=""
+MONGO_PID=""; APP_PID=""; SMTP_PID=""
 cleanup() {
   if [ -n "$APP_PID" ]; then stop_pid "$APP_PID"; fi
+  if [ -n "$SMTP_PID" ]; then stop_pid "$SMTP_PID"; fi
   if [ -n "$MONGO_PID" ]; then stop_pid "$MONGO_PID"; fi
   rm -rf "$WORK"
 }
@@ -38,6 +39,8 @@ if [ "$MODE" != e2e ]; then
   done_step
 
   start_mongo "$WORK/mongo.log" 0 --memory
+  start_smtp_sink "$WORK/smtp.log" "$WORK/mail.jsonl"
+  export ENRICH_TEST_SMTP_PORT="$SMTP_PORT" ENRICH_TEST_MAIL_LOG="$WORK/mail.jsonl"
   export ENRICH_TEST_MONGODB_URI="$MONGO_URI"
   export ENRICH_MONGO_SERVER_JAR="$MONGO_JAR"
 
@@ -46,6 +49,7 @@ if [ "$MODE" != e2e ]; then
   done_step
 else
   start_mongo "$WORK/mongo.log" 0 --memory
+  start_smtp_sink "$WORK/smtp.log" "$WORK/mail.jsonl"
 fi
 
 step "building the site (server + WASM) for the browser tests"
@@ -55,12 +59,15 @@ done_step
 step "Playwright: hydrated and JavaScript disabled"
 PORT="$(free_port)"
 export MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e" ENRICH_FIELD_KEYS_FILE="$WORK/field-keys.txt"
+# Campaign email goes to the SMTP sink; the journey reads what arrived from its log.
+export ENRICH_SMTP_HOST=127.0.0.1 ENRICH_SMTP_PORT="$SMTP_PORT" ENRICH_SMTP_FROM="Shop <news@shop.test>"
+export E2E_MAIL_LOG="$WORK/mail.jsonl"
 # One user per role, with a password made up for this run only.
 export E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 for role in admin marketer analyst support; do
   echo "$E2E_PASSWORD" | RUST_LOG=warn target/debug/enrich user add --email "$role@e2e.test" --role "$role" >/dev/null
 done
-LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
+ENRICH_PUBLIC_URL="http://127.0.0.1:$PORT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
   target/debug/enrich >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 wait_http "http://127.0.0.1:$PORT/healthz" 60 || { cat "$WORK/app.log" >&2; die "enrich did not become healthy"; }

@@ -57,6 +57,8 @@ pub struct Settings {
     pub live_feed: crate::server::live::feed::FeedSetting,
     /// `ENRICH_LIVE_BUFFER` (4096): live messages kept for slow clients and reconnects.
     pub live_buffer: usize,
+    /// Campaign delivery.
+    pub campaigns: crate::server::campaigns::config::CampaignEnv,
 }
 
 impl Default for Settings {
@@ -137,6 +139,7 @@ impl Settings {
                 crate::server::live::hub::DEFAULT_BUFFER,
             )
             .max(16),
+            campaigns: crate::server::campaigns::config::CampaignEnv::from_lookup(&lookup),
         }
     }
 }

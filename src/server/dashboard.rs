@@ -134,11 +134,11 @@ async fn segments(state: &AppState) -> Result<(Vec<SegmentKpi>, u64), AppError> 
     Ok((active, count))
 }
 
-/// Campaigns whose status is `active` (none until campaigns exist).
+/// Launched campaigns that may still send: scheduled, sending, or active (recurring, triggered).
 async fn active_campaigns(state: &AppState) -> Result<u64, AppError> {
     Ok(state
         .db
-        .collection::<Document>("campaigns")
-        .count_documents(doc! { "status": "active" })
+        .collection::<Document>(super::db::campaigns::COLLECTION)
+        .count_documents(doc! { "status": { "$in": ["scheduled", "sending", "active"] } })
         .await?)
 }

@@ -1,17 +1,21 @@
 //! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
 
 pub mod audit;
+pub mod campaign_settings;
+pub mod campaigns;
 pub mod computed_traits;
 pub mod event_names;
 pub mod events;
 pub mod fields;
 pub mod identities;
 pub mod imports;
+pub mod in_app_messages;
 pub mod indexes;
 pub mod ingest_errors;
 pub mod login_failures;
 pub mod memberships;
 pub mod merges;
+pub mod outbox;
 pub mod profile_changes;
 pub mod profile_derived;
 pub mod profile_doc;

@@ -28,6 +28,8 @@ pub struct AppState {
     pub segments: SegmentEngine,
     /// Live messages to subscribers.
     pub hub: LiveHub,
+    /// Campaigns and their delivery.
+    pub campaigns: super::campaigns::CampaignService,
 }
 
 /// What the ingestion path needs.
@@ -72,6 +74,12 @@ impl AppState {
             Duration::from_secs(settings.segment_refresh_seconds),
             Duration::from_secs(settings.segment_size_sample_seconds),
         );
+        let campaigns = super::campaigns::CampaignService::new(
+            &ingest.graph,
+            &segments,
+            hub.clone(),
+            &settings.campaigns,
+        );
         Self {
             leptos_options,
             db,
@@ -79,6 +87,7 @@ impl AppState {
             settings: Arc::new(settings.clone()),
             segments,
             hub,
+            campaigns,
         }
     }
 }
@@ -88,6 +97,7 @@ impl AppState {
     /// the segments; call it once per state for the live feed.
     pub fn start(&self) {
         self.segments.start();
+        self.campaigns.start();
         if self.settings.live_feed == super::live::feed::FeedSetting::ChangeStream {
             // Decided now rather than in the task, so nothing stored meanwhile is announced twice.
             let starting = "starting".to_owned();

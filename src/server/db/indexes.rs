@@ -10,6 +10,7 @@ use std::time::Duration;
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
     use super::{audit, events, merges, profiles, sessions, sources, users};
     let mut all = customer_list_indexes();
+    all.extend(campaign_indexes());
     all.extend(vec![
         (
             events::COLLECTION,
@@ -165,4 +166,43 @@ pub async fn ensure_indexes(db: &Database) -> Result<(), mongodb::error::Error> 
             .await?;
     }
     Ok(())
+}
+
+/// The delivery worker's claim, the frequency cap, results and a customer's history.
+fn campaign_indexes() -> Vec<(&'static str, IndexModel)> {
+    use super::{in_app_messages, outbox};
+    vec![
+        (
+            outbox::COLLECTION,
+            index(
+                doc! { "channel": 1, "status": 1, "next_at": 1 },
+                "channel_status_next",
+                |_| {},
+            ),
+        ),
+        (
+            outbox::COLLECTION,
+            index(
+                doc! { "profile_id": 1, "channel": 1, "created_at": -1 },
+                "profile_channel_time",
+                |_| {},
+            ),
+        ),
+        (
+            outbox::COLLECTION,
+            index(
+                doc! { "campaign_id": 1, "status": 1 },
+                "campaign_status",
+                |_| {},
+            ),
+        ),
+        (
+            in_app_messages::COLLECTION,
+            index(
+                doc! { "profile_id": 1, "created_at": -1 },
+                "profile_time",
+                |_| {},
+            ),
+        ),
+    ]
 }

@@ -22,7 +22,7 @@ use crate::{
 use mongodb::bson::oid::ObjectId;
 use serde_json::json;
 
-/// Sets `purpose` to `granted` on customer `id`, on behalf of `user`.
+/// Sets `purpose` to `granted` on customer `id`, on behalf of `user`; audited.
 pub async fn set_consent(
     state: &AppState,
     user: &SessionUser,
@@ -30,6 +30,27 @@ pub async fn set_consent(
     purpose: &str,
     granted: bool,
 ) -> Result<(), AppError> {
+    let profile = record_consent(state, id, purpose, granted, &user.email).await?;
+    let detail = format!(
+        "{purpose} {}",
+        if granted { "granted" } else { "withdrawn" }
+    );
+    audit::write_current(
+        &state.db,
+        Record::new("consent.update", profile.to_hex()).detail(detail),
+    )
+    .await
+}
+
+/// Records `purpose` as `granted` on customer `id` as stated by `by` (a user's email, or
+/// `unsubscribe link`); returns the live profile's id.
+pub async fn record_consent(
+    state: &AppState,
+    id: ObjectId,
+    purpose: &str,
+    granted: bool,
+    by: &str,
+) -> Result<ObjectId, AppError> {
     let purpose = canonical_purpose(purpose).ok_or_else(|| {
         AppError::invalid(
             "purpose",
@@ -49,17 +70,9 @@ pub async fn set_consent(
         .sources
         .get_or_create(MANUAL_SOURCE, SourceKind::Manual)
         .await?;
-    let message = consent_message(address, purpose, granted, &user.email)?;
+    let message = consent_message(address, purpose, granted, by)?;
     pipeline::ingest(graph, &source, std::slice::from_ref(&message)).await?;
-    let detail = format!(
-        "{purpose} {}",
-        if granted { "granted" } else { "withdrawn" }
-    );
-    audit::write_current(
-        &state.db,
-        Record::new("consent.update", profile.id.to_hex()).detail(detail),
-    )
-    .await
+    Ok(profile.id)
 }
 
 /// The track call stating the change, addressed by `address`.

@@ -1,0 +1,186 @@
+//! Campaigns: list, page, editor form, save, preview, launch / pause / resume / cancel, results,
+//! a customer's campaign history, and the Channels settings.
+use crate::{
+    error::AppError,
+    model::{
+        campaign::{
+            CampaignDetail, CampaignHistoryItem, CampaignPreview, CampaignResults, CampaignSummary,
+        },
+        campaign_form::CampaignForm,
+        campaign_settings::{CampaignSettingsView, ChannelSettingsForm},
+    },
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::server::campaigns::store::parse_id;
+
+/// Audits `action` on campaign `id`.
+#[cfg(feature = "ssr")]
+async fn audited(action: &str, id: &str, detail: Option<String>) -> Result<(), AppError> {
+    use crate::server::audit::{self, Record};
+    let mut record = Record::new(action, id.to_owned());
+    if let Some(detail) = detail {
+        record = record.detail(detail);
+    }
+    audit::write_current(&crate::server::app_state()?.db, record).await
+}
+
+/// Every campaign, newest change first.
+#[server(endpoint = "campaigns/list")]
+pub async fn list_campaigns() -> Result<Vec<CampaignSummary>, AppError> {
+    crate::server::app_state()?.campaigns.list().await
+}
+
+/// One campaign's definition and status.
+#[server(endpoint = "campaigns/get")]
+pub async fn get_campaign(id: String) -> Result<CampaignDetail, AppError> {
+    crate::server::app_state()?
+        .campaigns
+        .detail(parse_id("id", &id)?)
+        .await
+}
+
+/// The editor's form for campaign `id` (empty for a new one).
+#[server(endpoint = "campaigns/form")]
+pub async fn get_campaign_form(id: Option<String>) -> Result<CampaignForm, AppError> {
+    let Some(id) = id.filter(|i| !i.is_empty()) else {
+        return Ok(CampaignForm {
+            channel: "email".into(),
+            schedule: "now".into(),
+            split_a: "50".into(),
+            holdout: "10".into(),
+            goal_days: "7".into(),
+            send_at_zone: "UTC".into(),
+            timezone: "UTC".into(),
+            ..Default::default()
+        });
+    };
+    let detail = crate::server::app_state()?
+        .campaigns
+        .detail(parse_id("id", &id)?)
+        .await?;
+    Ok(CampaignForm::from_definition(&detail.definition))
+}
+
+/// Creates (no `id`) or changes a draft, then opens its page. Audited.
+#[server(endpoint = "campaigns/save")]
+pub async fn save_campaign(id: Option<String>, form: CampaignForm) -> Result<String, AppError> {
+    use crate::server::{auth::current_user, campaigns::form};
+    let state = crate::server::app_state()?;
+    let id = id
+        .filter(|i| !i.is_empty())
+        .map(|i| parse_id("id", &i))
+        .transpose()?;
+    let definition = form::definition(&form)?;
+    let by = current_user()?.email;
+    let saved = state.campaigns.save(id, definition, &by).await?.to_hex();
+    let detail = if id.is_some() { "changed" } else { "created" };
+    audited("campaign.save", &saved, Some(detail.into())).await?;
+    leptos_axum::redirect(&format!("/campaigns/{saved}"));
+    Ok(saved)
+}
+
+/// Each audience step's count now, and the variants rendered for `customer` (masked per role).
+#[server(endpoint = "campaigns/preview")]
+pub async fn preview_campaign(
+    id: String,
+    customer: Option<String>,
+) -> Result<CampaignPreview, AppError> {
+    use crate::{model::access::Permission, server::auth::current_user};
+    let customer = customer
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| parse_id("customer", &c))
+        .transpose()?;
+    let read_pii = current_user()?.can(Permission::ReadPii);
+    crate::server::app_state()?
+        .campaigns
+        .preview(parse_id("id", &id)?, customer, read_pii)
+        .await
+}
+
+/// Per variant and holdout counts, uplift and significance, and the hourly series.
+#[server(endpoint = "campaigns/results")]
+pub async fn get_campaign_results(id: String) -> Result<CampaignResults, AppError> {
+    crate::server::app_state()?
+        .campaigns
+        .results(parse_id("id", &id)?)
+        .await
+}
+
+/// Launches draft `id`; returns its new status. Audited.
+#[server(endpoint = "campaigns/launch")]
+pub async fn launch_campaign(id: String) -> Result<String, AppError> {
+    let status = crate::server::app_state()?
+        .campaigns
+        .launch(parse_id("id", &id)?)
+        .await?;
+    audited("campaign.launch", &id, Some(status.as_str().into())).await?;
+    Ok(status.as_str().to_owned())
+}
+
+/// Pauses `id`. Audited.
+#[server(endpoint = "campaigns/pause")]
+pub async fn pause_campaign(id: String) -> Result<(), AppError> {
+    crate::server::app_state()?
+        .campaigns
+        .pause(parse_id("id", &id)?)
+        .await?;
+    audited("campaign.pause", &id, None).await
+}
+
+/// Resumes `id`. Audited.
+#[server(endpoint = "campaigns/resume")]
+pub async fn resume_campaign(id: String) -> Result<(), AppError> {
+    crate::server::app_state()?
+        .campaigns
+        .resume(parse_id("id", &id)?)
+        .await?;
+    audited("campaign.resume", &id, None).await
+}
+
+/// Cancels `id` for good. Audited.
+#[server(endpoint = "campaigns/cancel")]
+pub async fn cancel_campaign(id: String) -> Result<(), AppError> {
+    crate::server::app_state()?
+        .campaigns
+        .cancel(parse_id("id", &id)?)
+        .await?;
+    audited("campaign.cancel", &id, None).await
+}
+
+/// Campaign messages to customer `id`, newest first.
+#[server(endpoint = "profiles/campaigns")]
+pub async fn list_profile_campaigns(id: String) -> Result<Vec<CampaignHistoryItem>, AppError> {
+    let id = id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::invalid("id", "must be a profile id"))?;
+    crate::server::app_state()?.campaigns.history(id).await
+}
+
+/// The Channels settings (secrets only as set / not set).
+#[server(endpoint = "channels/get")]
+pub async fn get_channel_settings() -> Result<CampaignSettingsView, AppError> {
+    let state = crate::server::app_state()?;
+    let doc = state.campaigns.settings.load().await?;
+    Ok(CampaignSettingsView {
+        settings: doc.settings,
+        smtp_password_set: doc.smtp_password.is_some(),
+        webhook_secret_set: doc.webhook_secret.is_some(),
+    })
+}
+
+/// Saves the Channels settings; an empty secret keeps the stored one. Audited (never the secrets).
+#[server(endpoint = "channels/save")]
+pub async fn save_channel_settings(form: ChannelSettingsForm) -> Result<(), AppError> {
+    use crate::server::campaigns::settings_form;
+    let state = crate::server::app_state()?;
+    let (settings, password, secret) = settings_form::parse(&form)?;
+    state
+        .campaigns
+        .settings
+        .save(&settings, password, secret)
+        .await?;
+    audited("channels.update", "channels", None).await
+}

@@ -1,0 +1,314 @@
+//! The `outbox` collection: one document per (campaign, run, profile), the unit the delivery
+//! worker claims, sends, retries and settles. The key is the `_id`, so drawing a run twice (a
+//! restart, a second instance) never queues anyone twice.
+use crate::{error::AppError, model::campaign::Channel};
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, Document, doc, oid::ObjectId},
+    options::{FindOneAndUpdateOptions, ReturnDocument},
+};
+use serde::{Deserialize, Serialize};
+
+/// Collection name.
+pub const COLLECTION: &str = "outbox";
+
+/// Where one message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    /// Waiting for `next_at` (new, retrying, or deferred by quiet hours).
+    Pending,
+    /// Claimed by a worker until `lease_until`.
+    Sending,
+    /// Handed to the channel.
+    Sent,
+    /// Failed for good (`error` says why).
+    Failed,
+    /// In the control group: never sent, counted for uplift.
+    HeldOut,
+    /// Left out by the frequency cap.
+    Capped,
+    /// Waiting while its campaign is paused.
+    Paused,
+    /// Dropped: its campaign was cancelled.
+    Cancelled,
+    /// Not sent: the person withdrew consent or became unreachable after it was queued.
+    Skipped,
+}
+
+impl OutboxStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::HeldOut => "held_out",
+            OutboxStatus::Capped => "capped",
+            OutboxStatus::Paused => "paused",
+            OutboxStatus::Cancelled => "cancelled",
+            OutboxStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One message to one profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxDoc {
+    /// `campaignId:run:profileId`.
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// Campaign.
+    pub campaign_id: ObjectId,
+    /// The run: its number from 1, or for triggered campaigns `t` and the segment entry's id.
+    pub run: String,
+    /// Recipient.
+    pub profile_id: ObjectId,
+    /// Channel.
+    pub channel: Channel,
+    /// Variant key, or `holdout`.
+    pub variant: String,
+    /// Status.
+    pub status: OutboxStatus,
+    /// Delivery attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Not to be tried before.
+    pub next_at: bson::DateTime,
+    /// A claimed message whose lease ran out is claimed again (its worker died).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_until: Option<bson::DateTime>,
+    /// Queued.
+    pub created_at: bson::DateTime,
+    /// Handed to the channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<bson::DateTime>,
+    /// Accepted by the receiving side.
+    #[serde(default)]
+    pub delivered: bool,
+    /// First open (email pixel) or read (in-app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opened_at: Option<bson::DateTime>,
+    /// First tracked click.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clicked_at: Option<bson::DateTime>,
+    /// Times quiet hours pushed it back.
+    #[serde(default)]
+    pub deferrals: u32,
+    /// Why the last attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The event that triggered the send (its name and properties), for triggered campaigns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<Document>,
+}
+
+/// The outbox key.
+pub fn outbox_key(campaign: ObjectId, run: &str, profile: ObjectId) -> String {
+    format!("{campaign}:{run}:{profile}")
+}
+
+/// Repository over `outbox`.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    /// The collection, for the aggregations in `campaigns::results`.
+    pub collection: Collection<OutboxDoc>,
+}
+
+impl Outbox {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            collection: db.collection(COLLECTION),
+        }
+    }
+
+    /// Queues `docs`, skipping those already queued; returns how many were new.
+    pub async fn enqueue(&self, docs: &[OutboxDoc]) -> Result<usize, AppError> {
+        let mut added = 0;
+        for chunk in docs.chunks(1_000) {
+            match self.collection.insert_many(chunk).ordered(false).await {
+                Ok(result) => added += result.inserted_ids.len(),
+                Err(err) => match super::duplicate_indexes(&err) {
+                    Some(duplicates) => added += chunk.len() - duplicates.len(),
+                    None => return Err(err.into()),
+                },
+            }
+        }
+        Ok(added)
+    }
+
+    /// Claims one message of `channel` that is due (or whose lease ran out) until `lease_until`.
+    pub async fn claim(
+        &self,
+        channel: Channel,
+        now: bson::DateTime,
+        lease_until: bson::DateTime,
+    ) -> Result<Option<OutboxDoc>, AppError> {
+        let filter = doc! {
+            "channel": channel.as_str(),
+            "$or": [
+                { "status": OutboxStatus::Pending.as_str(), "next_at": { "$lte": now } },
+                { "status": OutboxStatus::Sending.as_str(), "lease_until": { "$lte": now } },
+            ],
+        };
+        let update = doc! {
+            "$set": { "status": OutboxStatus::Sending.as_str(), "lease_until": lease_until },
+            "$inc": { "attempts": 1 },
+        };
+        let options = FindOneAndUpdateOptions::builder()
+            .sort(doc! { "next_at": 1 })
+            .return_document(ReturnDocument::After)
+            .build();
+        Ok(self
+            .collection
+            .find_one_and_update(filter, update)
+            .with_options(options)
+            .await?)
+    }
+
+    /// Settles a claimed message with `set`, only if it is still claimed by this attempt.
+    pub async fn settle(&self, item: &OutboxDoc, set: Document) -> Result<bool, AppError> {
+        let result = self
+            .collection
+            .update_one(
+                doc! {
+                    "_id": &item.id,
+                    "status": OutboxStatus::Sending.as_str(),
+                    "attempts": item.attempts,
+                },
+                doc! { "$set": set, "$unset": { "lease_until": "" } },
+            )
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
+    /// Moves every message of `campaign` in one of `from` to `to`; returns how many moved.
+    pub async fn move_all(
+        &self,
+        campaign: ObjectId,
+        from: &[OutboxStatus],
+        to: OutboxStatus,
+    ) -> Result<u64, AppError> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let result = self
+            .collection
+            .update_many(
+                doc! { "campaign_id": campaign, "status": { "$in": from } },
+                doc! { "$set": { "status": to.as_str() } },
+            )
+            .await?;
+        Ok(result.modified_count)
+    }
+
+    /// For each of `profiles`, how many messages on `channel` count against the cap since
+    /// `since` (profiles with none are absent).
+    pub async fn cap_counts(
+        &self,
+        profiles: &[ObjectId],
+        channel: Channel,
+        since: bson::DateTime,
+    ) -> Result<std::collections::HashMap<ObjectId, u64>, AppError> {
+        let mut counts = std::collections::HashMap::new();
+        for chunk in profiles.chunks(1_000) {
+            let pipeline = vec![
+                doc! { "$match": {
+                    "profile_id": { "$in": chunk },
+                    "channel": channel.as_str(),
+                    "$or": [
+                        { "status": OutboxStatus::Sent.as_str(), "sent_at": { "$gte": since } },
+                        { "status": { "$in": ["pending", "sending", "paused"] }, "created_at": { "$gte": since } },
+                    ],
+                } },
+                doc! { "$group": { "_id": "$profile_id", "n": { "$sum": 1 } } },
+            ];
+            let mut cursor = self.collection.aggregate(pipeline).await?;
+            while let Some(row) = cursor.try_next().await? {
+                if let Ok(id) = row.get_object_id("_id") {
+                    let n = row
+                        .get_i32("n")
+                        .map(i64::from)
+                        .or_else(|_| row.get_i64("n"));
+                    counts.insert(id, n.unwrap_or(0).max(0) as u64);
+                }
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Whether `campaign` still has messages waiting or in flight.
+    pub async fn has_unsettled(&self, campaign: ObjectId) -> Result<bool, AppError> {
+        let filter = doc! {
+            "campaign_id": campaign,
+            "status": { "$in": ["pending", "sending", "paused"] },
+        };
+        Ok(self.collection.count_documents(filter).await? > 0)
+    }
+
+    /// Messages sent to `profile` on `channel` since `since`, on any campaign.
+    pub async fn count_sent_since(
+        &self,
+        profile: ObjectId,
+        channel: Channel,
+        since: bson::DateTime,
+    ) -> Result<u64, AppError> {
+        let filter = doc! {
+            "profile_id": profile,
+            "channel": channel.as_str(),
+            "status": OutboxStatus::Sent.as_str(),
+            "sent_at": { "$gte": since },
+        };
+        Ok(self.collection.count_documents(filter).await?)
+    }
+
+    /// Messages of `campaign` sent so far.
+    pub async fn count_sent(&self, campaign: ObjectId) -> Result<u64, AppError> {
+        Ok(self
+            .collection
+            .count_documents(
+                doc! { "campaign_id": campaign, "status": OutboxStatus::Sent.as_str() },
+            )
+            .await?)
+    }
+
+    /// One message.
+    pub async fn get(&self, id: &str) -> Result<Option<OutboxDoc>, AppError> {
+        Ok(self.collection.find_one(doc! { "_id": id }).await?)
+    }
+
+    /// Every message of `campaign`.
+    pub async fn of_campaign(&self, campaign: ObjectId) -> Result<Vec<OutboxDoc>, AppError> {
+        Ok(self
+            .collection
+            .find(doc! { "campaign_id": campaign })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Messages to any of `profiles`, newest first.
+    pub async fn of_profiles(&self, profiles: &[ObjectId]) -> Result<Vec<OutboxDoc>, AppError> {
+        Ok(self
+            .collection
+            .find(doc! { "profile_id": { "$in": profiles } })
+            .sort(doc! { "created_at": -1 })
+            .limit(200)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Records the first open or click (`field` is `opened_at` or `clicked_at`).
+    pub async fn mark_first(&self, id: &str, field: &str) -> Result<(), AppError> {
+        let mut filter = doc! { "_id": id };
+        filter.insert(field, bson::Bson::Null);
+        let mut set = Document::new();
+        set.insert(field, bson::DateTime::now());
+        self.collection
+            .update_one(filter, doc! { "$set": set })
+            .await?;
+        Ok(())
+    }
+}
