@@ -5,8 +5,14 @@
 mod access;
 #[path = "integration/auth.rs"]
 mod auth;
+#[path = "integration/campaign_support.rs"]
+mod campaign_support;
+#[path = "integration/campaigns.rs"]
+mod campaigns;
 #[path = "integration/customers.rs"]
 mod customers;
+#[path = "integration/delivery.rs"]
+mod delivery;
 #[path = "integration/driver.rs"]
 mod driver;
 #[path = "integration/enrichment.rs"]

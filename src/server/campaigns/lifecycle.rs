@@ -94,16 +94,23 @@ impl CampaignService {
     ) -> Result<Draw, AppError> {
         let draw = self.draw(campaign, occasion).await?;
         self.outbox.enqueue(&draw.items).await?;
-        if occasion.only.is_none() {
+        if let (None, Ok(run)) = (occasion.only, occasion.run.parse::<u32>()) {
             self.campaigns
-                .set_last_steps(campaign.id, &draw.steps)
+                .set_queued(campaign.id, run, &draw.steps)
                 .await?;
         }
         Ok(draw)
     }
 
-    /// Marks a sending campaign completed once nothing of it waits or is in flight.
+    /// Marks a sending campaign completed once its run is queued and nothing of it waits or is
+    /// in flight.
     pub async fn complete_if_settled(&self, id: ObjectId) -> Result<(), AppError> {
+        let Some(campaign) = self.campaigns.get(id).await? else {
+            return Ok(());
+        };
+        if campaign.status != S::Sending || campaign.queued_runs < campaign.runs {
+            return Ok(());
+        }
         if !self.outbox.has_unsettled(id).await? {
             self.campaigns
                 .transition(id, &[S::Sending], S::Completed, doc! {})

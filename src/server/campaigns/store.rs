@@ -51,6 +51,7 @@ impl CampaignService {
                 trigger_since: None,
                 trigger_floor: None,
                 last_steps: Vec::new(),
+                queued_runs: 0,
                 created_by: by.to_owned(),
                 created_at: now,
                 updated_by: by.to_owned(),

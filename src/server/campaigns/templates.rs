@@ -11,7 +11,8 @@ const FUEL: u64 = 100_000;
 /// The environment every template is compiled and rendered in.
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Lenient);
+    // Chainable: `{{ event.properties.total }}` is empty, not an error, when there is no event.
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_fuel(Some(FUEL));
     env.add_filter("date", date);
     env.add_filter("money", money);
@@ -70,7 +71,8 @@ pub fn check(env: &Environment<'_>, field: &str, source: &str) -> Result<(), App
         AppError::invalid(field, format!("line {line}, column {column}: {what}"))
     };
     let template = env.template_from_str(source).map_err(locate)?;
-    match template.render(Value::UNDEFINED) {
+    // An empty context: every lookup is undefined, which lenient templates allow.
+    match template.render(minijinja::context! {}) {
         Err(err)
             if matches!(
                 err.kind(),

@@ -40,20 +40,21 @@ pub async fn run(service: CampaignService, channel: Channel) {
     let slots = Arc::new(Semaphore::new(PARALLEL));
     let mut sends = JoinSet::new();
     let mut pace = Pace::default();
-    let mut cached: Option<(Instant, Arc<(CampaignSettings, Secrets)>)> = None;
+    let mut cached: Option<(Instant, u64, Arc<(CampaignSettings, Secrets)>)> = None;
     loop {
         while sends.try_join_next().is_some() {}
         let Ok(slot) = slots.clone().acquire_owned().await else {
             return;
         };
+        let generation = service.settings.generation();
         let config = match cached
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < SETTINGS_TTL)
+            .filter(|(at, seen, _)| at.elapsed() < SETTINGS_TTL && *seen == generation)
         {
-            Some((_, config)) => config.clone(),
+            Some((_, _, config)) => config.clone(),
             None => match load(&service).await {
                 Ok(config) => {
-                    cached = Some((Instant::now(), config.clone()));
+                    cached = Some((Instant::now(), generation, config.clone()));
                     config
                 }
                 Err(err) => {

@@ -75,6 +75,7 @@ pub struct SettingsStore {
     collection: Collection<SettingsDoc>,
     keys: std::sync::Arc<KeyRing>,
     seed: ChannelSeed,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SettingsStore {
@@ -84,6 +85,7 @@ impl SettingsStore {
             collection: db.collection(COLLECTION),
             keys,
             seed,
+            generation: Default::default(),
         }
     }
 
@@ -144,7 +146,15 @@ impl SettingsStore {
         self.collection
             .replace_one(doc! { "_id": ID }, &doc)
             .await?;
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(())
+    }
+
+    /// Bumped by every save in this process, so cached copies here can tell they are stale
+    /// (other instances' saves reach their caches within the cache's lifetime).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     fn apply(

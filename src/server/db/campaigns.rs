@@ -42,6 +42,10 @@ pub struct CampaignDoc {
     /// The audience steps of the latest run.
     #[serde(default)]
     pub last_steps: Vec<AudienceStep>,
+    /// Runs whose audience is wholly queued; a run claimed but not yet queued keeps its
+    /// campaign from counting as completed.
+    #[serde(default)]
+    pub queued_runs: u32,
     /// Who created it.
     pub created_by: String,
     /// Created.
@@ -181,15 +185,19 @@ impl Campaigns {
         Ok(result.modified_count == 1)
     }
 
-    /// Records the audience steps of the run just drawn.
-    pub async fn set_last_steps(
+    /// Records run `run` as wholly queued, with its audience steps.
+    pub async fn set_queued(
         &self,
         id: ObjectId,
+        run: u32,
         steps: &[AudienceStep],
     ) -> Result<(), AppError> {
         let steps = bson::to_bson(steps).map_err(AppError::internal)?;
         self.collection
-            .update_one(doc! { "_id": id }, doc! { "$set": { "last_steps": steps } })
+            .update_one(
+                doc! { "_id": id },
+                doc! { "$set": { "last_steps": steps, "queued_runs": i64::from(run) } },
+            )
             .await?;
         Ok(())
     }
