@@ -5,10 +5,11 @@ use crate::{
         session::{SessionUserScript, provide_current_user},
     },
     pages::{
-        AuditPage, ComingSoonPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
-        EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage, ImportProgressPage, LivePage,
-        LoginPage, NewSegmentPage, NotFoundPage, SegmentPage, SegmentsPage, SourcesPage,
-        StaticSegmentPage, UsersPage,
+        AuditPage, CampaignPage, CampaignsPage, ChannelsPage, ComingSoonPage, ComputedTraitsPage,
+        CustomerPage, CustomersPage, DashboardPage, EditCampaignPage, EditSegmentPage, FieldsPage,
+        ForbiddenPage, ImportPage, ImportProgressPage, LivePage, LoginPage, NewCampaignPage,
+        NewSegmentPage, NotFoundPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage,
+        UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -83,9 +84,17 @@ pub fn App() -> impl IntoView {
                             view=EditSegmentPage
                             ssr=SsrMode::Async
                         />
+                        <Route path=path!("/campaigns") view=CampaignsPage ssr=SsrMode::Async />
                         <Route
-                            path=path!("/campaigns")
-                            view=|| view! { <ComingSoonPage section="Campaigns" /> }
+                            path=path!("/campaigns/new")
+                            view=NewCampaignPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/campaigns/:id") view=CampaignPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/campaigns/:id/edit")
+                            view=EditCampaignPage
+                            ssr=SsrMode::Async
                         />
                         <Route path=path!("/live") view=LivePage ssr=SsrMode::Async />
                         <Route
@@ -111,6 +120,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/computed")
                             view=ComputedTraitsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/channels")
+                            view=ChannelsPage
                             ssr=SsrMode::Async
                         />
                         <Route

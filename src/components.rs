@@ -1,5 +1,6 @@
 //! Reusable views shared by several pages.
 
+pub mod campaign_chart;
 pub mod chart;
 pub mod field;
 pub mod live_charts;

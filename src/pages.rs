@@ -1,5 +1,6 @@
 //! One routed page per file.
 
+pub mod campaigns;
 pub mod coming_soon;
 pub mod customer;
 pub mod customers;
@@ -10,6 +11,7 @@ pub mod not_found;
 pub mod segments;
 pub mod settings;
 
+pub use campaigns::{CampaignPage, CampaignsPage, EditCampaignPage, NewCampaignPage};
 pub use coming_soon::ComingSoonPage;
 pub use customer::CustomerPage;
 pub use customers::CustomersPage;
@@ -19,6 +21,6 @@ pub use login::{ForbiddenPage, LoginPage};
 pub use not_found::NotFoundPage;
 pub use segments::{EditSegmentPage, NewSegmentPage, SegmentPage, SegmentsPage, StaticSegmentPage};
 pub use settings::{
-    AuditPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage, SourcesPage,
-    UsersPage,
+    AuditPage, ChannelsPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage,
+    SourcesPage, UsersPage,
 };

@@ -1,5 +1,6 @@
 //! Customer 360: who this person is at a glance, then identities, consent, traits with
 //! provenance, the event timeline, merges, and the admin's export and delete.
+mod campaigns;
 mod manage;
 mod reveal;
 mod sections;
@@ -13,6 +14,7 @@ use crate::{
     model::profile::ProfileView,
     pages::settings::when,
 };
+use campaigns::CampaignHistory;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -93,6 +95,7 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
             <Consent profile=profile.clone() action=actions.consent />
         </div>
         <Segments profile=profile.clone() />
+        <CampaignHistory id=profile.id.clone() />
         <Traits profile=profile.clone() actions />
         <div class="grid-2">
             <Activity profile=profile.clone() />

@@ -1,6 +1,7 @@
 //! Settings: sources and write keys, imports, computed traits, the field catalog.
 
 pub mod audit;
+pub mod channels;
 pub mod computed;
 pub mod fields;
 pub mod import;
@@ -9,6 +10,7 @@ pub mod sources;
 pub mod users;
 
 pub use audit::AuditPage;
+pub use channels::ChannelsPage;
 pub use computed::ComputedTraitsPage;
 pub use fields::FieldsPage;
 pub use import::ImportPage;
@@ -21,7 +23,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Settings sub-pages: (path, label, permission needed).
-pub const TABS: [(&str, &str, Permission); 6] = [
+pub const TABS: [(&str, &str, Permission); 7] = [
     ("/settings", "Sources & keys", Permission::ViewSettings),
     ("/settings/import", "Import", Permission::ViewSettings),
     (
@@ -34,6 +36,7 @@ pub const TABS: [(&str, &str, Permission); 6] = [
         "Field catalog",
         Permission::ViewSettings,
     ),
+    ("/settings/channels", "Channels", Permission::ViewSettings),
     ("/settings/users", "Users", Permission::ManageUsers),
     ("/settings/audit", "Audit log", Permission::ViewAudit),
 ];

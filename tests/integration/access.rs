@@ -23,12 +23,16 @@ const PAGES: &[(&str, &str)] = &[
     ("/segments/{id}", "AMN"),
     ("/segments/{id}/edit", "AM"),
     ("/campaigns", "AMN"),
+    ("/campaigns/new", "AM"),
+    ("/campaigns/{id}", "AMN"),
+    ("/campaigns/{id}/edit", "AM"),
     ("/catalog", "AMN"),
     ("/live", "AMNS"),
     ("/settings", "AMN"),
     ("/settings/import", "AMN"),
     ("/settings/import/{id}", "AMN"),
     ("/settings/computed", "AMN"),
+    ("/settings/channels", "AMN"),
     ("/settings/fields", "AMN"),
     ("/settings/users", "A"),
     ("/settings/audit", "A"),
@@ -57,6 +61,19 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("segments/save", "AM"),
     ("segments/duplicate", "AM"),
     ("segments/archive", "AM"),
+    ("campaigns/list", "AMN"),
+    ("campaigns/get", "AMN"),
+    ("campaigns/form", "AMN"),
+    ("campaigns/results", "AMN"),
+    ("campaigns/preview", "AMN"),
+    ("campaigns/save", "AM"),
+    ("campaigns/launch", "AM"),
+    ("campaigns/pause", "AM"),
+    ("campaigns/resume", "AM"),
+    ("campaigns/cancel", "AM"),
+    ("profiles/campaigns", "AMNS"),
+    ("channels/get", "AMN"),
+    ("channels/save", "A"),
     ("sources/list", "AMN"),
     ("sources/create", "A"),
     ("sources/issue-key", "A"),
@@ -77,6 +94,12 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "*"),
     ("*", "/v1/{call}", "*"),
     ("GET", "/v1/openapi.json", "*"),
+    ("GET", "/v1/profiles/{user_id}/messages", "*"),
+    ("POST", "/v1/profiles/{user_id}/messages/{id}/read", "*"),
+    ("GET", "/v1/links/open/{token}", "*"),
+    ("GET", "/v1/links/click/{token}", "*"),
+    ("GET", "/v1/links/unsubscribe/{token}", "*"),
+    ("POST", "/v1/links/unsubscribe/{token}", "*"),
     ("POST", "/auth/login", "*"),
     ("POST", "/auth/logout", "AMNS"),
     ("POST", "/imports", "A"),
@@ -104,6 +127,8 @@ fn concrete(pattern: &str) -> String {
     pattern
         .replace("{id}", "000000000000000000000000")
         .replace("{call}", "track")
+        .replace("{user_id}", "someone")
+        .replace("{token}", "bm90LmEudG9rZW4")
 }
 
 #[tokio::test]
@@ -223,8 +248,14 @@ async fn the_guard_enforces_the_matrix_over_http() {
                 reply.status
             );
         }
-        // Sign-out would end the session; the tracking API answers 401 itself without a key.
-        let skipped = ["/auth/logout", "/v1/{call}"];
+        // Sign-out would end the session; the tracking and in-app APIs answer 401 themselves
+        // without a write key.
+        let skipped = [
+            "/auth/logout",
+            "/v1/{call}",
+            "/v1/profiles/{user_id}/messages",
+            "/v1/profiles/{user_id}/messages/{id}/read",
+        ];
         for (method, path, who) in ROUTES.iter().filter(|(_, p, _)| !skipped.contains(p)) {
             let request = Request::builder()
                 .method(*method)

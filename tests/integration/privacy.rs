@@ -35,7 +35,7 @@ fn leaked(body: &str) -> Vec<&'static str> {
 }
 
 /// Server fns that change something: called elsewhere, not part of the read scan.
-const WRITES: [&str; 16] = [
+const WRITES: [&str; 22] = [
     "dashboard/demo",
     "customers/add",
     "profiles/reveal",
@@ -45,6 +45,12 @@ const WRITES: [&str; 16] = [
     "segments/save",
     "segments/duplicate",
     "segments/archive",
+    "campaigns/save",
+    "campaigns/launch",
+    "campaigns/pause",
+    "campaigns/resume",
+    "campaigns/cancel",
+    "channels/save",
     "sources/create",
     "sources/issue-key",
     "sources/revoke-key",
@@ -59,6 +65,7 @@ struct Seeded {
     profile: String,
     segment: String,
     import: String,
+    campaign: String,
 }
 
 /// The arguments each read endpoint is called with (several calls for some).
@@ -70,7 +77,17 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("auth/me", vec![]),
         ("profiles/get", vec![("id", profile.clone())]),
         ("profiles/events", vec![("id", profile.clone())]),
-        ("profiles/segments", vec![("id", profile)]),
+        ("profiles/segments", vec![("id", profile.clone())]),
+        ("profiles/campaigns", vec![("id", profile.clone())]),
+        ("campaigns/list", vec![]),
+        ("campaigns/get", vec![("id", seeded.campaign.clone())]),
+        ("campaigns/form", vec![("id", seeded.campaign.clone())]),
+        ("campaigns/results", vec![("id", seeded.campaign.clone())]),
+        (
+            "campaigns/preview",
+            vec![("id", seeded.campaign.clone()), ("customer", profile)],
+        ),
+        ("channels/get", vec![]),
         ("fields/list", vec![]),
         ("dashboard", vec![]),
         ("live/snapshot", vec![("window_minutes", "5".into())]),
@@ -117,11 +134,39 @@ async fn seed_around(app: &TestApp, profile: String) -> Seeded {
     let import = reply.json()["id"].as_str().unwrap().to_owned();
     let status = crate::imports::finished(app, &import).await;
     assert_eq!(status["error_count"], 1, "{status}");
+    let campaign = seed_campaign(app, &segment).await;
     Seeded {
         profile,
         segment,
         import,
+        campaign,
     }
+}
+
+/// A launched in-app campaign to the segment whose message names the person, so the preview,
+/// the history and the results all hold them.
+async fn seed_campaign(app: &TestApp, segment: &str) -> String {
+    let form = [
+        ("form[name]", "Hello Zelda"),
+        ("form[channel]", "in_app"),
+        ("form[include][0]", segment),
+        ("form[a_subject]", "Hi {{ profile.name }}"),
+        (
+            "form[a_body]",
+            "{{ profile.email }} {{ profile.phone }} {{ traits.name }}",
+        ),
+        ("form[schedule]", "now"),
+    ];
+    let reply = app.call("/api/campaigns/save", &form).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let id = reply.json().as_str().unwrap().to_owned();
+    assert_eq!(
+        app.call("/api/campaigns/launch", &[("id", &id)])
+            .await
+            .status,
+        200
+    );
+    id
 }
 
 /// Every page and every read endpoint the role may reach, with the seeded ids in the URL.
@@ -130,6 +175,8 @@ async fn everything_seen_by(app: &TestApp, seeded: &Seeded) -> Vec<(String, Stri
     for (path, _) in enrich::server::auth::policy::PAGES {
         let id = if path.starts_with("/segments/") {
             &seeded.segment
+        } else if path.starts_with("/campaigns/") {
+            &seeded.campaign
         } else if path.starts_with("/settings/import/") {
             &seeded.import
         } else {
@@ -160,6 +207,7 @@ fn the_scan_covers_every_server_fn() {
         profile: String::new(),
         segment: String::new(),
         import: String::new(),
+        campaign: String::new(),
     };
     let reads: Vec<&str> = read_calls(&seeded).into_iter().map(|(e, _)| e).collect();
     for (endpoint, _) in enrich::server::auth::policy::SERVER_FNS {

@@ -26,11 +26,7 @@ pub fn held_out(campaign: ObjectId, profile: ObjectId, percent: u8) -> bool {
 }
 
 /// The variant `profile` receives, by the variants' splits (which add up to 100).
-pub fn variant_for<'a>(
-    campaign: ObjectId,
-    profile: ObjectId,
-    variants: &'a [Variant],
-) -> &'a Variant {
+pub fn variant_for(campaign: ObjectId, profile: ObjectId, variants: &[Variant]) -> &Variant {
     let drawn = bucket(campaign, "variant", profile);
     let mut upper = 0;
     for variant in variants {

@@ -155,11 +155,11 @@ async fn unsubscribe_page(
         )
             .into_response());
     }
-    let form = format!("<form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>");
+    let form = "<form method=\"post\"><button type=\"submit\">Unsubscribe</button></form>";
     Ok(Html(page(
         "Unsubscribe",
         "You will no longer receive these messages.",
-        Some(&form),
+        Some(form),
     ))
     .into_response())
 }

@@ -43,7 +43,8 @@ pub fn parse(
 ) -> Result<(CampaignSettings, SecretChange, SecretChange), AppError> {
     let webhook_url = form.webhook_url.trim().to_owned();
     if !webhook_url.is_empty()
-        && !(webhook_url.starts_with("https://") || webhook_url.starts_with("http://"))
+        && !webhook_url.starts_with("https://")
+        && !webhook_url.starts_with("http://")
     {
         return Err(AppError::invalid(
             "webhook_url",

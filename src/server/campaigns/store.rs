@@ -5,8 +5,8 @@ use crate::{
     error::AppError,
     model::{
         campaign::{
-            CampaignDefinition, CampaignDetail, CampaignStatus, CampaignSummary, Channel, Schedule,
-            variant_key,
+            CampaignDefinition, CampaignDetail, CampaignStatus, CampaignSummary, Channel,
+            FrequencyCap, Schedule, variant_key,
         },
         consent::PURPOSES,
         segment::SegmentStatus,
@@ -157,10 +157,9 @@ impl CampaignService {
             _ => None,
         };
         for segment in segment_ids.chain(trigger) {
-            if let Ok(oid) = segment.parse() {
-                if let Some(found) = self.segments.segments.get(oid).await? {
-                    names.push((segment.clone(), found.name));
-                }
+            let Ok(oid) = segment.parse() else { continue };
+            if let Some(found) = self.segments.segments.get(oid).await? {
+                names.push((segment.clone(), found.name));
             }
         }
         Ok(CampaignDetail {
@@ -200,13 +199,16 @@ fn check_texts(definition: &mut CampaignDefinition) -> Result<(), AppError> {
             format!("must be between 0 and {MAX_HOLDOUT}"),
         ));
     }
-    if let Some(cap) = definition.frequency_cap {
-        if !(1..=100).contains(&cap.max) || !(1..=365).contains(&cap.days) {
-            return Err(AppError::invalid(
-                "frequency_cap",
-                "must allow 1 to 100 messages per 1 to 365 days",
-            ));
-        }
+    let cap_allowed =
+        |cap: FrequencyCap| (1..=100).contains(&cap.max) && (1..=365).contains(&cap.days);
+    if definition
+        .frequency_cap
+        .is_some_and(|cap| !cap_allowed(cap))
+    {
+        return Err(AppError::invalid(
+            "frequency_cap",
+            "must allow 1 to 100 messages per 1 to 365 days",
+        ));
     }
     if let Some(goal) = &mut definition.conversion {
         goal.event = goal.event.trim().to_owned();

@@ -35,12 +35,15 @@ const PARALLEL: usize = 8;
 /// Settings are re-read at most this often.
 const SETTINGS_TTL: Duration = Duration::from_secs(1);
 
+/// Settings as read at an instant, with the save generation they reflect.
+type Cached = (Instant, u64, Arc<(CampaignSettings, Secrets)>);
+
 /// Runs the worker for `channel` until its task is stopped (which stops its sends too).
 pub async fn run(service: CampaignService, channel: Channel) {
     let slots = Arc::new(Semaphore::new(PARALLEL));
     let mut sends = JoinSet::new();
     let mut pace = Pace::default();
-    let mut cached: Option<(Instant, u64, Arc<(CampaignSettings, Secrets)>)> = None;
+    let mut cached: Option<Cached> = None;
     loop {
         while sends.try_join_next().is_some() {}
         let Ok(slot) = slots.clone().acquire_owned().await else {
