@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench bench360 benchsegments benchlive seed
+.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns seed
 
 run:
 	@tools/run.sh
@@ -21,6 +21,10 @@ bench360:
 # Segments at 100,000 profiles: preview vs raw count, in-memory evaluation, freshness.
 benchsegments:
 	@tools/bench.sh bench_segments
+
+# Campaign delivery msg/s to the SMTP sink and a webhook receiver vs raw sends; triggered-send latency.
+benchcampaigns:
+	@tools/bench.sh bench_campaigns
 
 # Live feed: track → websocket latency, fan-out to 1,000 websocket clients, ingest with and without them.
 benchlive:

@@ -476,3 +476,81 @@ async fn a_triggered_campaign_sends_when_a_profile_enters_its_segment() {
     .await;
     assert_eq!(cs::wait_mail(&t, 2).await.len(), 2);
 }
+
+#[tokio::test]
+async fn scheduled_and_recurring_campaigns_run_when_due() {
+    let app = app(&[]).await;
+    let key = app.write_key("web").await;
+    let t = tag();
+    person(
+        &app,
+        &key,
+        &format!("s-{t}"),
+        json!({ "email": format!("s-{t}@mail.test"), "plan": "gold" }),
+        true,
+    )
+    .await;
+    let segment = create(&app, "Gold", &gold()).await;
+    // Once, at 10:00 in Tokyo tomorrow (01:00 UTC): launched it waits, scheduled.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d");
+    let mut once = email_form("Later", &segment);
+    set(&mut once, "schedule", "at");
+    set(&mut once, "send_at", &format!("{tomorrow}T10:00"));
+    set(&mut once, "send_at_zone", "Asia/Tokyo");
+    let later = launch(&app, &once).await;
+    let detail = cs::detail(&app, &later).await;
+    assert_eq!(detail["status"], "scheduled");
+    assert_eq!(detail["next_run_at"], format!("{tomorrow}T01:00:00Z"));
+    assert_eq!(cs::mail(&t).len(), 0);
+    make_due(&app, &later).await;
+    cs::wait_status(&app, &later, "completed").await;
+    assert_eq!(cs::wait_mail(&t, 1).await.len(), 1);
+    let mut weekly = email_form("Weekly", &segment);
+    set(&mut weekly, "schedule", "recurring");
+    set(&mut weekly, "cron", "0 9 * * MON");
+    set(&mut weekly, "timezone", "Europe/Paris");
+    let id = launch(&app, &weekly).await;
+    let detail = cs::wait_status(&app, &id, "active").await;
+    let next: chrono::DateTime<chrono::Utc> =
+        detail["next_run_at"].as_str().unwrap().parse().unwrap();
+    let local = next.with_timezone(&chrono_tz::Europe::Paris);
+    assert_eq!(
+        (
+            chrono::Datelike::weekday(&local),
+            chrono::Timelike::hour(&local)
+        ),
+        (chrono::Weekday::Mon, 9)
+    );
+    // Make the run due now, as the clock would on Monday morning; twice.
+    make_due(&app, &id).await;
+    cs::wait_mail(&t, 2).await;
+    make_due(&app, &id).await;
+    cs::wait_mail(&t, 3).await;
+    let detail = cs::detail(&app, &id).await;
+    assert_eq!(detail["runs"], 2, "each due time is one new run");
+    assert_eq!(
+        detail["status"], "active",
+        "a recurring campaign keeps going"
+    );
+    let next: chrono::DateTime<chrono::Utc> =
+        detail["next_run_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        next > chrono::Utc::now(),
+        "the next run is the next Monday 09:00 in Paris"
+    );
+}
+
+/// Moves campaign `id`'s next run into the past, as the clock would.
+async fn make_due(app: &crate::support::TestApp, id: &str) {
+    let id: mongodb::bson::oid::ObjectId = id.parse().unwrap();
+    let past =
+        mongodb::bson::DateTime::from_chrono(chrono::Utc::now() - chrono::Duration::seconds(1));
+    app.db
+        .collection::<mongodb::bson::Document>("campaigns")
+        .update_one(
+            mongodb::bson::doc! { "_id": id },
+            mongodb::bson::doc! { "$set": { "next_run_at": past } },
+        )
+        .await
+        .unwrap();
+}

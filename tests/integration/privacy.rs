@@ -147,7 +147,7 @@ async fn seed_around(app: &TestApp, profile: String) -> Seeded {
 /// the history and the results all hold them.
 async fn seed_campaign(app: &TestApp, segment: &str) -> String {
     let form = [
-        ("form[name]", "Hello Zelda"),
+        ("form[name]", "Hello again"),
         ("form[channel]", "in_app"),
         ("form[include][0]", segment),
         ("form[a_subject]", "Hi {{ profile.name }}"),

@@ -67,7 +67,7 @@ fn PreviewBody(preview: CampaignPreview, draft: bool) -> impl IntoView {
     view! {
         {draft.then(|| view! { <Funnel steps=preview.steps.clone() /> })}
         <h3>"Message preview"</h3>
-        <form method="get" class="form inline-form">
+        <form method="get" class="form preview-picker">
             <div class="field">
                 <label for="preview-customer">"Customer"</label>
                 <select id="preview-customer" name="customer">
