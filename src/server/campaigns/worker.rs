@@ -146,11 +146,8 @@ async fn deliver(
         }
         Some(c) => attempt(service, settings, secrets, c, &item).await?,
     };
-    settle(service, &item, outcome).await?;
-    if campaign.is_some_and(|c| c.status == CampaignStatus::Sending) {
-        service.complete_if_settled(item.campaign_id).await?;
-    }
-    Ok(())
+    // Completion is the scheduler's to notice (every tick), not two more reads per message.
+    settle(service, &item, outcome).await
 }
 
 async fn attempt(
@@ -162,13 +159,7 @@ async fn attempt(
 ) -> Result<Outcome, AppError> {
     let definition = &campaign.definition;
     let graph = &service.graph;
-    let Ok(live) = graph.live_profile_id(item.profile_id).await else {
-        return Ok(Outcome::Leave(
-            OutboxStatus::Skipped,
-            "the person no longer exists".into(),
-        ));
-    };
-    let Some(profile) = graph.profiles.get(live).await? else {
+    let Some(profile) = live_profile(service, item).await? else {
         return Ok(Outcome::Leave(
             OutboxStatus::Skipped,
             "the person no longer exists".into(),
@@ -270,6 +261,24 @@ async fn attempt(
             Outcome::Retry(at, reason)
         }
     })
+}
+
+/// The recipient as they are now: one read, unless they were merged into someone since.
+async fn live_profile(
+    service: &CampaignService,
+    item: &OutboxDoc,
+) -> Result<Option<ProfileDoc>, AppError> {
+    let graph = &service.graph;
+    match graph.profiles.get(item.profile_id).await? {
+        Some(p) if p.status == crate::server::db::profile_doc::ProfileStatus::Live => Ok(Some(p)),
+        Some(_) => {
+            let Ok(live) = graph.live_profile_id(item.profile_id).await else {
+                return Ok(None);
+            };
+            graph.profiles.get(live).await
+        }
+        None => Ok(None),
+    }
 }
 
 /// When quiet hours let a message to `profile` go, if not now.
