@@ -33,7 +33,7 @@ pub struct AuditPage {
 }
 
 /// Every action the log records, for the filter list.
-pub const AUDIT_ACTIONS: [&str; 21] = [
+pub const AUDIT_ACTIONS: [&str; 26] = [
     "sign_in.ok",
     "sign_in.failed",
     "sign_in.throttled",
@@ -54,5 +54,10 @@ pub const AUDIT_ACTIONS: [&str; 21] = [
     "keys.rotate",
     "segment.change",
     "segment.export",
-    "campaign.change",
+    "campaign.save",
+    "campaign.launch",
+    "campaign.pause",
+    "campaign.resume",
+    "campaign.cancel",
+    "channels.update",
 ];

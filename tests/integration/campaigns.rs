@@ -207,6 +207,17 @@ async fn launched_campaigns_cannot_be_edited_and_analysts_cannot_launch() {
             .status,
         403
     );
+    for action in ["campaign.save", "campaign.launch"] {
+        let filter = mongodb::bson::doc! { "action": action, "target": &id };
+        assert_eq!(app.count("audit", filter).await, 1, "{action} is audited");
+    }
+    cs::wait_status(&app, &id, "completed").await;
+    let cancel = app.call("/api/campaigns/cancel", &[("id", &id)]).await;
+    assert_eq!(
+        cancel.status, 409,
+        "a completed campaign cannot be cancelled: {}",
+        cancel.body
+    );
 }
 
 #[tokio::test]

@@ -330,6 +330,10 @@ async fn pause_resume_and_cancel_control_what_is_still_pending() {
         "nothing is sent after cancelling"
     );
     assert_eq!(cs::detail(&app, &id).await["status"], "cancelled");
+    for action in ["campaign.pause", "campaign.resume", "campaign.cancel"] {
+        let filter = mongodb::bson::doc! { "action": action, "target": &id };
+        assert_eq!(app.count("audit", filter).await, 1, "{action} is audited");
+    }
     assert_eq!(
         app.call("/api/campaigns/resume", &[("id", &id)])
             .await
