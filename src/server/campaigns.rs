@@ -1,6 +1,7 @@
 //! Campaigns on the server: definitions (`store`), who is targeted (`audience`, `assign`),
 //! templates (`templates`, `context`), launching and stopping (`lifecycle`), the clock and
-//! segment-entry triggers (`scheduler`, `timing`), the outbox worker (`worker`) and its channels
+//! segment-entry triggers (`scheduler`, `timing`), the outbox worker (`worker`), the checks and
+//! rendering before each send (`prepare`) and its channels
 //! (`channels`), quiet hours (`quiet`), tracking links and unsubscribes (`links`), in-app
 //! messages for apps (`in_app_api`) and results (`results`).
 
@@ -14,6 +15,7 @@ pub mod history;
 pub mod in_app_api;
 pub mod lifecycle;
 pub mod links;
+pub mod prepare;
 pub mod quiet;
 pub mod results;
 pub mod scheduler;

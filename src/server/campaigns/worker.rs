@@ -3,11 +3,8 @@
 //! (sent, retried with exponential backoff, or failed for good with the reason).
 use super::{
     CampaignService,
-    audience::reachable,
-    channels::{Delivery, Outgoing, SendError},
-    context::{Audience, context},
-    links::{self, LinkKind},
-    quiet, templates,
+    channels::{Delivery, SendError},
+    prepare::{Outcome, prepare},
 };
 use crate::{
     error::AppError,
@@ -18,11 +15,12 @@ use crate::{
     },
     server::db::{
         campaign_settings::Secrets,
+        campaigns::CampaignDoc,
         outbox::{OutboxDoc, OutboxStatus},
         profile_doc::ProfileDoc,
     },
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use mongodb::bson::{self, Bson, Document, doc};
 use std::{
     sync::Arc,
@@ -119,15 +117,6 @@ impl Pace {
     }
 }
 
-/// What became of one claimed message.
-enum Outcome {
-    Sent,
-    Retry(DateTime<Utc>, String),
-    Failed(String),
-    Deferred(DateTime<Utc>),
-    Leave(OutboxStatus, String),
-}
-
 /// Sends one claimed message and settles it.
 async fn deliver(
     service: &CampaignService,
@@ -154,99 +143,35 @@ async fn attempt(
     service: &CampaignService,
     settings: &CampaignSettings,
     secrets: &Secrets,
-    campaign: &crate::server::db::campaigns::CampaignDoc,
+    campaign: &CampaignDoc,
     item: &OutboxDoc,
 ) -> Result<Outcome, AppError> {
-    let definition = &campaign.definition;
-    let graph = &service.graph;
-    let Some(profile) = live_profile(service, item).await? else {
-        return Ok(Outcome::Leave(
-            OutboxStatus::Skipped,
-            "the person no longer exists".into(),
-        ));
-    };
-    if !profile.consents_to(definition.purpose()) {
-        return Ok(Outcome::Leave(
-            OutboxStatus::Skipped,
-            "consent was withdrawn".into(),
-        ));
-    }
-    if !reachable(&profile, item.channel) {
-        return Ok(Outcome::Leave(
-            OutboxStatus::Skipped,
-            "no address on this channel".into(),
-        ));
-    }
-    if let Some(cap) = service.cap_for(definition).await? {
-        let since = Utc::now() - chrono::Duration::days(i64::from(cap.days));
-        let sent = service
-            .outbox
-            .count_sent_since(profile.id, item.channel, bson::DateTime::from_chrono(since))
-            .await?;
-        if sent >= u64::from(cap.max) {
-            return Ok(Outcome::Leave(
-                OutboxStatus::Capped,
-                "the frequency cap was reached".into(),
-            ));
-        }
-    }
-    if let Some(until) = quiet_until(settings, &profile) {
-        return Ok(Outcome::Deferred(until));
-    }
-    let Some(variant) = definition.variants.iter().find(|v| v.key == item.variant) else {
-        return Ok(Outcome::Failed(format!(
-            "variant {} no longer exists",
-            item.variant
-        )));
-    };
-    let base = &service.env.public_url;
-    let unsubscribe = links::url(
-        base,
-        &secrets.link_secret,
-        LinkKind::Unsubscribe,
-        &item.id,
-        "",
-    );
-    let classes = graph.gate.classes.current().await?;
-    let data = context(
-        &profile,
-        &classes,
-        Audience::Recipient,
-        item.trigger.as_ref(),
-        &definition.name,
-        &unsubscribe,
-    );
-    let env = templates::environment();
-    let rendered =
-        templates::render(&env, "subject", &variant.subject, &data).and_then(|subject| {
-            Ok((
-                subject,
-                templates::render(&env, "body", &variant.body, &data)?,
-            ))
-        });
-    let (subject, body) = match rendered {
-        Ok(parts) => parts,
-        Err(err) => return Ok(Outcome::Failed(err.to_string())),
-    };
-    let message = Outgoing {
-        key: &item.id,
-        campaign,
-        variant: &variant.key,
-        profile: &profile,
-        subject,
-        body,
-        unsubscribe_url: unsubscribe,
+    let message = match prepare(service, settings, secrets, campaign, item).await? {
+        Ok(message) => message,
+        Err(outcome) => return Ok(outcome),
     };
     let delivery = Delivery {
         service,
         settings,
         secrets,
     };
-    Ok(match delivery.send(item.channel, &message).await {
-        Ok(()) => {
-            announce(service, campaign, item.channel, &profile);
-            Outcome::Sent
-        }
+    let outgoing = message.outgoing(item, campaign);
+    let sent = delivery.send(item.channel, &outgoing).await;
+    if sent.is_ok() {
+        announce(service, campaign, item.channel, &message.profile);
+    }
+    Ok(outcome_of(service, settings, item, sent))
+}
+
+/// What a send's result means for the message: sent, retried later, or failed for good.
+fn outcome_of(
+    service: &CampaignService,
+    settings: &CampaignSettings,
+    item: &OutboxDoc,
+    sent: Result<(), SendError>,
+) -> Outcome {
+    match sent {
+        Ok(()) => Outcome::Sent,
         Err(SendError::Permanent(reason)) => Outcome::Failed(reason),
         Err(SendError::Transient(reason)) if item.attempts >= settings.max_attempts.max(1) => {
             Outcome::Failed(format!(
@@ -260,48 +185,12 @@ async fn attempt(
             let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
             Outcome::Retry(at, reason)
         }
-    })
-}
-
-/// The recipient as they are now: one read, unless they were merged into someone since.
-async fn live_profile(
-    service: &CampaignService,
-    item: &OutboxDoc,
-) -> Result<Option<ProfileDoc>, AppError> {
-    let graph = &service.graph;
-    match graph.profiles.get(item.profile_id).await? {
-        Some(p) if p.status == crate::server::db::profile_doc::ProfileStatus::Live => Ok(Some(p)),
-        Some(_) => {
-            let Ok(live) = graph.live_profile_id(item.profile_id).await else {
-                return Ok(None);
-            };
-            graph.profiles.get(live).await
-        }
-        None => Ok(None),
     }
-}
-
-/// When quiet hours let a message to `profile` go, if not now.
-fn quiet_until(settings: &CampaignSettings, profile: &ProfileDoc) -> Option<DateTime<Utc>> {
-    let quiet = &settings.quiet_hours;
-    if !quiet.enabled {
-        return None;
-    }
-    let stated = profile
-        .device
-        .as_ref()
-        .and_then(|d| d.context.get_str("timezone").ok())
-        .or_else(|| profile.traits.get_str("timezone").ok());
-    let zone = stated
-        .and_then(quiet::zone)
-        .or_else(|| quiet::zone(&quiet.default_timezone))
-        .unwrap_or(chrono_tz::UTC);
-    quiet::deferred_until(quiet, zone, Utc::now())
 }
 
 fn announce(
     service: &CampaignService,
-    campaign: &crate::server::db::campaigns::CampaignDoc,
+    campaign: &CampaignDoc,
     channel: Channel,
     profile: &ProfileDoc,
 ) {
