@@ -99,6 +99,16 @@ pub struct CampaignSettings {
 }
 
 impl CampaignSettings {
+    /// The frequency cap in force for `definition`: its own, else its channel's.
+    pub fn cap_for(
+        &self,
+        definition: &super::campaign::CampaignDefinition,
+    ) -> Option<FrequencyCap> {
+        definition
+            .frequency_cap
+            .or(self.limits_of(definition.channel).cap)
+    }
+
     /// The limits of `channel` (defaults when missing).
     pub fn limits_of(&self, channel: Channel) -> ChannelLimits {
         self.limits

@@ -4,7 +4,7 @@
 use super::{CampaignService, assign};
 use crate::{
     error::AppError,
-    model::campaign::{AudienceStep, CampaignDefinition, Channel, FrequencyCap},
+    model::campaign::{AudienceStep, CampaignDefinition, Channel},
     server::db::{
         campaigns::CampaignDoc,
         outbox::{OutboxDoc, OutboxStatus, outbox_key},
@@ -81,7 +81,7 @@ impl CampaignService {
             &format!("Not in the {}% holdout", definition.holdout_percent),
             treated.len(),
         );
-        let cap = self.cap_for(definition).await?;
+        let cap = self.settings.load().await?.settings.cap_for(definition);
         let counts = match cap {
             Some(cap) => {
                 let since = occasion.at - chrono::Duration::days(i64::from(cap.days));
@@ -153,18 +153,6 @@ impl CampaignService {
             error: None,
             trigger: occasion.trigger.clone(),
         }
-    }
-
-    /// The cap in force for `definition`: its own, else its channel's.
-    pub async fn cap_for(
-        &self,
-        definition: &CampaignDefinition,
-    ) -> Result<Option<FrequencyCap>, AppError> {
-        if definition.frequency_cap.is_some() {
-            return Ok(definition.frequency_cap);
-        }
-        let settings = self.settings.load().await?.settings;
-        Ok(settings.limits_of(definition.channel).cap)
     }
 
     /// Members of the included segments and of the excluded ones (only `only`, when given).

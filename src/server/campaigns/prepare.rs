@@ -87,7 +87,7 @@ pub async fn prepare(
     if !reachable(&profile, item.channel) {
         return Ok(Err(skipped("no address on this channel")));
     }
-    if over_cap(service, campaign, item, &profile).await? {
+    if over_cap(service, settings, campaign, item, &profile).await? {
         let reason = "the frequency cap was reached".to_owned();
         return Ok(Err(Outcome::Leave(OutboxStatus::Capped, reason)));
     }
@@ -100,11 +100,13 @@ pub async fn prepare(
 /// Whether the person already had as many messages on this channel as the cap allows.
 async fn over_cap(
     service: &CampaignService,
+    settings: &CampaignSettings,
     campaign: &CampaignDoc,
     item: &OutboxDoc,
     profile: &ProfileDoc,
 ) -> Result<bool, AppError> {
-    let Some(cap) = service.cap_for(&campaign.definition).await? else {
+    // The worker's cached settings: no settings read per message.
+    let Some(cap) = settings.cap_for(&campaign.definition) else {
         return Ok(false);
     };
     let since = Utc::now() - chrono::Duration::days(i64::from(cap.days));
