@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod campaigns;
+pub mod catalog;
 pub mod customers;
 pub mod dashboard;
 pub mod enrichment;

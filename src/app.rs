@@ -5,10 +5,11 @@ use crate::{
         session::{SessionUserScript, provide_current_user},
     },
     pages::{
-        AuditPage, CampaignPage, CampaignsPage, ChannelsPage, ComingSoonPage, ComputedTraitsPage,
-        CustomerPage, CustomersPage, DashboardPage, EditCampaignPage, EditSegmentPage, FieldsPage,
-        ForbiddenPage, ImportPage, ImportProgressPage, LivePage, LoginPage, NewCampaignPage,
-        NewSegmentPage, NotFoundPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage,
+        AuditPage, CampaignPage, CampaignsPage, CatalogImportPage, CatalogImportProgressPage,
+        CatalogPage, ChannelsPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
+        EditCampaignPage, EditProductPage, EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage,
+        ImportProgressPage, LivePage, LoginPage, NewCampaignPage, NewProductPage, NewSegmentPage,
+        NotFoundPage, ProductPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage,
         UsersPage,
     },
 };
@@ -97,9 +98,23 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/live") view=LivePage ssr=SsrMode::Async />
+                        <Route path=path!("/catalog") view=CatalogPage ssr=SsrMode::Async />
+                        <Route path=path!("/catalog/new") view=NewProductPage ssr=SsrMode::Async />
                         <Route
-                            path=path!("/catalog")
-                            view=|| view! { <ComingSoonPage section="Catalog" /> }
+                            path=path!("/catalog/import")
+                            view=CatalogImportPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/catalog/import/:id")
+                            view=CatalogImportProgressPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/catalog/:id") view=ProductPage ssr=SsrMode::Async />
+                        <Route
+                            path=path!("/catalog/:id/edit")
+                            view=EditProductPage
+                            ssr=SsrMode::Async
                         />
                         <Route
                             path=path!("/customers/:id")

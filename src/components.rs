@@ -3,6 +3,8 @@
 pub mod campaign_chart;
 pub mod chart;
 pub mod field;
+pub mod form_fields;
+pub mod import_progress;
 pub mod live_charts;
 pub mod live_socket;
 pub mod load_error;

@@ -13,6 +13,8 @@ pub mod field;
 pub mod import;
 pub mod live;
 pub mod live_series;
+pub mod product;
+pub mod product_form;
 pub mod profile;
 pub mod search;
 pub mod segment;

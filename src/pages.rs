@@ -1,7 +1,7 @@
 //! One routed page per file.
 
 pub mod campaigns;
-pub mod coming_soon;
+pub mod catalog;
 pub mod customer;
 pub mod customers;
 pub mod dashboard;
@@ -12,7 +12,10 @@ pub mod segments;
 pub mod settings;
 
 pub use campaigns::{CampaignPage, CampaignsPage, EditCampaignPage, NewCampaignPage};
-pub use coming_soon::ComingSoonPage;
+pub use catalog::{
+    CatalogImportPage, CatalogImportProgressPage, CatalogPage, EditProductPage, NewProductPage,
+    ProductPage,
+};
 pub use customer::CustomerPage;
 pub use customers::CustomersPage;
 pub use dashboard::DashboardPage;

@@ -17,6 +17,7 @@ pub mod import;
 pub mod ingest;
 pub mod live;
 pub mod privacy;
+pub mod products;
 pub mod profile_view;
 pub mod respond;
 pub mod seed;
@@ -53,7 +54,12 @@ pub fn router(state: AppState) -> Router {
         .route(declared("GET", "/healthz"), get(health::healthz))
         .merge(ingest::routes::routes(&state))
         .merge(campaigns::in_app_api::routes())
+        .merge(products::recommend_api::routes())
         .route(declared("POST", "/imports"), import::upload::route())
+        .route(
+            declared("POST", "/catalog/import"),
+            products::import_job::route(),
+        )
         .merge(auth::login::routes())
         .route(
             declared("GET", "/customers/{id}/export"),

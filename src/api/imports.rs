@@ -17,9 +17,12 @@ pub async fn get_import(id: String) -> Result<ImportStatus, AppError> {
         })
 }
 
-/// The ten newest imports.
+/// The ten newest imports of customer records.
 #[server(endpoint = "imports/recent")]
 pub async fn recent_imports() -> Result<Vec<ImportStatus>, AppError> {
-    use crate::server::{app_state, db::imports::Imports};
-    Imports::new(&app_state()?.db).recent(10).await
+    use crate::server::{
+        app_state,
+        db::imports::{Imports, RECORDS},
+    };
+    Imports::new(&app_state()?.db).recent(RECORDS, 10).await
 }

@@ -182,6 +182,7 @@ fn events_of(
                 timestamp: at,
                 received_at: at,
                 message,
+                products: Vec::new(),
             }
         })
         .collect()

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 pub struct ImportStatus {
     /// Import id (hex).
     pub id: String,
+    /// `records` (customer records) or `products` (the catalog).
+    #[serde(default)]
+    pub kind: String,
     /// Source name.
     pub source: String,
     /// Uploaded file name.

@@ -2,7 +2,7 @@
 //! actions, results).
 mod detail;
 mod editor;
-mod fields;
+
 mod preview;
 mod results;
 

@@ -2,6 +2,7 @@
 //! provenance, the event timeline, merges, and the admin's export and delete.
 mod campaigns;
 mod manage;
+mod recommendations;
 mod reveal;
 mod sections;
 mod segments;
@@ -19,6 +20,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use manage::{Manage, Merges};
+use recommendations::Recommendations;
 use reveal::{RevealStatus, Revealable};
 use sections::{Activity, Consent, Identities, Traits};
 use segments::Segments;
@@ -95,7 +97,10 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
             <Consent profile=profile.clone() action=actions.consent />
         </div>
         <Segments profile=profile.clone() />
-        <CampaignHistory id=profile.id.clone() />
+        <div class="grid-2">
+            <Recommendations id=profile.id.clone() />
+            <CampaignHistory id=profile.id.clone() />
+        </div>
         <Traits profile=profile.clone() actions />
         <div class="grid-2">
             <Activity profile=profile.clone() />

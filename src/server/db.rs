@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod campaign_settings;
 pub mod campaigns;
+pub mod catalog_misses;
 pub mod computed_traits;
 pub mod event_names;
 pub mod events;
@@ -16,6 +17,8 @@ pub mod login_failures;
 pub mod memberships;
 pub mod merges;
 pub mod outbox;
+pub mod product_signals;
+pub mod products;
 pub mod profile_changes;
 pub mod profile_derived;
 pub mod profile_doc;

@@ -1,6 +1,6 @@
 //! The campaign editor: one plain form (it works without JavaScript) in sections — basics,
 //! audience, the A/B messages, schedule, conversion goal and frequency cap.
-use super::fields::{Errors, FormSelect, FormText};
+use crate::components::form_fields::{Errors, FormSelect, FormText};
 use crate::{
     api::{
         campaigns::{SaveCampaign, get_campaign_form},

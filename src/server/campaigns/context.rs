@@ -53,8 +53,14 @@ pub fn context(
         "event": trigger.unwrap_or(Value::Null),
         "campaign": { "name": campaign },
         "unsubscribe_url": unsubscribe_url,
-        "recommendations": [],
+        "recommendations": recommendations(profile),
     })
+}
+
+/// The profile's recommended products (`{% for p in recommendations %}{{ p.name }}…`).
+fn recommendations(profile: &ProfileDoc) -> Value {
+    let items = profile.recommendations.as_ref().map(|r| r.items.as_slice());
+    serde_json::to_value(items.unwrap_or_default()).unwrap_or(Value::Null)
 }
 
 fn traits(stored: &Document, classes: &Classes, masked: bool) -> Value {

@@ -41,7 +41,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The live profile and the ones merged into it for `user_id`, or not found.
-async fn profiles_of(state: &AppState, user_id: &str) -> Result<Vec<ObjectId>, AppError> {
+pub(crate) async fn profiles_of(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Vec<ObjectId>, AppError> {
     let graph = &state.ingest.graph;
     let not_found = || AppError::NotFound {
         what: format!("profile with user id {user_id}"),

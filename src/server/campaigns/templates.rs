@@ -48,16 +48,7 @@ fn money(value: Value, currency: Option<String>) -> String {
             value.to_string()
         };
     };
-    let currency = currency.unwrap_or_else(|| "USD".to_owned()).to_uppercase();
-    let sign = if cents < 0 { "-" } else { "" };
-    let (whole, part) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
-    let amount = format!("{whole}.{part:02}");
-    match currency.as_str() {
-        "USD" => format!("{sign}${amount}"),
-        "EUR" => format!("{sign}€{amount}"),
-        "GBP" => format!("{sign}£{amount}"),
-        other => format!("{sign}{amount} {other}"),
-    }
+    crate::model::product::format_price(cents, currency.as_deref().unwrap_or("USD"))
 }
 
 /// Checks that `source` compiles and uses only known filters, tests and functions; the error

@@ -1,5 +1,8 @@
 //! The `events` collection: every accepted message, once per (source, messageId).
-use crate::{error::AppError, server::ingest::message::Message};
+use crate::{
+    error::AppError,
+    server::{ingest::message::Message, products::links::ProductLink},
+};
 use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
@@ -40,6 +43,9 @@ pub struct EventDoc {
     pub received_at: bson::DateTime,
     /// The message.
     pub message: Message,
+    /// Catalog products an e-commerce event named (omitted for other events).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub products: Vec<ProductLink>,
 }
 
 /// An event's id: its source and the client's message id.
@@ -180,6 +186,34 @@ impl Events {
             .await?
             .try_collect()
             .await?)
+    }
+
+    /// The `limit` latest events of `profile` that name catalog products, newest first.
+    pub async fn product_history(
+        &self,
+        profile: ObjectId,
+        limit: i64,
+    ) -> Result<Vec<EventDoc>, AppError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "timestamp": -1, "_id": -1 })
+            .limit(limit)
+            .build();
+        let filter = doc! { "profile_id": profile, "products": { "$exists": true } };
+        let found = self.collection.find(filter).with_options(options).await?;
+        Ok(found.try_collect().await?)
+    }
+
+    /// Every catalog product `profile` bought (named by an `Order Completed`).
+    pub async fn bought_products(&self, profile: ObjectId) -> Result<HashSet<String>, AppError> {
+        let filter = doc! { "profile_id": profile, "event": "Order Completed" };
+        let values = self
+            .collection
+            .distinct("products.product_id", filter)
+            .await?;
+        Ok(values
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect())
     }
 
     /// How many events are stored (collection metadata).

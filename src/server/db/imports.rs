@@ -14,10 +14,22 @@ use serde::{Deserialize, Serialize};
 /// Collection name.
 pub const COLLECTION: &str = "imports";
 
+fn records() -> String {
+    RECORDS.to_owned()
+}
+
+/// Kind of an import of customer records.
+pub const RECORDS: &str = "records";
+/// Kind of a catalog import.
+pub const PRODUCTS: &str = "products";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct ImportDoc {
     #[serde(rename = "_id")]
     id: ObjectId,
+    /// `records` (customer records) or `products` (the catalog); older imports have none.
+    #[serde(default = "records")]
+    kind: String,
     source: String,
     file_name: String,
     state: String,
@@ -37,6 +49,7 @@ impl From<ImportDoc> for ImportStatus {
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Self {
             id: d.id.to_hex(),
+            kind: d.kind,
             source: d.source,
             file_name: d.file_name,
             state: d.state,
@@ -91,9 +104,10 @@ impl Imports {
         }
     }
 
-    /// Records a new running import of `total` rows.
+    /// Records a new running import (of `kind`) of `total` rows.
     pub async fn begin(
         &self,
+        kind: &str,
         source: &str,
         file_name: &str,
         total: u64,
@@ -101,6 +115,7 @@ impl Imports {
         let id = ObjectId::new();
         let record = ImportDoc {
             id,
+            kind: kind.to_owned(),
             source: source.to_owned(),
             file_name: file_name.to_owned(),
             state: "running".into(),
@@ -154,15 +169,21 @@ impl Imports {
             .map(Into::into))
     }
 
-    /// The newest imports.
-    pub async fn recent(&self, limit: i64) -> Result<Vec<ImportStatus>, AppError> {
+    /// The newest imports of `kind`.
+    pub async fn recent(&self, kind: &str, limit: i64) -> Result<Vec<ImportStatus>, AppError> {
+        // Imports from before kinds existed are all of customer records.
+        let filter = if kind == RECORDS {
+            doc! { "kind": { "$ne": PRODUCTS } }
+        } else {
+            doc! { "kind": kind }
+        };
         let options = FindOptions::builder()
             .sort(doc! { "started_at": -1 })
             .limit(limit)
             .build();
         let docs: Vec<ImportDoc> = self
             .collection
-            .find(doc! {})
+            .find(filter)
             .with_options(options)
             .await?
             .try_collect()

@@ -11,6 +11,7 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
     use super::{audit, events, merges, profiles, sessions, sources, users};
     let mut all = customer_list_indexes();
     all.extend(campaign_indexes());
+    all.extend(catalog_indexes());
     all.extend(vec![
         (
             events::COLLECTION,
@@ -166,6 +167,37 @@ pub async fn ensure_indexes(db: &Database) -> Result<(), mongodb::error::Error> 
             .await?;
     }
     Ok(())
+}
+
+/// SKUs unique across products, the catalog list's filters, and what ranking reads.
+fn catalog_indexes() -> Vec<(&'static str, IndexModel)> {
+    use super::{catalog_misses, product_signals, products};
+    vec![
+        (
+            products::COLLECTION,
+            unique(doc! { "skus": 1 }, "skus_unique"),
+        ),
+        (
+            products::COLLECTION,
+            index(doc! { "name_lower": 1, "_id": 1 }, "name", |_| {}),
+        ),
+        (
+            products::COLLECTION,
+            index(doc! { "locale": 1, "in_stock": 1 }, "locale_stock", |_| {}),
+        ),
+        (
+            product_signals::PAIRS,
+            index(doc! { "a": 1, "score": -1 }, "from_score", |_| {}),
+        ),
+        (
+            product_signals::STATS,
+            index(doc! { "score": -1 }, "score", |_| {}),
+        ),
+        (
+            catalog_misses::COLLECTION,
+            index(doc! { "count": -1 }, "count", |_| {}),
+        ),
+    ]
 }
 
 /// The delivery worker's claim, the frequency cap, results and a customer's history.

@@ -98,6 +98,18 @@ pub struct ProfileDoc {
     /// update landed before the crash is recognised and not applied twice.
     #[serde(default)]
     pub applied: Vec<String>,
+    /// Recommended products, refreshed on e-commerce events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommendations: Option<StoredRecommendations>,
+}
+
+/// A profile's recommended products as last ranked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRecommendations {
+    /// Best first.
+    pub items: Vec<crate::model::product::ProductCard>,
+    /// When they were ranked.
+    pub at: bson::DateTime,
 }
 
 /// The latest consent statement for one purpose.
@@ -249,6 +261,7 @@ impl ProfileDoc {
             dates: Vec::new(),
             bucket: None,
             applied: Vec::new(),
+            recommendations: None,
         }
     }
 

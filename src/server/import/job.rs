@@ -12,7 +12,7 @@ use crate::{
     },
     server::{
         db::{
-            imports::{ImportTally, Imports},
+            imports::{ImportTally, Imports, RECORDS},
             sources::Sources,
         },
         identity::IdentityGraph,
@@ -71,7 +71,7 @@ pub async fn start(
     let records = read_records(&request.file_name, &request.bytes);
     let imports = Imports::new(&graph.db);
     let id = imports
-        .begin(&name, &request.file_name, records.len() as u64)
+        .begin(RECORDS, &name, &request.file_name, records.len() as u64)
         .await?;
     Ok((
         id,

@@ -34,6 +34,8 @@ struct Pending {
 pub struct BatchState {
     /// Field catalog changes, written once at the end.
     pub catalog: CatalogBatch,
+    /// The product catalog entries the batch's e-commerce events name.
+    pub links: crate::server::products::links::Linker,
     owners: HashMap<String, ObjectId>,
     docs: HashMap<ObjectId, ProfileDoc>,
     pending: HashMap<ObjectId, Pending>,

@@ -10,6 +10,7 @@ use crate::{
         catalog::trait_paths,
         computed,
         db::computed_traits::ComputedTraits,
+        db::{catalog_misses::CatalogMisses, products::Products},
         db::{
             events::EventDoc,
             profile_doc::{ProfileDoc, ProfileStatus},
@@ -21,6 +22,10 @@ use crate::{
             identifiers::{Identifier, IdentityKind},
         },
         live::convert::live_event,
+        products::{
+            links::Linker,
+            recommend::learn::{LinkedEvent, learn},
+        },
     },
 };
 use mongodb::bson::{self, oid::ObjectId};
@@ -67,6 +72,8 @@ pub async fn ingest(
         ..IngestReport::default()
     };
     let (mut pending, mut batch, mut touched) = (Vec::new(), BatchState::default(), Touched::new());
+    batch.links = Linker::for_messages(&Products::new(&graph.db), messages).await?;
+    let mut linked = Vec::new();
     for (index, message) in messages.iter().enumerate() {
         if !seen.insert(message.message_id.clone()) {
             report.duplicates += 1;
@@ -79,6 +86,7 @@ pub async fn ingest(
             entry.0.extend(event.event.clone());
             entry.1 |= merged;
         }
+        linked.extend(LinkedEvent::of(&event));
         report.accepted += 1;
         report.refused_identifiers += refused;
         pending.push(event);
@@ -100,6 +108,15 @@ pub async fn ingest(
     }
     if let Err(err) = update_computed(graph, touched).await {
         tracing::error!(%err, "computed traits not updated for a batch");
+    }
+    if let Err(err) = CatalogMisses::new(&graph.db)
+        .record(&batch.links.misses)
+        .await
+    {
+        tracing::error!(%err, "unknown product references not counted for a batch");
+    }
+    if let Err(err) = learn(graph, linked).await {
+        tracing::error!(%err, "recommendations not updated for a batch");
     }
     Ok(report)
 }
@@ -192,6 +209,7 @@ async fn ingest_one(
         timestamp: bson::DateTime::from_chrono(message.timestamp),
         received_at: bson::DateTime::from_chrono(message.received_at),
         message: message.clone(),
+        products: batch.links.link(message),
     };
     Ok((event, resolution.refused.len(), resolution.merged))
 }

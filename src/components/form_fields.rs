@@ -1,5 +1,5 @@
-//! Form fields of the campaign editor, prefilled from the saved form and showing the server's
-//! error for their field (`form[<name>]` on the wire, the error's `field` in messages).
+//! Editor form fields (campaigns, products), prefilled from the saved form and showing the
+//! server's error for their field (`form[<name>]` on the wire, the error's `field` in messages).
 use leptos::prelude::*;
 
 /// The error of the last save for field `key`, if any.
@@ -34,7 +34,7 @@ pub fn FormText(
     #[prop(default = "text")]
     input_type: &'static str,
 ) -> impl IntoView {
-    let id = format!("campaign-{}", name.replace(['[', ']'], "-"));
+    let id = format!("field-{}", name.replace(['[', ']'], "-"));
     let (error_id, hint_id) = (format!("{id}-error"), format!("{id}-hint"));
     let field = format!("form[{name}]");
     let invalid = move || message(errors, error_keys).is_some();
@@ -74,7 +74,7 @@ pub fn FormSelect(
     /// The last save's error.
     errors: Errors,
 ) -> impl IntoView {
-    let id = format!("campaign-{name}");
+    let id = format!("field-{name}");
     let options = options
         .into_iter()
         .map(|(v, l)| {

@@ -1,0 +1,154 @@
+//! `POST /catalog/import`: a multipart form with a `file` (JSON Lines or CSV) that works without
+//! JavaScript. Products are saved by id in the background (a product saved before with the same
+//! content is left alone, so re-importing a file changes nothing), with progress and line-level
+//! errors in the `imports` collection; browsers are sent to the progress page.
+use super::{
+    import::{ReadProduct, read_products},
+    validate::validate,
+};
+use crate::{
+    error::AppError,
+    model::import::RowError,
+    server::{
+        AppState,
+        audit::{self, Record},
+        auth::Caller,
+        db::{
+            catalog_misses::CatalogMisses,
+            imports::{ImportTally, Imports, PRODUCTS},
+            products::{Products, Saved},
+        },
+        import::{job::MAX_LISTED_ERRORS, upload::MAX_UPLOAD_BYTES},
+    },
+};
+use axum::{
+    Extension, Json,
+    extract::{DefaultBodyLimit, Multipart, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{MethodRouter, post},
+};
+use mongodb::{Database, bson::oid::ObjectId};
+
+/// Products saved between progress updates.
+const CHUNK: usize = 100;
+/// Where the upload form lives (errors are shown there).
+pub const FORM_PAGE: &str = "/catalog/import";
+
+/// The route, with its own body limit.
+pub fn route() -> MethodRouter<AppState> {
+    post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    form: Multipart,
+) -> Response {
+    let wants_json = crate::server::respond::wants_json(&headers);
+    match accept(&state, &caller, form).await {
+        Ok(id) if wants_json => {
+            (StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response()
+        }
+        Ok(id) => Redirect::to(&format!("{FORM_PAGE}/{id}")).into_response(),
+        Err(err) if wants_json => err.into_response(),
+        Err(err) => {
+            let query =
+                serde_urlencoded::to_string([("error", err.to_string())]).unwrap_or_default();
+            Redirect::to(&format!("{FORM_PAGE}?{query}")).into_response()
+        }
+    }
+}
+
+async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    mut form: Multipart,
+) -> Result<String, AppError> {
+    let (mut file_name, mut bytes) = (String::new(), Vec::new());
+    while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest {
+        message: format!("unreadable upload: {e}"),
+    })? {
+        if field.name() == Some("file") {
+            file_name = field.file_name().unwrap_or("catalog.jsonl").to_owned();
+            bytes = field
+                .bytes()
+                .await
+                .map_err(|e| AppError::BadRequest {
+                    message: format!("unreadable field file: {e}"),
+                })?
+                .to_vec();
+        }
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "is empty"));
+    }
+    let read = read_products(&file_name, &bytes);
+    let imports = Imports::new(&state.db);
+    let id = imports
+        .begin(PRODUCTS, "catalog", &file_name, read.len() as u64)
+        .await?;
+    let record = Record::new("catalog.import", id.to_hex()).detail(format!("file {file_name}"));
+    audit::write(&state.db, caller, None, record).await?;
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        if let Err(err) = run(&db, id, read).await {
+            tracing::error!(import = %id, %err, "catalog import failed");
+            let _ = Imports::new(&db).fail(id, &err.to_string()).await;
+        }
+    });
+    Ok(id.to_hex())
+}
+
+/// Saves every readable, valid product of a started import, recording progress.
+pub async fn run(db: &Database, id: ObjectId, read: Vec<ReadProduct>) -> Result<(), AppError> {
+    let (imports, products, misses) = (Imports::new(db), Products::new(db), CatalogMisses::new(db));
+    let mut tally = ImportTally::default();
+    for chunk in read.chunks(CHUNK) {
+        let mut known = Vec::new();
+        for item in chunk {
+            match save_one(&products, item).await? {
+                Ok((Saved::Unchanged, _)) => tally.duplicates += 1,
+                Ok((_, references)) => {
+                    tally.imported += 1;
+                    known.extend(references);
+                }
+                Err(error) => tally.reject(error, MAX_LISTED_ERRORS),
+            }
+        }
+        misses.forget(&known).await?;
+        tally.processed += chunk.len() as u64;
+        imports.progress(id, &tally, false).await?;
+    }
+    imports.progress(id, &tally, true).await
+}
+
+/// Saves one product; a broken rule is the row's error, a database failure the import's.
+async fn save_one(
+    products: &Products,
+    item: &ReadProduct,
+) -> Result<Result<(Saved, Vec<String>), RowError>, AppError> {
+    let parsed = match item {
+        Ok(parsed) => parsed,
+        Err(error) => return Ok(Err(error.clone())),
+    };
+    let mut product = parsed.product.clone();
+    let rejected = |field: String, message: String| RowError {
+        line: parsed.line_of(&field),
+        message: format!("{field}: {message}"),
+    };
+    if let Err(AppError::Invalid { field, message }) = validate(&mut product) {
+        return Ok(Err(rejected(field, message)));
+    }
+    match products.save(&product).await {
+        Ok(saved) => {
+            let mut references: Vec<String> =
+                product.variants.iter().map(|v| v.id.clone()).collect();
+            references.push(product.id.clone());
+            Ok(Ok((saved, references)))
+        }
+        Err(AppError::Conflict { field, message }) => Ok(Err(rejected(field, message))),
+        Err(err) => Err(err),
+    }
+}
