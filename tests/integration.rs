@@ -9,6 +9,8 @@ mod auth;
 mod campaign_support;
 #[path = "integration/campaigns.rs"]
 mod campaigns;
+#[path = "integration/catalog.rs"]
+mod catalog;
 #[path = "integration/customers.rs"]
 mod customers;
 #[path = "integration/delivery.rs"]

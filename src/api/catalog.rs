@@ -12,7 +12,9 @@ use leptos::prelude::*;
 
 /// Products matching `query`, a page at a time, with the locales and unknown references.
 #[server(endpoint = "catalog/list")]
-pub async fn list_products(query: CatalogQuery) -> Result<CatalogPage, AppError> {
+pub async fn list_products(
+    #[server(default)] query: CatalogQuery,
+) -> Result<CatalogPage, AppError> {
     use crate::server::db::{
         catalog_misses::CatalogMisses,
         products::{PAGE_SIZE, Products, catalog_filter},

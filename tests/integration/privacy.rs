@@ -35,7 +35,8 @@ fn leaked(body: &str) -> Vec<&'static str> {
 }
 
 /// Server fns that change something: called elsewhere, not part of the read scan.
-const WRITES: [&str; 22] = [
+const WRITES: [&str; 23] = [
+    "catalog/save",
     "dashboard/demo",
     "customers/add",
     "profiles/reveal",
@@ -80,6 +81,12 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("profiles/segments", vec![("id", profile.clone())]),
         ("profiles/campaigns", vec![("id", profile.clone())]),
         ("campaigns/list", vec![]),
+        ("profiles/recommendations", vec![("id", profile.clone())]),
+        ("catalog/list", vec![]),
+        ("catalog/get", vec![("id", "tee".into())]),
+        ("catalog/form", vec![]),
+        ("catalog/imports", vec![]),
+        ("catalog/import", vec![("id", seeded.import.clone())]),
         ("campaigns/get", vec![("id", seeded.campaign.clone())]),
         ("campaigns/form", vec![("id", seeded.campaign.clone())]),
         ("campaigns/results", vec![("id", seeded.campaign.clone())]),

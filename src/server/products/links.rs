@@ -1,7 +1,7 @@
 //! Segment's e-commerce events linked to the catalog: `Product Viewed` and `Product Added` name
 //! one product in their properties, `Order Completed` a `products[]` list. Each reference is
-//! matched by SKU (a variant id), else by product id; the ones the catalog does not know are
-//! counted per reference, never refused.
+//! matched by SKU (a variant id), else by product id; SKUs and products the catalog does not
+//! know are counted per reference, never refused.
 use crate::{
     error::AppError,
     server::{db::products::Products, ingest::message::Message},
@@ -172,12 +172,17 @@ impl Linker {
         };
         let mut links: Vec<ProductLink> = Vec::new();
         for reference in references {
-            match self.resolve(&reference) {
-                Some(link) if !links.iter().any(|l| l.product_id == link.product_id) => {
-                    links.push(link)
-                }
-                Some(_) => {}
-                None => self.miss(reference.label(), interaction, message.timestamp),
+            let link = self.resolve(&reference);
+            // A SKU the catalog lacks is counted even when its product is known.
+            let sku_unknown =
+                reference.sku.is_some() && link.as_ref().is_none_or(|l| l.sku.is_none());
+            if sku_unknown || link.is_none() {
+                self.miss(reference.label(), interaction, message.timestamp);
+            }
+            if let Some(link) = link
+                && !links.iter().any(|l| l.product_id == link.product_id)
+            {
+                links.push(link);
             }
         }
         links

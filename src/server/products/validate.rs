@@ -17,6 +17,8 @@ pub const MAX_PICTURES: usize = 20;
 const MAX_ID: usize = 100;
 /// Longest serialised attribute value.
 const MAX_ATTRIBUTE_BYTES: usize = 4096;
+/// Ids the catalog's own pages use (`/catalog/new`, `/catalog/import`).
+const RESERVED_IDS: &[&str] = &["new", "import"];
 /// Keys the product shape itself uses; an attribute may not take them.
 const PRODUCT_KEYS: &[&str] = &["id", "name", "text", "locale", "variants"];
 const VARIANT_KEYS: &[&str] = &[
@@ -38,6 +40,12 @@ pub fn validate(product: &mut Product) -> Result<(), AppError> {
     product.id = product.id.trim().to_owned();
     product.name = product.name.trim().to_owned();
     check_id("id", &product.id)?;
+    if RESERVED_IDS.contains(&product.id.as_str()) {
+        return Err(AppError::invalid(
+            "id",
+            "new and import are page names, not product ids",
+        ));
+    }
     check_text("name", &product.name, 1, 200)?;
     check_text("text", &product.text, 0, 5000)?;
     product.locale = normalise_locale(&product.locale)
