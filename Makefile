@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns seed
+.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns evalrecs seed
 
 run:
 	@tools/run.sh
@@ -25,6 +25,10 @@ benchsegments:
 # Campaign delivery msg/s to the SMTP sink and a webhook receiver vs raw sends; triggered-send latency.
 benchcampaigns:
 	@tools/bench.sh bench_campaigns
+
+# Offline evaluation of recommendations: hit-rate@10 vs popularity on generated shoppers.
+evalrecs:
+	@tools/bench.sh eval_recommendations
 
 # Live feed: track → websocket latency, fan-out to 1,000 websocket clients, ingest with and without them.
 benchlive:

@@ -102,6 +102,7 @@ pub async fn seed(
     let people: Vec<Person> = (0..customers).map(|i| person(&mut rng, i)).collect();
     let now = Utc::now();
     let mut sent = import_records(ingest, &mut rng, &people, now).await?;
+    catalog(ingest).await?;
     let web = ingest.sources.get_or_create("web", SourceKind::Api).await?;
     let app = ingest.sources.get_or_create("app", SourceKind::Api).await?;
     let mut web_messages = Vec::new();
@@ -123,6 +124,21 @@ pub async fn seed(
         messages: sent,
         profiles: ingest.graph.profiles.count().await?,
     })
+}
+
+/// The products the demo events name, in the catalog (so their events link and recommend).
+async fn catalog(ingest: &IngestState) -> Result<(), AppError> {
+    let products = super::db::products::Products::new(&ingest.graph.db);
+    for (sku, name, price) in PRODUCTS {
+        let id = sku.trim_start_matches("SKU-").to_lowercase();
+        let product = json!({
+            "id": id, "name": name, "locale": "en-US", "brand": "Northwind Outdoor",
+            "variants": [{ "id": sku, "name": name, "price": price, "currency": "USD", "stock": 25 }],
+        });
+        let product = serde_json::from_value(product).map_err(AppError::internal)?;
+        products.save(&product).await?;
+    }
+    Ok(())
 }
 
 fn event(

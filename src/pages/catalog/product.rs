@@ -73,7 +73,7 @@ fn Product(detail: ProductDetail) -> impl IntoView {
             </section>
             <section class="card" aria-labelledby="activity-heading">
                 <h2 id="activity-heading">"Activity"</h2>
-                <div class="kpis" data-testid="product-activity">
+                <div class="product-kpis" data-testid="product-activity">
                     <div class="kpi"><span class="kpi-value">{activity.views}</span><span class="kpi-label">"views"</span></div>
                     <div class="kpi"><span class="kpi-value">{activity.adds}</span><span class="kpi-label">"cart adds"</span></div>
                     <div class="kpi"><span class="kpi-value">{activity.purchases}</span><span class="kpi-label">"purchases"</span></div>

@@ -368,7 +368,7 @@ fn price_bound(field: &str, text: &str) -> Result<Option<i64>, AppError> {
     }
     let invalid = || AppError::invalid(field, "must be an amount of 0 or more, e.g. 12.50");
     let amount: f64 = text.parse().map_err(|_| invalid())?;
-    if !amount.is_finite() || amount < 0.0 || amount > 1e12 {
+    if !amount.is_finite() || !(0.0..=1e12).contains(&amount) {
         return Err(invalid());
     }
     Ok(Some((amount * 100.0).round() as i64))
@@ -403,7 +403,7 @@ mod tests {
             ..CatalogQuery::default()
         };
         let err = catalog_filter(&query).unwrap_err();
-        assert_eq!(err.message_for("max_price").is_some(), true);
+        assert!(err.message_for("max_price").is_some());
         assert!(catalog_filter(&CatalogQuery::default()).unwrap().is_empty());
     }
 }

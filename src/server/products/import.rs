@@ -274,4 +274,92 @@ mod tests {
         );
         assert_eq!(read[2].as_ref().unwrap_err().line, 4);
     }
+
+    mod round_trip {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn product() -> impl Strategy<Value = Product> {
+            let variant = ("[A-Z0-9]{1,8}", 0i64..1_000_000, 0i64..500, "(EUR|USD|JPY)");
+            let name = "[A-Za-z][A-Za-z ,\"']{0,20}[A-Za-z]";
+            (
+                "[a-z0-9-]{1,12}",
+                name,
+                "(|en|de-DE)",
+                proptest::collection::vec(variant, 1..4),
+            )
+                .prop_map(|(id, name, locale, variants)| Product {
+                    variants: variants
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (sku, price, stock, currency))| Variant {
+                            id: format!("{sku}-{i}"),
+                            name: format!("{name} {i}"),
+                            price,
+                            stock,
+                            currency,
+                            pictures: vec![format!("https://img.test/{i}.png")],
+                            ..Variant::default()
+                        })
+                        .collect(),
+                    id,
+                    name,
+                    locale,
+                    ..Product::default()
+                })
+        }
+
+        fn csv_of(products: &[Product]) -> Vec<u8> {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let header = [
+                "product_id",
+                "name",
+                "locale",
+                "sku",
+                "variant_name",
+                "price",
+                "currency",
+                "stock",
+                "pictures",
+            ];
+            writer.write_record(header).unwrap();
+            for p in products {
+                for v in &p.variants {
+                    let (price, stock) = (v.price.to_string(), v.stock.to_string());
+                    let row = [
+                        &p.id,
+                        &p.name,
+                        &p.locale,
+                        &v.id,
+                        &v.name,
+                        &price,
+                        &v.currency,
+                        &stock,
+                        &v.pictures.join("|"),
+                    ];
+                    writer.write_record(row).unwrap();
+                }
+            }
+            writer.into_inner().unwrap()
+        }
+
+        proptest! {
+            #[test]
+            fn products_read_back_from_json_lines_and_csv_as_written(
+                products in proptest::collection::vec(product(), 1..5)
+            ) {
+                let mut unique = Vec::new();
+                for p in products {
+                    if !unique.iter().any(|u: &Product| u.id == p.id) { unique.push(p); }
+                }
+                let jsonl: String = unique.iter().map(|p| serde_json::to_string(p).unwrap() + "\n").collect();
+                let from_json: Vec<Product> = read_products("x.jsonl", jsonl.as_bytes())
+                    .into_iter().map(|r| r.unwrap().product).collect();
+                prop_assert_eq!(&from_json, &unique);
+                let from_csv: Vec<Product> = read_products("x.csv", &csv_of(&unique))
+                    .into_iter().map(|r| r.unwrap().product).collect();
+                prop_assert_eq!(&from_csv, &unique);
+            }
+        }
+    }
 }
