@@ -5,7 +5,9 @@
 //! through the real ingestion pipeline (linking, co-occurrence, per-customer ranking) into the
 //! database. Then hit-rate@10 — the held-out product among the customer's top 10 — of our
 //! recommendations against the popularity baseline (the 10 most popular products the customer
-//! has not bought), with the same stock and bought filters. Exits non-zero unless ours wins.
+//! has not bought), with the same stock and bought filters. Ours is measured twice: the list as
+//! stored when the customer's last event came in (what apps are served; it never saw later
+//! events) and ranked again after all events. Exits non-zero unless both beat the baseline.
 //!
 //! `make evalrecs` starts an in-memory database and runs this optimised; or set MONGODB_URI.
 #[path = "bench_support/numbers.rs"]
@@ -252,16 +254,20 @@ async fn main() {
         messages.len() as f64 / seconds
     );
     let (stored, fresh, popular) = evaluate(&state, &held).await;
-    println!("held-out last orders:            {}", held.len());
-    println!("hit-rate@10, ours (ranked now):  {fresh:.3}");
-    println!("hit-rate@10, ours (as stored):   {stored:.3}");
-    println!("hit-rate@10, popularity:         {popular:.3}");
     println!(
-        "ours / popularity:               {:.2}x",
+        "held-out last orders:                          {}",
+        held.len()
+    );
+    println!("hit-rate@10, ours as stored at the last event: {stored:.3}");
+    println!("hit-rate@10, ours ranked after all events:     {fresh:.3}");
+    println!("hit-rate@10, popularity baseline:              {popular:.3}");
+    println!(
+        "ours / popularity:                             {:.2}x stored, {:.2}x re-ranked",
+        stored / popular.max(1e-9),
         fresh / popular.max(1e-9)
     );
     state.db.drop().await.ok();
-    if fresh <= popular {
+    if stored <= popular || fresh <= popular {
         eprintln!("our recommendations do not beat the popularity baseline");
         std::process::exit(1);
     }

@@ -16,6 +16,41 @@ pub fn wants_json(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json") && !v.contains("text/html"))
 }
 
+/// What an accepted form upload answers: `status` with `body` to API clients, a redirect to
+/// `location` to browsers.
+#[derive(Debug)]
+pub struct Accepted {
+    /// Status for API clients.
+    pub status: StatusCode,
+    /// JSON body for API clients.
+    pub body: serde_json::Value,
+    /// Where browsers go next.
+    pub location: String,
+}
+
+/// The answer to a multipart form post (uploads work without JavaScript): JSON for API clients;
+/// for browsers a redirect onwards, or back to `form_page` with the error in `?error=`.
+pub fn upload_reply(
+    headers: &axum::http::HeaderMap,
+    form_page: &str,
+    result: Result<Accepted, AppError>,
+) -> Response {
+    use axum::{
+        Json,
+        response::{IntoResponse, Redirect},
+    };
+    match (result, wants_json(headers)) {
+        (Ok(done), true) => (done.status, Json(done.body)).into_response(),
+        (Ok(done), false) => Redirect::to(&done.location).into_response(),
+        (Err(err), true) => err.into_response(),
+        (Err(err), false) => {
+            let query =
+                serde_urlencoded::to_string([("error", err.to_string())]).unwrap_or_default();
+            Redirect::to(&format!("{form_page}?{query}")).into_response()
+        }
+    }
+}
+
 /// Error bodies are one small JSON object; anything bigger is not ours to reinterpret.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

@@ -127,11 +127,20 @@ pub fn ProductCards(items: Vec<ProductCard>, empty: &'static str) -> impl IntoVi
     if items.is_empty() {
         return view! { <p class="empty">{empty}</p> }.into_any();
     }
-    let cards = items.into_iter().map(|c| view! {
-        <li class="product-card">
-            <a href=format!("/catalog/{}", encode(&c.id))>{c.name.clone()}</a>
-            <span class="muted small">{format!(" {} · {}", format_price(c.price, &c.currency), c.reason)}</span>
-        </li>
+    // Roles without the catalog (support) see the names without links they could not open.
+    let linked = current_user().can(Permission::ViewMarketing);
+    let cards = items.into_iter().map(|c| {
+        let name = if linked {
+            view! { <a href=format!("/catalog/{}", encode(&c.id))>{c.name.clone()}</a> }.into_any()
+        } else {
+            view! { <span>{c.name.clone()}</span> }.into_any()
+        };
+        view! {
+            <li class="product-card">
+                {name}
+                <span class="muted small">{format!(" {} · {}", format_price(c.price, &c.currency), c.reason)}</span>
+            </li>
+        }
     });
     view! { <ol class="product-cards">{cards.collect_view()}</ol> }.into_any()
 }

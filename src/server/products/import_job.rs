@@ -19,13 +19,14 @@ use crate::{
             products::{Products, Saved},
         },
         import::{job::MAX_LISTED_ERRORS, upload::MAX_UPLOAD_BYTES},
+        respond::{Accepted, upload_reply},
     },
 };
 use axum::{
-    Extension, Json,
+    Extension,
     extract::{DefaultBodyLimit, Multipart, State},
     http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
     routing::{MethodRouter, post},
 };
 use mongodb::{Database, bson::oid::ObjectId};
@@ -46,19 +47,12 @@ async fn upload(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let wants_json = crate::server::respond::wants_json(&headers);
-    match accept(&state, &caller, form).await {
-        Ok(id) if wants_json => {
-            (StatusCode::ACCEPTED, Json(serde_json::json!({ "id": id }))).into_response()
-        }
-        Ok(id) => Redirect::to(&format!("{FORM_PAGE}/{id}")).into_response(),
-        Err(err) if wants_json => err.into_response(),
-        Err(err) => {
-            let query =
-                serde_urlencoded::to_string([("error", err.to_string())]).unwrap_or_default();
-            Redirect::to(&format!("{FORM_PAGE}?{query}")).into_response()
-        }
-    }
+    let result = accept(&state, &caller, form).await.map(|id| Accepted {
+        status: StatusCode::ACCEPTED,
+        body: serde_json::json!({ "id": id }),
+        location: format!("{FORM_PAGE}/{id}"),
+    });
+    upload_reply(&headers, FORM_PAGE, result)
 }
 
 async fn accept(

@@ -14,13 +14,14 @@ use crate::{
         auth::Caller,
         db::{identities, segments::SegmentDoc},
         identity::{identifiers::IdentityKind, resolve::kind_named},
+        respond::{Accepted, upload_reply},
     },
 };
 use axum::{
-    Extension, Json,
+    Extension,
     extract::{DefaultBodyLimit, Multipart, Path, State},
     http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
     routing::{MethodRouter, post},
 };
 use mongodb::bson::{self, Document, doc, oid::ObjectId};
@@ -123,22 +124,16 @@ async fn upload(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let wants_json = crate::server::respond::wants_json(&headers);
-    match accept(&state, &caller, form).await {
-        Ok(report) if wants_json => (StatusCode::CREATED, Json(report)).into_response(),
-        Ok(report) => {
-            let query =
-                serde_urlencoded::to_string([("unknown", report.unknown_count.to_string())])
-                    .unwrap_or_default();
-            Redirect::to(&format!("/segments/{}?{query}", report.id)).into_response()
+    let result = accept(&state, &caller, form).await.map(|report| {
+        let query = serde_urlencoded::to_string([("unknown", report.unknown_count.to_string())])
+            .unwrap_or_default();
+        Accepted {
+            status: StatusCode::CREATED,
+            location: format!("/segments/{}?{query}", report.id),
+            body: serde_json::to_value(&report).unwrap_or_default(),
         }
-        Err(err) if wants_json => err.into_response(),
-        Err(err) => {
-            let query =
-                serde_urlencoded::to_string([("error", err.to_string())]).unwrap_or_default();
-            Redirect::to(&format!("{FORM_PAGE}?{query}")).into_response()
-        }
-    }
+    });
+    upload_reply(&headers, FORM_PAGE, result)
 }
 
 async fn accept(
