@@ -4,6 +4,22 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The keys of the product shape itself (any other key is an extra attribute).
+pub const PRODUCT_KEYS: &[&str] = &["id", "name", "text", "locale", "variants"];
+/// The keys of the variant shape itself.
+pub const VARIANT_KEYS: &[&str] = &[
+    "id",
+    "name",
+    "stock",
+    "size",
+    "color",
+    "display-color",
+    "display-thumbnail",
+    "price",
+    "currency",
+    "pictures",
+];
+
 /// A product as imported, edited and served (the seed's catalog shape).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Product {

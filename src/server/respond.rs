@@ -28,6 +28,18 @@ pub struct Accepted {
     pub location: String,
 }
 
+impl Accepted {
+    /// A background import `id` started from `form_page`: `202 {"id"}`, browsers go to its
+    /// progress page (`<form_page>/<id>`).
+    pub fn import_started(form_page: &str, id: String) -> Self {
+        Self {
+            status: StatusCode::ACCEPTED,
+            location: format!("{form_page}/{id}"),
+            body: serde_json::json!({ "id": id }),
+        }
+    }
+}
+
 /// The answer to a multipart form post (uploads work without JavaScript): JSON for API clients;
 /// for browsers a redirect onwards, or back to `form_page` with the error in `?error=`.
 pub fn upload_reply(

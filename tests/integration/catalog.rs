@@ -428,15 +428,18 @@ async fn ecommerce_events_are_linked_to_products_and_unknown_skus_are_counted() 
     );
 }
 
+/// `GET /v1/recommendations/{user}` with write key `key`.
+async fn recommendations_of(app: &TestApp, key: &str, user: &str) -> crate::support::Reply {
+    let request = Request::get(format!("/v1/recommendations/{user}"))
+        .header("authorization", crate::support::basic_auth(key))
+        .body(Body::empty())
+        .unwrap();
+    app.send(request).await
+}
+
+/// The user's recommendations as (product, reason).
 async fn recommended(app: &TestApp, key: &str, user: &str) -> Vec<(String, String)> {
-    let reply = app
-        .send(
-            Request::get(format!("/v1/recommendations/{user}"))
-                .header("authorization", crate::support::basic_auth(key))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let reply = recommendations_of(app, key, user).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     reply.json()["recommendations"]
         .as_array()
@@ -575,14 +578,7 @@ async fn recommendations_follow_what_was_viewed_and_bought_together() {
         !list.is_empty() && list.iter().all(|(_, r)| r == "popular"),
         "{list:?}"
     );
-    let unknown = app
-        .send(
-            Request::get("/v1/recommendations/nobody")
-                .header("authorization", crate::support::basic_auth(&key))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
+    let unknown = recommendations_of(&app, &key, "nobody").await;
     assert_eq!(unknown.status, 404);
     let no_key = app.anonymous().get("/v1/recommendations/target").await;
     assert_eq!(no_key.status, 401);

@@ -318,9 +318,11 @@ impl Products {
 
     /// In-stock products among `ids` (for ranking candidates).
     pub async fn in_stock(&self, ids: &[String]) -> Result<Vec<ProductDoc>, AppError> {
-        let mut found = self.many(ids).await?;
-        found.retain(|p| p.in_stock);
-        Ok(found)
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = doc! { "_id": { "$in": ids }, "in_stock": true };
+        Ok(self.collection.find(filter).await?.try_collect().await?)
     }
 }
 

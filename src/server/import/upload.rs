@@ -14,7 +14,7 @@ use crate::{
 use axum::{
     Extension,
     extract::{DefaultBodyLimit, Multipart, State},
-    http::{HeaderMap, StatusCode},
+    http::HeaderMap,
     response::Response,
     routing::{MethodRouter, post},
 };
@@ -35,11 +35,9 @@ async fn upload(
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let result = accept(&state, &caller, form).await.map(|id| Accepted {
-        status: StatusCode::ACCEPTED,
-        body: serde_json::json!({ "id": id }),
-        location: format!("{FORM_PAGE}/{id}"),
-    });
+    let result = accept(&state, &caller, form)
+        .await
+        .map(|id| Accepted::import_started(FORM_PAGE, id));
     upload_reply(&headers, FORM_PAGE, result)
 }
 

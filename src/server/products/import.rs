@@ -3,7 +3,7 @@
 //! the lines it was read from, so a rule it breaks is reported on the right line.
 use crate::model::{
     import::RowError,
-    product::{Product, Variant},
+    product::{PRODUCT_KEYS, Product, VARIANT_KEYS, Variant},
 };
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -74,21 +74,14 @@ fn read_json_lines(bytes: &[u8]) -> Vec<ReadProduct> {
         .collect()
 }
 
-/// Columns naming product fields; every other column is a product attribute.
-const PRODUCT_COLUMNS: &[&str] = &["product_id", "id", "name", "text", "locale"];
-/// Columns naming variant fields.
-const VARIANT_COLUMNS: &[&str] = &[
-    "sku",
-    "variant_name",
-    "stock",
-    "size",
-    "color",
-    "display-color",
-    "display-thumbnail",
-    "price",
-    "currency",
-    "pictures",
-];
+/// Whether a CSV column is a field of the shape (the product's, with `product_id` for `id`, or
+/// a variant's, with `sku` and `variant_name` for its `id` and `name`); any other is an
+/// attribute.
+fn is_shape_column(column: &str) -> bool {
+    matches!(column, "product_id" | "sku" | "variant_name")
+        || PRODUCT_KEYS.contains(&column)
+        || (VARIANT_KEYS.contains(&column) && !matches!(column, "id" | "name"))
+}
 
 fn read_csv(bytes: &[u8]) -> Vec<ReadProduct> {
     let mut reader = csv::ReaderBuilder::new()
@@ -193,9 +186,7 @@ fn csv_row(row: &BTreeMap<String, String>) -> Result<(String, RowFields, Variant
     for (key, value) in row.iter().filter(|(_, v)| !v.is_empty()) {
         if ["name", "text", "locale"].contains(&key.as_str()) {
             fields.insert(key.clone(), value.clone());
-        } else if !PRODUCT_COLUMNS.contains(&key.as_str())
-            && !VARIANT_COLUMNS.contains(&key.as_str())
-        {
+        } else if !is_shape_column(key) {
             let typed = serde_json::from_str::<Value>(value)
                 .ok()
                 .filter(|v| v.is_number() || v.is_boolean())

@@ -2,7 +2,7 @@
 //! comes from the editor or an import. Errors name the field (`variants[1].price`) and the rule.
 use crate::{
     error::AppError,
-    model::product::{Product, Variant},
+    model::product::{PRODUCT_KEYS, Product, VARIANT_KEYS, Variant},
 };
 use serde_json::{Map, Value};
 use std::collections::HashSet;
@@ -19,20 +19,6 @@ const MAX_ID: usize = 100;
 const MAX_ATTRIBUTE_BYTES: usize = 4096;
 /// Ids the catalog's own pages use (`/catalog/new`, `/catalog/import`).
 const RESERVED_IDS: &[&str] = &["new", "import"];
-/// Keys the product shape itself uses; an attribute may not take them.
-const PRODUCT_KEYS: &[&str] = &["id", "name", "text", "locale", "variants"];
-const VARIANT_KEYS: &[&str] = &[
-    "id",
-    "name",
-    "stock",
-    "size",
-    "color",
-    "display-color",
-    "display-thumbnail",
-    "price",
-    "currency",
-    "pictures",
-];
 
 /// Checks `product` against every rule, normalising what has one right spelling (trimmed text,
 /// upper-case currency, `en-US` locale case). The first broken rule is the error.

@@ -60,10 +60,15 @@ impl LinkedEvent {
 
 /// Adds what `linked` (just stored) teaches, then re-ranks each of their customers.
 pub async fn learn(graph: &IdentityGraph, linked: Vec<LinkedEvent>) -> Result<(), AppError> {
-    let mut by_profile: BTreeMap<ObjectId, Vec<LinkedEvent>> = BTreeMap::new();
+    let mut by_home: BTreeMap<ObjectId, Vec<LinkedEvent>> = BTreeMap::new();
     for event in linked {
-        let live = graph.live_profile_id(event.profile).await?;
-        by_profile.entry(live).or_default().push(event);
+        by_home.entry(event.profile).or_default().push(event);
+    }
+    // One merge-chain lookup per profile, not per event.
+    let mut by_profile: BTreeMap<ObjectId, Vec<LinkedEvent>> = BTreeMap::new();
+    for (profile, events) in by_home {
+        let live = graph.live_profile_id(profile).await?;
+        by_profile.entry(live).or_default().extend(events);
     }
     let mut batch = SignalBatch::default();
     let mut histories = Vec::new();

@@ -30,12 +30,8 @@ const POPULAR: i64 = 100;
 
 /// How `product` is shown in a list (its lead variant's SKU, price and thumbnail).
 pub fn card_of(product: &ProductDoc, score: f64, reason: &str) -> ProductCard {
-    let lead = product
-        .variants
-        .iter()
-        .filter(|v| v.stock > 0)
-        .min_by_key(|v| v.price)
-        .or_else(|| product.variants.first());
+    let product = product.to_product();
+    let lead = product.lead_variant();
     ProductCard {
         id: product.id.clone(),
         name: product.name.clone(),
