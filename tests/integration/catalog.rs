@@ -234,6 +234,13 @@ const JSONL: &str = r##"{"id":"tee","name":"Tee","locale":"en-US","brand":"Acme"
 {"id":"clash","name":"Clash","variants":[{"id":"MUG-1","price":100,"currency":"EUR"}]}
 "##;
 
+/// Every stored product document, as stored.
+async fn stored_products(app: &TestApp) -> Vec<mongodb::bson::Document> {
+    use futures::TryStreamExt;
+    let found = app.db.collection("products").find(doc! {}).await.unwrap();
+    found.try_collect().await.unwrap()
+}
+
 #[tokio::test]
 async fn imports_are_idempotent_by_product_id_and_report_line_errors() {
     let app = TestApp::new().await;
@@ -270,34 +277,14 @@ async fn imports_are_idempotent_by_product_id_and_report_line_errors() {
     assert!(errors[1].1.starts_with("variants[0].price:"), "{errors:?}");
     assert_eq!(errors[2].0, 6);
     assert!(errors[2].1.contains("belongs to product mug"), "{errors:?}");
-    let before: Vec<mongodb::bson::Document> = {
-        use futures::TryStreamExt;
-        app.db
-            .collection("products")
-            .find(doc! {})
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap()
-    };
+    let before = stored_products(&app).await;
     let second = import(&app, "catalog.jsonl", JSONL).await;
     assert_eq!(
         (second["imported"].as_u64(), second["duplicates"].as_u64()),
         (Some(0), Some(2)),
         "{second}"
     );
-    let after: Vec<mongodb::bson::Document> = {
-        use futures::TryStreamExt;
-        app.db
-            .collection("products")
-            .find(doc! {})
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap()
-    };
+    let after = stored_products(&app).await;
     assert_eq!(before, after, "a re-import writes nothing");
     let csv = "product_id,name,locale,sku,price,currency,stock,material\n\
                tee,Tee shirt,en-US,TEE-S,1999,EUR,5,cotton\n\
