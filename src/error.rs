@@ -28,6 +28,15 @@ pub enum AppError {
     /// Signed in, but the role does not allow this.
     #[error("not allowed for your role")]
     Forbidden,
+    /// Signed in, but the role may not use this field of the request this way (a PII value
+    /// test, a search by a restricted value).
+    #[error("{field}: {message}")]
+    Denied {
+        /// The request field at fault.
+        field: String,
+        /// What the role may not do with it, in words.
+        message: String,
+    },
     /// A field of the request broke a rule.
     #[error("{field}: {message}")]
     Invalid {
@@ -67,6 +76,17 @@ pub enum AppError {
         /// Seconds the client should wait (also sent as `Retry-After`).
         retry_after: u32,
     },
+    /// A named limit on expensive work (calls per minute, connections, imports at once) is
+    /// reached; retry after the given number of seconds (also sent as `Retry-After`).
+    #[error("{limit}: {message}")]
+    RateLimited {
+        /// The limit's name (`segment_previews`, `live_sockets`, `concurrent_imports` …).
+        limit: String,
+        /// The limit in words, with its value.
+        message: String,
+        /// Seconds the client should wait.
+        retry_after: u32,
+    },
     /// A dependency (the database) cannot be reached right now; retrying may help.
     #[error("temporarily unavailable: {message}")]
     Unavailable {
@@ -96,25 +116,45 @@ impl AppError {
         }
     }
 
+    /// Shorthand for a field the role may not use this way (403).
+    pub fn denied(field: &str, message: impl Into<String>) -> Self {
+        Self::Denied {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status_code(&self) -> u16 {
         match self {
             Self::NotFound { .. } => 404,
             Self::Unauthorized => 401,
-            Self::Forbidden | Self::CrossSite { .. } => 403,
+            Self::Forbidden | Self::Denied { .. } | Self::CrossSite { .. } => 403,
             Self::Invalid { .. } | Self::BadRequest { .. } => 400,
             Self::Conflict { .. } => 409,
             Self::TooLarge { .. } => 413,
-            Self::TooManyRequests { .. } => 429,
+            Self::TooManyRequests { .. } | Self::RateLimited { .. } => 429,
             Self::Unavailable { .. } => 503,
             Self::Internal { .. } | Self::Transport { .. } => 500,
+        }
+    }
+
+    /// Seconds the client should wait before retrying (sent as `Retry-After`), for a 429.
+    pub fn retry_after(&self) -> Option<u32> {
+        match self {
+            Self::TooManyRequests { retry_after } | Self::RateLimited { retry_after, .. } => {
+                Some(*retry_after)
+            }
+            _ => None,
         }
     }
 
     /// The message to show next to `field` in a form, if this error is about that field.
     pub fn message_for(&self, field: &str) -> Option<String> {
         match self {
-            Self::Invalid { field: f, message } | Self::Conflict { field: f, message }
+            Self::Invalid { field: f, message }
+            | Self::Conflict { field: f, message }
+            | Self::Denied { field: f, message }
                 if f == field =>
             {
                 Some(message.clone())
@@ -174,15 +214,12 @@ mod ssr {
         fn into_response(self) -> Response {
             let status = StatusCode::from_u16(self.status_code())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let retry_after = match &self {
-                Self::TooManyRequests { retry_after } => Some(retry_after.to_string()),
-                _ => None,
-            };
+            let retry_after = self.retry_after();
             let mut response = (status, axum::Json(self)).into_response();
-            if let Some(seconds) = retry_after.and_then(|s| s.parse().ok()) {
+            if let Some(seconds) = retry_after {
                 response
                     .headers_mut()
-                    .insert(axum::http::header::RETRY_AFTER, seconds);
+                    .insert(axum::http::header::RETRY_AFTER, seconds.into());
             }
             response
         }

@@ -15,11 +15,13 @@ pub mod health;
 pub mod identity;
 pub mod import;
 pub mod ingest;
+pub mod limits;
 pub mod live;
 pub mod privacy;
 pub mod products;
 pub mod profile_view;
 pub mod respond;
+pub mod security_headers;
 pub mod seed;
 pub mod segments;
 pub mod state;
@@ -82,7 +84,14 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::guard::guard))
         .layer(session_layer(&state))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(map_response(security_headers::add))
+        // The path only: query strings carry customer search terms (`/customers?q=…`).
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                let (method, path) = (request.method(), request.uri().path());
+                tracing::debug_span!("request", %method, %path)
+            }),
+        )
         .with_state(state)
 }
 

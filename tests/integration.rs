@@ -51,3 +51,13 @@ mod sessions;
 mod settings_pages;
 #[path = "integration/support.rs"]
 mod support;
+#[path = "integration/security_keys.rs"]
+mod security_keys;
+#[path = "integration/security_templates.rs"]
+mod security_templates;
+#[path = "integration/security_masking.rs"]
+mod security_masking;
+#[path = "integration/security_forget.rs"]
+mod security_forget;
+#[path = "integration/security_web.rs"]
+mod security_web;

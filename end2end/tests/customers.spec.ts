@@ -55,3 +55,22 @@ test.describe("Customers", () => {
     await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("First Owner");
   });
 });
+
+test("a masked role pages the name-sorted list with opaque cursors that name no one", async ({ page, javaScriptEnabled }) => {
+  // More than one page (50 rows) of customers whose names share a marker.
+  const marker = `Pager${Date.now()}`;
+  const headers = { accept: "application/json", origin: new URL(page.url()).origin };
+  for (let n = 0; n < 51; n++) {
+    const form = { name: `${marker} N${String(n).padStart(2, "0")}`, email: uniqueEmail(`pager${n}`) };
+    expect((await page.request.post("/api/customers/add", { form, headers })).status()).toBe(200);
+  }
+  await signIn(page, "marketer");
+  await open(page, "/customers?sort=name", javaScriptEnabled);
+  await page.getByTestId("next-page").click();
+  await expect(page).toHaveURL(/after=/);
+  const after = new URL(page.url()).searchParams.get("after") ?? "";
+  expect(after).toMatch(/^[a-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  expect(after.toLowerCase()).not.toContain(marker.toLowerCase());
+  await expect(page.getByTestId("customers-table")).toBeVisible();
+  await expect(page.getByRole("link", { name: "First page" })).toBeVisible();
+});

@@ -66,8 +66,17 @@ test("an analyst sees the customer masked; support reveals the email after givin
   expect(await page.content()).not.toContain(email);
   await expect(page.getByRole("button", { name: /Reveal/ })).toHaveCount(0);
 
+  // The analyst sees marketing data; support does not (as on the live feed).
+  await expect(page.getByTestId("customer-segments")).toBeVisible();
+  await expect(page.getByTestId("customer-campaigns")).toBeVisible();
+
   await signIn(page, "support");
+  await open(page, "/", javaScriptEnabled);
+  await expect(page.getByTestId("kpi-profiles")).toBeVisible();
+  await expect(page.getByTestId("kpi-segments")).toHaveCount(0);
   await openCustomer(page, javaScriptEnabled, email);
+  await expect(page.getByTestId("customer-segments")).toHaveCount(0);
+  await expect(page.getByTestId("customer-campaigns")).toHaveCount(0);
   await expect(page.getByTestId("fact-email")).not.toContainText(email);
   await page.getByTestId("fact-email").getByText("Reveal", { exact: true }).click();
   await page.getByTestId("fact-email").getByLabel("Why do you need to see it?").fill("Ticket 77: customer asked which email we hold");

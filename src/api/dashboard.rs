@@ -5,11 +5,12 @@ use leptos::prelude::*;
 /// Days shown in the "profiles added" chart.
 pub const CHART_DAYS: u32 = 14;
 
-/// The dashboard's KPIs.
+/// The dashboard's KPIs; segments and campaigns only for roles that see marketing data.
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
-    use crate::server::{app_state, dashboard};
-    dashboard::summary(&app_state()?, chrono::Utc::now()).await
+    use crate::server::{app_state, auth::current_user, dashboard};
+    let marketing = current_user()?.sees_marketing();
+    dashboard::summary(&app_state()?, chrono::Utc::now(), marketing).await
 }
 
 /// People and events the "Load demo data" button creates.

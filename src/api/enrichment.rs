@@ -56,7 +56,7 @@ pub async fn create_computed_trait(
 pub async fn list_fields() -> Result<Vec<FieldInfo>, AppError> {
     use crate::{
         model::access::Permission,
-        server::{app_state, auth::current_user, privacy::mask},
+        server::{app_state, auth::current_user, privacy::classify},
     };
     let graph = app_state()?.ingest.graph;
     let classes = graph.gate.classes.current().await?;
@@ -65,7 +65,7 @@ pub async fn list_fields() -> Result<Vec<FieldInfo>, AppError> {
     for field in &mut fields {
         let key = crate::model::field::top_level_key(field.path.trim_start_matches("properties."));
         field.class = classes.of(key);
-        mask::mask_samples(field, read_pii);
+        classify::mask_catalog_samples(field, &classes, read_pii);
     }
     Ok(fields)
 }

@@ -19,16 +19,20 @@ async fn request_session() -> Result<tower_sessions::Session, AppError> {
         .map_err(|e| AppError::internal(format!("no session on the request: {e}")))
 }
 
-/// The customer page's data for profile `id`, masked for the viewer's role.
+/// The customer page's data for profile `id`, masked for the viewer's role; segments only for
+/// roles that see marketing data.
 #[server(endpoint = "profiles/get")]
 pub async fn get_profile(id: String) -> Result<ProfileView, AppError> {
     use crate::server::{app_state, auth::current_user, profile_view};
     let id = profile_id("id", &id)?;
     let session = request_session().await?;
     let state = app_state()?;
-    let disclosure = profile_view::disclosure_for(&state, &current_user()?, &session, id).await?;
+    let user = current_user()?;
+    let disclosure = profile_view::disclosure_for(&state, &user, &session, id).await?;
     let mut view = profile_view::load(&state.ingest.graph, id, &disclosure).await?;
-    (view.segments, view.segment_changes) = state.segments.of_profile(id).await?;
+    if user.sees_marketing() {
+        (view.segments, view.segment_changes) = state.segments.of_profile(id).await?;
+    }
     Ok(view)
 }
 

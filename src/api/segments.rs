@@ -56,6 +56,8 @@ pub async fn preview_segment(
 ) -> Result<SegmentPreview, AppError> {
     use crate::{model::access::Permission, server::auth::current_user};
     let state = crate::server::app_state()?;
+    crate::server::limits::rate::charge_current(crate::server::limits::rate::Bucket::Preview)
+        .await?;
     let rule = parse_rule(&rule)?;
     let editing = editing
         .filter(|e| !e.is_empty())
@@ -73,7 +75,8 @@ pub async fn preview_segment(
         .await
 }
 
-/// Creates (no `id`) or changes a segment; returns its id. Audited.
+/// Creates (no `id`) or changes a segment; returns its id. Audited. Without access to personal
+/// data, the rule may test personal fields only for presence (403 naming the test).
 #[server(endpoint = "segments/save")]
 pub async fn save_segment(
     id: Option<String>,
@@ -83,7 +86,7 @@ pub async fn save_segment(
     rule: String,
 ) -> Result<String, AppError> {
     use crate::{
-        model::segment::SegmentLabel,
+        model::{access::Permission, segment::SegmentLabel},
         server::{
             audit::{self, Record},
             auth::current_user,
@@ -91,6 +94,7 @@ pub async fn save_segment(
         },
     };
     let state = crate::server::app_state()?;
+    let user = current_user()?;
     let save = SegmentSave {
         id: id
             .filter(|i| !i.is_empty())
@@ -101,10 +105,13 @@ pub async fn save_segment(
         rule: parse_rule(&rule)?,
     };
     let creating = save.id.is_none();
-    let by = current_user()?.email;
+    state
+        .segments
+        .check_personal(&save.rule, user.can(Permission::ReadPii))
+        .await?;
     let saved = state
         .segments
-        .save(save, &by, state.settings.counter_retention_days)
+        .save(save, &user.email, state.settings.counter_retention_days)
         .await?;
     let detail = if creating {
         "created".to_owned()
@@ -155,14 +162,21 @@ pub async fn archive_segment(id: String, archived: bool) -> Result<(), AppError>
     audit::write_current(&state.db, Record::new("segment.change", id).detail(detail)).await
 }
 
-/// Sizes of the overlap of two segments.
+/// Sizes of the overlap of two segments. Without access to personal data, neither segment's
+/// rule may compare a personal field's value.
 #[server(endpoint = "segments/overlap")]
 pub async fn overlap_segments(first: String, second: String) -> Result<SegmentOverlap, AppError> {
+    use crate::{model::access::Permission, server::auth::current_user};
     let state = crate::server::app_state()?;
+    crate::server::limits::rate::charge_current(crate::server::limits::rate::Bucket::Overlap)
+        .await?;
+    let (first, second) = (parse_id("first", &first)?, parse_id("second", &second)?);
+    let read_pii = current_user()?.can(Permission::ReadPii);
     state
         .segments
-        .overlap(parse_id("first", &first)?, parse_id("second", &second)?)
-        .await
+        .check_personal_pair([("first", first), ("second", second)], read_pii)
+        .await?;
+    state.segments.overlap(first, second).await
 }
 
 /// A page of members (masked by role).

@@ -1,7 +1,7 @@
-//! Sources and write keys (Settings). Admin only once sign-in exists.
+//! Sources, write keys and server keys (Settings). Admin only once sign-in exists.
 use crate::{
     error::AppError,
-    model::source::{CreatedWriteKey, SourceSummary},
+    model::source::{CreatedServerKey, CreatedWriteKey, SourceSummary},
 };
 use leptos::prelude::*;
 
@@ -12,11 +12,16 @@ pub struct SourceList {
     pub sources: Vec<SourceSummary>,
     /// A key just created; a form posted without JavaScript finds it here after the redirect.
     pub new_key: Option<CreatedWriteKey>,
+    /// A server key just created, likewise.
+    pub new_server_key: Option<CreatedServerKey>,
 }
 
 /// Session entry holding a just-created key until the page shows it.
 #[cfg(feature = "ssr")]
 const NEW_KEY: &str = "new_write_key";
+/// Session entry holding a just-created server key until the page shows it.
+#[cfg(feature = "ssr")]
+const NEW_SERVER_KEY: &str = "new_server_key";
 
 #[cfg(feature = "ssr")]
 async fn session() -> Result<tower_sessions::Session, AppError> {
@@ -25,27 +30,36 @@ async fn session() -> Result<tower_sessions::Session, AppError> {
         .map_err(|e| AppError::internal(format!("no session: {e}")))
 }
 
-/// Keeps `key` for the next page load, then returns it.
+/// Keeps `key` under `entry` for the next page load, then returns it.
 #[cfg(feature = "ssr")]
-async fn remember(key: CreatedWriteKey) -> Result<CreatedWriteKey, AppError> {
+async fn remember<K: serde::Serialize>(entry: &str, key: K) -> Result<K, AppError> {
     session()
         .await?
-        .insert(NEW_KEY, &key)
+        .insert(entry, &key)
         .await
         .map_err(AppError::internal)?;
     Ok(key)
+}
+
+/// The key kept under `entry` by the previous request, taken out of the session.
+#[cfg(feature = "ssr")]
+async fn take<K: serde::de::DeserializeOwned>(entry: &str) -> Result<Option<K>, AppError> {
+    session()
+        .await?
+        .remove::<K>(entry)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Every source with its keys, and the key created just before (taken out of the session).
 #[server(endpoint = "sources/list")]
 pub async fn list_sources() -> Result<SourceList, AppError> {
     let sources = crate::server::app_state()?.ingest.sources.list().await?;
-    let new_key = session()
-        .await?
-        .remove::<CreatedWriteKey>(NEW_KEY)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(SourceList { sources, new_key })
+    Ok(SourceList {
+        sources,
+        new_key: take(NEW_KEY).await?,
+        new_server_key: take(NEW_SERVER_KEY).await?,
+    })
 }
 
 /// Creates an API source and its first write key, shown this once.
@@ -58,22 +72,17 @@ pub async fn create_source(name: String) -> Result<CreatedWriteKey, AppError> {
     audit_source("source.create", &source.id, Some(format!("name {name}"))).await?;
     let key = sources.issue_key(&source).await?;
     audit_source("write_key.create", &source.id, key_detail(&key)).await?;
-    remember(key).await
+    remember(NEW_KEY, key).await
 }
 
 /// Issues another write key for source `source_id` (to rotate keys without downtime).
 #[server(endpoint = "sources/issue-key")]
 pub async fn issue_write_key(source_id: String) -> Result<CreatedWriteKey, AppError> {
-    let id = source_id
-        .parse()
-        .map_err(|_| AppError::invalid("source_id", "must be a source id"))?;
     let sources = crate::server::app_state()?.ingest.sources;
-    let source = sources.by_id(id).await?.ok_or_else(|| AppError::NotFound {
-        what: format!("source {source_id}"),
-    })?;
+    let source = source_named(&sources, &source_id).await?;
     let key = sources.issue_key(&source).await?;
     audit_source("write_key.create", &source.id, key_detail(&key)).await?;
-    remember(key).await
+    remember(NEW_KEY, key).await
 }
 
 /// Revokes write key `key_id`; requests with it get 401 from now on.
@@ -88,6 +97,48 @@ pub async fn revoke_write_key(key_id: String) -> Result<(), AppError> {
         .revoke_key(id)
         .await?;
     audit_source("write_key.revoke", &id, None).await
+}
+
+/// Issues a server key for API source `source_id`, shown this once with its key id. Several
+/// may be live at once, so a backend can move to a new key before the old one is revoked.
+#[server(endpoint = "sources/issue-server-key")]
+pub async fn issue_server_key(source_id: String) -> Result<CreatedServerKey, AppError> {
+    use crate::model::source::SourceKind;
+    let sources = crate::server::app_state()?.ingest.sources;
+    let source = source_named(&sources, &source_id).await?;
+    if source.kind != SourceKind::Api {
+        return Err(AppError::invalid("source_id", "must be an API source"));
+    }
+    let key = sources.server_keys().issue(&source).await?;
+    let prefix = crate::server::db::sources::key_prefix(&key.key);
+    let detail = format!("key {prefix}… id {}", key.key_id);
+    audit_source("server_key.create", &source.id, Some(detail)).await?;
+    remember(NEW_SERVER_KEY, key).await
+}
+
+/// Revokes server key `key_id`: requests with it, and user tokens it signed, get 401 from now.
+#[server(endpoint = "sources/revoke-server-key")]
+pub async fn revoke_server_key(key_id: String) -> Result<(), AppError> {
+    let id = key_id
+        .parse()
+        .map_err(|_| AppError::invalid("key_id", "must be a key id"))?;
+    let sources = crate::server::app_state()?.ingest.sources;
+    sources.server_keys().revoke(id).await?;
+    audit_source("server_key.revoke", &id, None).await
+}
+
+/// The source with id `source_id` (the form field of that name).
+#[cfg(feature = "ssr")]
+async fn source_named(
+    sources: &crate::server::db::sources::Sources,
+    source_id: &str,
+) -> Result<crate::server::db::sources::SourceDoc, AppError> {
+    let id = source_id
+        .parse()
+        .map_err(|_| AppError::invalid("source_id", "must be a source id"))?;
+    sources.by_id(id).await?.ok_or_else(|| AppError::NotFound {
+        what: format!("source {source_id}"),
+    })
 }
 
 /// Records `action` on source or key `id` in the audit log (never the key itself).

@@ -16,6 +16,11 @@ pub enum Role {
     Support,
 }
 
+/// The permission segment and campaign data needs wherever it is read (see
+/// [`Role::sees_marketing`]); the route policy names it for the customer page's segment and
+/// campaign reads.
+pub const MARKETING_DATA: Permission = Permission::ViewMarketing;
+
 /// Every role, in display order.
 pub const ROLES: [Role; 4] = [Role::Admin, Role::Marketer, Role::Analyst, Role::Support];
 
@@ -84,6 +89,13 @@ impl Role {
         }
     }
 
+    /// Whether segment and campaign data (names included) may reach this role: the one rule the
+    /// live websocket's streams, the dashboard and the customer page all apply. Those who
+    /// cannot open the segments and campaigns pages see none of it anywhere else either.
+    pub fn sees_marketing(self) -> bool {
+        self.can(MARKETING_DATA)
+    }
+
     /// The stored and URL form (`admin`, `marketer`, …).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -125,6 +137,11 @@ impl SessionUser {
     /// Whether the user has `permission`.
     pub fn can(&self, permission: Permission) -> bool {
         self.role.can(permission)
+    }
+
+    /// Whether segment and campaign data may reach the user ([`Role::sees_marketing`]).
+    pub fn sees_marketing(&self) -> bool {
+        self.role.sees_marketing()
     }
 }
 

@@ -33,7 +33,7 @@ pub struct AuditPage {
 }
 
 /// Every action the log records, for the filter list.
-pub const AUDIT_ACTIONS: [&str; 26] = [
+pub const AUDIT_ACTIONS: [&str; 28] = [
     "sign_in.ok",
     "sign_in.failed",
     "sign_in.throttled",
@@ -47,6 +47,8 @@ pub const AUDIT_ACTIONS: [&str; 26] = [
     "consent.update",
     "write_key.create",
     "write_key.revoke",
+    "server_key.create",
+    "server_key.revoke",
     "source.create",
     "import.start",
     "computed.create",

@@ -50,8 +50,8 @@ impl CustomerSort {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CustomerQuery {
-    /// Any identifier (email, phone, user id, external id `type:id`, restricted `key:value`)
-    /// or the start of a name.
+    /// Any identifier (email, phone, user id, external id `type:id`), or the start of a name;
+    /// without access to personal data, the whole name, and no restricted `key:value`.
     pub q: String,
     /// Only profiles this source contributed to.
     pub source: String,

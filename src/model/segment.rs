@@ -154,6 +154,30 @@ pub struct SegmentPreview {
     /// Why the rule cannot be counted yet (an unfinished condition), naming the place and rule.
     #[serde(default)]
     pub problem: Option<String>,
+    /// For roles without access to personal data, a count too near 0 or the total to be shown
+    /// exactly (it would single people out); `count` is then 0 and `sample` empty.
+    #[serde(default)]
+    pub band: Option<CountBand>,
+}
+
+/// A preview count shown only as a band, so no one is singled out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CountBand {
+    /// Fewer than this many match.
+    FewerThan(u64),
+    /// All but fewer than this many match.
+    AllButFewerThan(u64),
+}
+
+impl CountBand {
+    /// The band in words: `fewer than 5`, `all but fewer than 5`.
+    pub fn label(self) -> String {
+        match self {
+            CountBand::FewerThan(k) => format!("fewer than {k}"),
+            CountBand::AllButFewerThan(k) => format!("all but fewer than {k}"),
+        }
+    }
 }
 
 impl SegmentPreview {

@@ -1,4 +1,5 @@
-//! Sources: the named systems that send data, and their write keys.
+//! Sources: the named systems that send data, their write keys (public: they ship inside apps)
+//! and their server keys (secret: for the customer's backend, which may read any person).
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -30,13 +31,15 @@ pub struct SourceSummary {
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// Its write keys, newest first (never the key itself).
-    pub keys: Vec<WriteKeySummary>,
+    pub keys: Vec<KeySummary>,
+    /// Its server keys, newest first (never the key itself).
+    pub server_keys: Vec<KeySummary>,
 }
 
-/// A write key as shown after creation: its first characters only.
+/// A write or server key as shown after creation: its first characters only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WriteKeySummary {
-    /// Key id (hex), used to revoke it.
+pub struct KeySummary {
+    /// Key id (hex), used to revoke it; a server key's id is also the `keyId` of its tokens.
     pub id: String,
     /// The first characters, to tell keys apart.
     pub prefix: String,
@@ -51,6 +54,17 @@ pub struct WriteKeySummary {
 pub struct CreatedWriteKey {
     /// The source it belongs to.
     pub source: String,
+    /// The key; store it now, it cannot be shown again.
+    pub key: String,
+}
+
+/// A newly created server key: the only time the full key is ever shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedServerKey {
+    /// The source it belongs to.
+    pub source: String,
+    /// Its public id, which user tokens signed with it name.
+    pub key_id: String,
     /// The key; store it now, it cannot be shown again.
     pub key: String,
 }

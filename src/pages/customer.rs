@@ -10,9 +10,9 @@ mod timeline;
 
 use crate::{
     api::{DeleteCustomer, RevealField, SetConsent, UnmergeProfiles, get_profile},
-    components::LoadError,
+    components::{LoadError, session::current_user},
     error::AppError,
-    model::profile::ProfileView,
+    model::{access::MARKETING_DATA, profile::ProfileView},
     pages::settings::when,
 };
 use campaigns::CampaignHistory;
@@ -84,6 +84,8 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
     let merged = profile.merged_into.clone().map(|into| view! {
         <p class="alert" role="note">"This profile was merged. "<a href=format!("/customers/{into}")>"Open the profile it lives on in"</a></p>
     });
+    // Segment and campaign data reaches only the roles the live feed sends it to.
+    let marketing = current_user().can(MARKETING_DATA);
     let masked_note = profile.masked.then(|| view! {
         <p class="muted small" data-testid="masked-note">"Personal data is masked for your role."</p>
     });
@@ -96,10 +98,10 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
             <Identities profile=profile.clone() />
             <Consent profile=profile.clone() action=actions.consent />
         </div>
-        <Segments profile=profile.clone() />
+        {marketing.then(|| view! { <Segments profile=profile.clone() /> })}
         <div class="grid-2">
             <Recommendations id=profile.id.clone() />
-            <CampaignHistory id=profile.id.clone() />
+            {marketing.then(|| view! { <CampaignHistory id=profile.id.clone() /> })}
         </div>
         <Traits profile=profile.clone() actions />
         <div class="grid-2">

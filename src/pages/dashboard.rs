@@ -4,10 +4,12 @@ use crate::{
     components::{
         DailyBarChart, LoadError,
         live_socket::use_live_socket,
+        session::current_user,
         sparkline::{sparkline_pair_svg, sparkline_svg},
     },
     model::{
         DashboardSummary,
+        access::MARKETING_DATA,
         live::{LiveBucket, LiveMessage, ServerFrame, Stream, StreamFilter},
     },
 };
@@ -58,7 +60,7 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
             <ProfilesKpi summary=summary.clone() />
             <EventsKpi summary=summary.clone() live />
             <ErrorsKpi live />
-            <SegmentsKpi summary=summary.clone() />
+            {current_user().can(MARKETING_DATA).then(|| view! { <SegmentsKpi summary=summary.clone() /> })}
         </div>
         <section class="card">
             <DailyBarChart

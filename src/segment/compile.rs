@@ -1,5 +1,6 @@
 //! Lowered filters as MongoDB queries over `profiles`. Every path and value comes from the typed
-//! tree; user text only ever lands in a value position or an escaped regex.
+//! tree; user text only ever lands in a query value position, an escaped regex, or — inside an
+//! aggregation expression, where `$`-strings are field paths and variables — a `$literal`.
 use super::{
     ast::Scalar,
     filter::{CmpOp, DateTest, FieldTest, Filter, SetKey, TextOp},
@@ -146,20 +147,32 @@ fn compile_date(path: &str, test: &DateTest) -> Document {
     doc! { "dates": { "$elemMatch": element } }
 }
 
-/// Daily counters of `event` from `since_day` on, summed in an `$expr`.
+/// `value` as an aggregation-expression operand that is never read as a path or variable (an
+/// event named `$$c.event` would otherwise compare the counter's own name with itself).
+fn literal(value: &str) -> Document {
+    doc! { "$literal": value }
+}
+
+/// Daily counters of `event` from `since_day` on, summed in an `$expr`. Counters are walked by
+/// index: names are compared through the `counters.event` field path and a variable only ever
+/// holds a counter read for its `daily` list, because some MongoDB-wire servers evaluate again a
+/// `$`-string a variable resolves to (so a variable holding a name like `$$x` would fail).
 fn counter_since(event: &str, since_day: &str, at_least: u32) -> Document {
     let days_in_window = doc! { "$filter": {
         "input": { "$ifNull": ["$$c.daily", []] },
         "as": "d",
-        "cond": { "$gte": ["$$d.day", since_day] },
+        "cond": { "$gte": ["$$d.day", literal(since_day)] },
     } };
     let per_counter =
         doc! { "$sum": { "$map": { "input": days_in_window, "as": "d", "in": "$$d.count" } } };
-    let counters = doc! { "$filter": {
-        "input": { "$ifNull": ["$counters", []] },
+    let counter_at_i = doc! { "$sum": { "$map": {
+        "input": [{ "$arrayElemAt": ["$counters", "$$i"] }],
         "as": "c",
-        "cond": { "$eq": ["$$c.event", event] },
-    } };
-    let total = doc! { "$sum": { "$map": { "input": counters, "as": "c", "in": per_counter } } };
+        "in": per_counter,
+    } } };
+    let named = doc! { "$eq": [{ "$arrayElemAt": ["$counters.event", "$$i"] }, literal(event)] };
+    let indexes = doc! { "$range": [0, { "$size": { "$ifNull": ["$counters.event", []] } }] };
+    let per_index = doc! { "$cond": [named, counter_at_i, 0] };
+    let total = doc! { "$sum": { "$map": { "input": indexes, "as": "i", "in": per_index } } };
     doc! { "$expr": { "$gte": [total, i64::from(at_least)] } }
 }

@@ -1,10 +1,12 @@
 //! Sign-in, sessions and the role check every request passes through (`guard`).
 
 pub mod csrf;
+pub mod forwarded;
 pub mod guard;
 pub mod login;
 pub mod password;
 pub mod policy;
+pub mod redirect;
 pub mod session;
 pub mod settings;
 pub mod throttle;

@@ -59,6 +59,8 @@ pub struct Settings {
     pub live_buffer: usize,
     /// Campaign delivery.
     pub campaigns: crate::server::campaigns::config::CampaignEnv,
+    /// Limits on expensive work (rates per user, sockets, imports at once).
+    pub limits: crate::server::limits::settings::LimitSettings,
 }
 
 impl Default for Settings {
@@ -140,6 +142,7 @@ impl Settings {
             )
             .max(16),
             campaigns: crate::server::campaigns::config::CampaignEnv::from_lookup(&lookup),
+            limits: crate::server::limits::settings::LimitSettings::from_lookup(&lookup),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! The customers list: a typed query compiled to a MongoDB filter (never user JSON), keyset
 //! pagination on indexed sort keys, masked for the viewer.
+mod cursor;
+
 use super::{
     db::{
         audit::escape_regex,
@@ -20,7 +22,7 @@ use crate::{
 use chrono::{NaiveDate, TimeZone, Utc};
 use futures::TryStreamExt;
 use mongodb::{
-    bson::{self, Bson, Document, doc, oid::ObjectId},
+    bson::{self, Document, doc, oid::ObjectId},
     options::FindOptions,
 };
 
@@ -34,10 +36,10 @@ pub async fn search(
 ) -> Result<CustomerList, AppError> {
     let sort = CustomerSort::parse(query.sort.trim())
         .ok_or_else(|| AppError::invalid("sort", "must be created, last_seen or name"))?;
-    let filter = compile(graph, keys, classes, query, sort).await?;
+    let filter = compile(graph, keys, classes, query, sort, read_pii).await?;
     let mut page_filter = filter.clone();
     if let Some(after) = Some(query.after.trim()).filter(|a| !a.is_empty()) {
-        page_filter = doc! { "$and": [page_filter, after_cursor(sort, after)?] };
+        page_filter = doc! { "$and": [page_filter, cursor::filter(keys, sort, after)?] };
     }
     let collection = analytics(graph);
     let options = FindOptions::builder()
@@ -50,7 +52,9 @@ pub async fn search(
         .await?
         .try_collect()
         .await?;
-    let next = (docs.len() > PAGE_SIZE).then(|| cursor_of(sort, &docs[PAGE_SIZE - 1]));
+    let next = (docs.len() > PAGE_SIZE)
+        .then(|| cursor::after(keys, sort, &docs[PAGE_SIZE - 1]))
+        .transpose()?;
     docs.truncate(PAGE_SIZE);
     let total = collection.count_documents(filter).await?;
     let customers = docs.into_iter().map(|d| summary(d, read_pii)).collect();
@@ -81,11 +85,12 @@ async fn compile(
     classes: &Classes,
     query: &CustomerQuery,
     sort: CustomerSort,
+    read_pii: bool,
 ) -> Result<Document, AppError> {
     let mut clauses = vec![profiles::live()];
     let q = query.q.trim();
     if !q.is_empty() {
-        clauses.push(search_clause(graph, keys, classes, q).await?);
+        clauses.push(search_clause(graph, keys, classes, q, read_pii).await?);
     }
     if let Some(source) = Some(query.source.trim()).filter(|s| !s.is_empty()) {
         clauses.push(doc! { "sources": source });
@@ -125,17 +130,26 @@ fn day(field: &str, text: &str) -> Result<Option<bson::DateTime>, AppError> {
     Ok(Some(bson::DateTime::from_chrono(start)))
 }
 
-/// Identifiers first (exact, normalised), then a name prefix; `key:value` on a restricted
-/// trait looks up its blind index.
+/// Identifiers first (exact, normalised), then a name: its start for roles that read PII, the
+/// whole name for the others (a prefix would spell a masked name out letter by letter).
+/// `key:value` on a restricted trait looks up its blind index, for roles that read PII only:
+/// it confirms a guessed value as surely as showing it.
 async fn search_clause(
     graph: &IdentityGraph,
     keys: &KeyRing,
     classes: &Classes,
     q: &str,
+    read_pii: bool,
 ) -> Result<Document, AppError> {
     if let Some((key, value)) = q.split_once(':')
         && classes.of(key.trim()) == FieldClass::Restricted
     {
+        if !read_pii {
+            return Err(AppError::denied(
+                "q",
+                "searching by a restricted value needs access to personal data",
+            ));
+        }
         let key = check_trait_key("q", key.trim())?;
         let index = keys.blind_index(key, &serde_json::Value::String(value.trim().to_owned()));
         return Ok(doc! { format!("traits.{key}.bidx"): index });
@@ -143,11 +157,13 @@ async fn search_clause(
     let candidates = identity_candidates(graph, q);
     let owners = graph.identities.owners(&candidates).await?;
     let ids: Vec<ObjectId> = owners.into_values().collect();
-    let prefix = format!("^{}", escape_regex(&q.to_lowercase()));
-    Ok(doc! { "$or": [
-        { "_id": { "$in": ids } },
-        { "name_lower": { "$regex": prefix } },
-    ] })
+    let name = q.to_lowercase();
+    let name = if read_pii {
+        doc! { "name_lower": { "$regex": format!("^{}", escape_regex(&name)) } }
+    } else {
+        doc! { "name_lower": name }
+    };
+    Ok(doc! { "$or": [{ "_id": { "$in": ids } }, name] })
 }
 
 /// Every identifier key `q` could be, normalised per kind.
@@ -172,43 +188,4 @@ fn sort_keys(sort: CustomerSort) -> Document {
         CustomerSort::LastSeen => doc! { "last_seen": -1, "_id": -1 },
         CustomerSort::Name => doc! { "name_lower": 1, "_id": 1 },
     }
-}
-
-/// `value|id` of the last row shown: where the next page starts.
-fn cursor_of(sort: CustomerSort, doc: &ProfileDoc) -> String {
-    let value = match sort {
-        CustomerSort::Created => doc.created_at.timestamp_millis().to_string(),
-        CustomerSort::LastSeen => doc
-            .last_seen
-            .map_or(0, |t| t.timestamp_millis())
-            .to_string(),
-        CustomerSort::Name => doc.name_lower.clone(),
-    };
-    format!("{value}|{}", doc.id.to_hex())
-}
-
-fn after_cursor(sort: CustomerSort, cursor: &str) -> Result<Document, AppError> {
-    let bad = || AppError::invalid("after", "must be a cursor from the previous page");
-    let (value, id) = cursor.rsplit_once('|').ok_or_else(bad)?;
-    let id: ObjectId = id.parse().map_err(|_| bad())?;
-    let (field, value, op) = match sort {
-        CustomerSort::Name => ("name_lower", Bson::String(value.to_owned()), "$gt"),
-        other => {
-            let millis: i64 = value.parse().map_err(|_| bad())?;
-            let field = if other == CustomerSort::Created {
-                "created_at"
-            } else {
-                "last_seen"
-            };
-            (
-                field,
-                Bson::DateTime(bson::DateTime::from_millis(millis)),
-                "$lt",
-            )
-        }
-    };
-    Ok(doc! { "$or": [
-        { field: { op: value.clone() } },
-        { field: value, "_id": { op: id } },
-    ] })
 }

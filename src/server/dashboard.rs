@@ -15,8 +15,13 @@ use mongodb::bson::{self, Bson, Document, doc};
 /// Segments the dashboard lists.
 const SEGMENTS_SHOWN: usize = 6;
 
-/// Everything on the dashboard as of `now`.
-pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSummary, AppError> {
+/// Everything on the dashboard as of `now`; segment and campaign figures only when
+/// `marketing` (the viewer [sees marketing data](crate::model::access::Role::sees_marketing)).
+pub async fn summary(
+    state: &AppState,
+    now: DateTime<Utc>,
+    marketing: bool,
+) -> Result<DashboardSummary, AppError> {
     let profiles = &state.ingest.graph.profiles;
     let mut identified = live_profiles();
     identified.insert(
@@ -29,7 +34,12 @@ pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSu
     let partial = yesterday_hours.get(elapsed_hour).copied().unwrap_or(0) as f64
         * (by_now - elapsed_hour as f64);
     let errors = errors_by_minute(state, now).await?;
-    let (segments, active_segments) = segments(state).await?;
+    let (segments, active_segments, active_campaigns) = if marketing {
+        let (segments, active) = segments(state).await?;
+        (segments, active, active_campaigns(state).await?)
+    } else {
+        (Vec::new(), 0, 0)
+    };
     Ok(DashboardSummary {
         profile_count: profiles.count().await?,
         profiles_added: profiles
@@ -46,7 +56,7 @@ pub async fn summary(state: &AppState, now: DateTime<Utc>) -> Result<DashboardSu
         events_by_hour_yesterday: yesterday_hours,
         segments,
         active_segments,
-        active_campaigns: active_campaigns(state).await?,
+        active_campaigns,
         ingest_errors_last_hour: errors.iter().sum(),
         ingest_errors_by_minute: errors,
         at: now,

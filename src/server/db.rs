@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod sources;
 pub mod suppressions;
 pub mod users;
+pub mod windows;
 
 use mongodb::{
     Client, Database,

@@ -12,3 +12,4 @@ pub mod keyring;
 pub mod mask;
 pub mod restricted;
 pub mod reveal;
+pub mod token;

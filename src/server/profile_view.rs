@@ -1,17 +1,17 @@
 //! Stored profile → [`ProfileView`] for the customer page.
-use super::privacy::{
-    classes::Classes,
-    mask::{RESTRICTED, mask_email, mask_json, mask_phone, mask_text},
-};
+mod disclose;
+
 use super::{
     db::{
+        computed_traits::ComputedTraits,
         events::EventDoc,
         merges::{MergeDoc, MergeState},
         profile_doc::{ProfileDoc, ProfileStatus},
     },
     enrich::Retention,
     identity::IdentityGraph,
-    ingest::message::MessageType,
+    live::convert::{page_path, without_query},
+    privacy::classes::Classes,
 };
 use crate::{
     error::AppError,
@@ -23,8 +23,11 @@ use crate::{
             ProfileRights, ProfileView, TraitView,
         },
     },
+    server::ingest::message::MessageType,
 };
+use disclose::disclose;
 use mongodb::bson::{Bson, oid::ObjectId};
+use std::collections::BTreeSet;
 
 /// Events shown on the page before "Load older events".
 pub const RECENT_EVENTS: i64 = 25;
@@ -40,6 +43,8 @@ pub struct Disclosure {
     pub rights: ProfileRights,
     /// Fields revealed for this view (after a stated, audited reason).
     pub revealed: Vec<String>,
+    /// Computed traits whose values are personal data (they copy event values).
+    pub personal_computed: BTreeSet<String>,
 }
 
 impl Disclosure {
@@ -79,9 +84,18 @@ pub async fn disclosure_for(
     } else {
         Vec::new()
     };
+    let classes = graph.gate.classes.current().await?;
+    let personal_computed = ComputedTraits::new(&graph.db)
+        .definitions()
+        .await?
+        .into_iter()
+        .filter(|d| classes.is_personal_computed(d))
+        .map(|d| d.name)
+        .collect();
     Ok(Disclosure {
         read_pii: user.can(P::ReadPii),
-        classes: graph.gate.classes.current().await?,
+        classes,
+        personal_computed,
         rights: ProfileRights {
             reveal: user.can(P::RevealPii),
             edit_consent: user.can(P::EditConsent),
@@ -194,10 +208,12 @@ fn view(profile: ProfileDoc, merges: &[MergeDoc]) -> ProfileView {
                     .sum(),
             })
             .collect(),
+        // Query strings and fragments often carry tokens or email addresses.
         last_page: profile.last_page.as_ref().map(|p| PageView {
-            url: p.url.clone().or_else(|| p.path.clone()).unwrap_or_default(),
+            url: without_query(p.url.as_deref().or(p.path.as_deref()).unwrap_or_default())
+                .to_owned(),
             title: p.title.clone(),
-            referrer: p.referrer.clone(),
+            referrer: p.referrer.as_deref().map(|r| without_query(r).to_owned()),
             at: p.at.to_chrono(),
         }),
         recent_events: Vec::new(),
@@ -265,95 +281,6 @@ fn consent_of(profile: &ProfileDoc) -> Vec<ConsentView> {
         .collect()
 }
 
-/// Masks what the viewer may not see, computed here so raw values never leave the server.
-fn disclose(view: &mut ProfileView, disclosure: &Disclosure) {
-    view.rights = disclosure.rights;
-    view.masked = !disclosure.read_pii;
-    let (mut revealable, mut revealed) = (Vec::new(), Vec::new());
-    let mut mask_field = |field: &str, value: &mut String, mask: fn(&str) -> String| {
-        if value.is_empty() || disclosure.read_pii {
-            return;
-        }
-        if disclosure.shows(field) {
-            revealed.push((field.to_owned(), value.clone()));
-        } else {
-            *value = mask(value);
-            revealable.push(field.to_owned());
-        }
-    };
-    mask_field("name", &mut view.name, mask_text);
-    if let Some(email) = view.email.as_mut() {
-        mask_field("email", email, mask_email);
-    }
-    if let Some(phone) = view.phone.as_mut() {
-        mask_field("phone", phone, mask_phone);
-    }
-    for t in &mut view.traits {
-        disclose_trait(t, disclosure, &mut revealable, &mut revealed);
-    }
-    view.revealed = revealed;
-    if !disclosure.read_pii {
-        mask_identities(view);
-    }
-    view.revealable = if disclosure.rights.reveal {
-        revealable
-    } else {
-        Vec::new()
-    };
-}
-
-fn disclose_trait(
-    t: &mut TraitView,
-    disclosure: &Disclosure,
-    revealable: &mut Vec<String>,
-    revealed: &mut Vec<(String, String)>,
-) {
-    t.class = disclosure.classes.of(&t.key);
-    let field = format!("traits.{}", t.key);
-    let masker: Box<dyn Fn(&str) -> String> = match t.class {
-        FieldClass::Standard => return,
-        FieldClass::Restricted => Box::new(|_: &str| RESTRICTED.to_owned()),
-        FieldClass::Pii if disclosure.read_pii => return,
-        FieldClass::Pii => {
-            let key = t.key.clone();
-            Box::new(move |text: &str| masked_json_text(&key, text))
-        }
-    };
-    t.masked = true;
-    for past in &mut t.history {
-        past.value = masker(&past.value);
-    }
-    if t.class == FieldClass::Pii && disclosure.shows(&field) {
-        revealed.push((field, t.value.clone()));
-        return;
-    }
-    t.value = masker(&t.value);
-    if t.class == FieldClass::Pii {
-        revealable.push(field);
-    }
-}
-
-fn masked_json_text(key: &str, text: &str) -> String {
-    let value = serde_json::from_str(text).unwrap_or(serde_json::Value::String(text.to_owned()));
-    match mask_json(key, &value) {
-        serde_json::Value::String(masked) => masked,
-        other => other.to_string(),
-    }
-}
-
-fn mask_identities(view: &mut ProfileView) {
-    for identity in &mut view.identities {
-        identity.value = match identity.kind.as_str() {
-            "email" => mask_email(&identity.value),
-            "phone" => mask_phone(&identity.value),
-            _ => continue,
-        };
-    }
-    for merge in &mut view.merges {
-        merge.absorbed_label = mask_text(&merge.absorbed_label);
-    }
-}
-
 /// One stored event as the timeline shows it.
 pub fn event_view(event: &EventDoc) -> EventView {
     let kind = serde_json::to_value(event.message.kind)
@@ -361,17 +288,18 @@ pub fn event_view(event: &EventDoc) -> EventView {
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default();
     let detail = match event.message.kind {
-        MessageType::Page => event
+        MessageType::Page => page_path(&event.message.raw),
+        MessageType::Screen => event
             .message
             .raw
-            .get("properties")
-            .and_then(|p| p.get("path")),
-        MessageType::Screen => event.message.raw.get("name"),
+            .get("name")
+            .and_then(|d| d.as_str())
+            .map(str::to_owned),
         _ => None,
     };
     EventView {
         id: event.id.clone(),
-        detail: detail.and_then(|d| d.as_str()).map(str::to_owned),
+        detail,
         kind,
         name: event.event.clone().or_else(|| event.message.name.clone()),
         source: event.source.clone(),

@@ -1,11 +1,13 @@
 //! Segments on the server: definitions and versions (`store`), what rules may name
-//! (`vocabulary`), previews and overlaps (`preview`), memberships kept current per profile
+//! (`vocabulary`), previews and overlaps (`preview`) and what roles without access to personal
+//! data may ask of it (`pii_guard`), memberships kept current per profile
 //! (`engine`) and per segment (`compute`), the clock-driven refresh (`schedule`), CSV export and
 //! static uploads (`members`).
 
 pub mod compute;
 pub mod engine;
 pub mod members;
+pub mod pii_guard;
 pub mod preview;
 pub mod schedule;
 pub mod sets;

@@ -30,6 +30,8 @@ pub struct AppState {
     pub hub: LiveHub,
     /// Campaigns and their delivery.
     pub campaigns: super::campaigns::CampaignService,
+    /// Limits on expensive work held in this instance (hashing, imports, sockets).
+    pub limits: super::limits::Limits,
 }
 
 /// What the ingestion path needs.
@@ -81,6 +83,7 @@ impl AppState {
             &settings.campaigns,
         );
         Self {
+            limits: super::limits::Limits::new(settings),
             leptos_options,
             db,
             ingest,

@@ -120,7 +120,15 @@ fn address_value() -> impl Strategy<Value = Option<Value>> {
 
 /// Leaf traits (the nested `address` is generated apart).
 const TRAITS: [&str; 5] = ["plan", "age", "tags", "birthday", "address"];
-const EVENTS: [&str; 2] = ["Order Completed", "Page Viewed"];
+/// Event names, with some an aggregation expression would read as a variable or a field path
+/// were they not wrapped in `$literal` (issue 15, item 12).
+const EVENTS: [&str; 5] = [
+    "Order Completed",
+    "Page Viewed",
+    "$$c.event",
+    "$counters",
+    "$$ROOT",
+];
 const PURPOSES: [&str; 2] = ["email_marketing", "analytics"];
 const KINDS: [&str; 3] = ["email", "phone", "user_id"];
 
@@ -132,7 +140,7 @@ fn profile() -> impl Strategy<Value = ProfileDoc> {
         prop::option::of(date_text()),
         prop::collection::vec(
             (
-                0..2usize,
+                0..EVENTS.len(),
                 0i64..5,
                 prop::collection::vec((0i64..40, 1i64..3), 0..3),
             ),
@@ -268,7 +276,7 @@ fn condition() -> impl Strategy<Value = Rule> {
             .prop_map(|(path, test)| Rule::Trait { path: path.to_owned(), test }),
         1 => (prop::sample::select(vec!["orders", "last_order"]), value_test())
             .prop_map(|(name, test)| Rule::Computed { name: name.to_owned(), test }),
-        1 => (0..2usize, prop::sample::select(vec![CountOp::AtLeast, CountOp::AtMost, CountOp::Exactly]), 0u32..4, prop::option::of(prop::sample::select(vec![1u32, 7, 30])))
+        1 => (0..EVENTS.len(), prop::sample::select(vec![CountOp::AtLeast, CountOp::AtMost, CountOp::Exactly]), 0u32..4, prop::option::of(prop::sample::select(vec![1u32, 7, 30])))
             .prop_map(|(e, count, times, within_days)| Rule::Event(EventCondition {
                 event: EVENTS[e].to_owned(), count, times, within_days, filters: Vec::new(),
             })),

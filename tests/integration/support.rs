@@ -268,6 +268,15 @@ impl TestApp {
         sources.issue_key(&source).await.unwrap().key
     }
 
+    /// Creates an API source named `name` and returns a fresh server key for it (reads any
+    /// person's messages and recommendations, sent as `Authorization: Bearer`).
+    pub async fn server_key(&self, name: &str) -> String {
+        use enrich::{model::source::SourceKind, server::db::sources::Sources};
+        let sources = Sources::new(&self.db);
+        let source = sources.get_or_create(name, SourceKind::Api).await.unwrap();
+        sources.server_keys().issue(&source).await.unwrap().key
+    }
+
     /// Posts `body` as JSON to a tracking endpoint with `key`.
     pub async fn track(&self, path: &str, key: &str, body: &serde_json::Value) -> Reply {
         self.send(

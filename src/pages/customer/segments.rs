@@ -1,22 +1,11 @@
 //! The segments a customer is in, and their latest entries and exits.
-use crate::{
-    components::session::current_user,
-    model::{access::Permission, profile::ProfileView},
-    pages::settings::when,
-};
+use crate::{model::profile::ProfileView, pages::settings::when};
 use leptos::prelude::*;
 
-/// Memberships with links (for roles that see segments) and the recent changes.
+/// Memberships with links and the recent changes (shown to roles that see marketing data).
 #[component]
 pub fn Segments(profile: ProfileView) -> impl IntoView {
-    let linked = current_user().can(Permission::ViewMarketing);
-    let name = move |id: String, name: String| {
-        if linked {
-            view! { <a href=format!("/segments/{id}")>{name}</a> }.into_any()
-        } else {
-            view! { <span>{name}</span> }.into_any()
-        }
-    };
+    let name = |id: String, name: String| view! { <a href=format!("/segments/{id}")>{name}</a> };
     let members = profile.segments.into_iter().map(|m| view! {
         <li>{name(m.segment_id, m.name)}" "<span class="muted small">{format!("since {}", when(m.entered_at))}</span></li>
     }).collect_view();

@@ -501,6 +501,10 @@ fn Preview(editing: Editing, id: Option<String>) -> impl IntoView {
                         Ok(p) if p.problem.is_some() => view! {
                             <p class="alert" role="status">"Not counted yet: "{p.problem}</p>
                         }.into_any(),
+                        Ok(p) if p.band.is_some() => view! {
+                            <p class="kpi"><strong data-testid="preview-count">{p.band.map(|b| b.label())}</strong>{format!(" match, of {} profiles", p.total)}</p>
+                            <p class="muted small" data-testid="preview-band">"Small groups are not counted exactly for your role, so no one is singled out."</p>
+                        }.into_any(),
                         Ok(p) => {
                             let share = format!("{:.1}% of {} profiles", p.percent(), p.total);
                             let sample = p.sample.into_iter().map(|m| view! {

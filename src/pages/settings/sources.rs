@@ -1,27 +1,55 @@
-//! Sources and their write keys: create, rotate, revoke. A new key is shown once.
+//! Sources and their write and server keys: create, rotate, revoke. A new key is shown once.
+mod server_keys;
+
 use super::{SettingsHeader, when};
 use crate::{
-    api::sources::{CreateSource, IssueWriteKey, RevokeWriteKey, SourceList, list_sources},
+    api::sources::{
+        CreateSource, IssueServerKey, IssueWriteKey, RevokeServerKey, RevokeWriteKey, SourceList,
+        list_sources,
+    },
     components::{LoadError, TextField},
     model::source::{CreatedWriteKey, SourceSummary},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use server_keys::{IssueServerKeyButton, NewServerKey, ServerKeyList};
+
+/// The forms that change keys; the list reloads after each.
+#[derive(Clone, Copy)]
+struct KeyActions {
+    issue: ServerAction<IssueWriteKey>,
+    revoke: ServerAction<RevokeWriteKey>,
+    issue_server: ServerAction<IssueServerKey>,
+    revoke_server: ServerAction<RevokeServerKey>,
+}
+
+impl KeyActions {
+    fn new() -> Self {
+        Self {
+            issue: ServerAction::new(),
+            revoke: ServerAction::new(),
+            issue_server: ServerAction::new(),
+            revoke_server: ServerAction::new(),
+        }
+    }
+
+    fn versions(self) -> [usize; 4] {
+        [
+            self.issue.version().get(),
+            self.revoke.version().get(),
+            self.issue_server.version().get(),
+            self.revoke_server.version().get(),
+        ]
+    }
+}
 
 /// Lists sources with their keys beside a form to add a source.
 #[component]
 pub fn SourcesPage() -> impl IntoView {
     let create = ServerAction::<CreateSource>::new();
-    let issue = ServerAction::<IssueWriteKey>::new();
-    let revoke = ServerAction::<RevokeWriteKey>::new();
+    let actions = KeyActions::new();
     let sources = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                issue.version().get(),
-                revoke.version().get(),
-            )
-        },
+        move || (create.version().get(), actions.versions()),
         |_| list_sources(),
     );
     let create_error = Signal::derive(move || {
@@ -40,7 +68,7 @@ pub fn SourcesPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading" role="status">"Loading sources…"</p> }>
                     <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                         {move || Suspend::new(async move {
-                            sources.await.map(|list| view! { <SourceTable list issue revoke /> })
+                            sources.await.map(|list| view! { <SourceTable list actions /> })
                         })}
                     </ErrorBoundary>
                 </Transition>
@@ -63,15 +91,15 @@ pub fn SourcesPage() -> impl IntoView {
 }
 
 #[component]
-fn SourceTable(
-    list: SourceList,
-    issue: ServerAction<IssueWriteKey>,
-    revoke: ServerAction<RevokeWriteKey>,
-) -> impl IntoView {
+fn SourceTable(list: SourceList, actions: KeyActions) -> impl IntoView {
     let new_key = list.new_key.map(|key| view! { <NewKey key /> });
+    let new_server_key = list
+        .new_server_key
+        .map(|key| view! { <NewServerKey key /> });
     if list.sources.is_empty() {
         return view! {
             {new_key}
+            {new_server_key}
             <div class="empty-state" data-testid="sources-empty">
                 <h3>"No sources yet"</h3>
                 <p>"Create one to get a write key, then point a Segment or RudderStack SDK at this host."</p>
@@ -82,15 +110,17 @@ fn SourceTable(
     let rows = list
         .sources
         .into_iter()
-        .map(|s| view! { <SourceRow source=s issue revoke /> });
+        .map(|s| view! { <SourceRow source=s actions /> });
     view! {
         {new_key}
+        {new_server_key}
         <table class="data-table" data-testid="sources-table">
             <thead>
                 <tr>
                     <th scope="col">"Source"</th>
                     <th scope="col">"Kind"</th>
                     <th scope="col">"Write keys"</th>
+                    <th scope="col">"Server keys"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
             </thead>
@@ -114,11 +144,13 @@ fn NewKey(key: CreatedWriteKey) -> impl IntoView {
 }
 
 #[component]
-fn SourceRow(
-    source: SourceSummary,
-    issue: ServerAction<IssueWriteKey>,
-    revoke: ServerAction<RevokeWriteKey>,
-) -> impl IntoView {
+fn SourceRow(source: SourceSummary, actions: KeyActions) -> impl IntoView {
+    let KeyActions {
+        issue,
+        revoke,
+        issue_server,
+        revoke_server,
+    } = actions;
     let kind = format!("{:?}", source.kind).to_lowercase();
     let keys = source.keys.into_iter().map(|key| {
         let label = format!("{}… created {}", key.prefix, when(key.created_at));
@@ -141,16 +173,31 @@ fn SourceRow(
             <th scope="row">{source.name.clone()}</th>
             <td>{kind}</td>
             <td><ul class="plain-list">{keys.collect_view()}</ul></td>
+            <td><ServerKeyList keys=source.server_keys revoke=revoke_server /></td>
             <td>
-                {api.then(|| view! {
-                    <ActionForm action=issue attr:class="inline-form">
-                        <input type="hidden" name="source_id" value=source.id.clone() />
-                        <button type="submit" class="button small" aria-label=format!("New key for {}", source.name)>
-                            "New key"
-                        </button>
-                    </ActionForm>
-                })}
+                {api.then(|| view! { <NewKeyButtons id=source.id name=source.name issue issue_server /> })}
             </td>
         </tr>
+    }
+}
+
+/// An API source's buttons for another write key and another server key.
+#[component]
+fn NewKeyButtons(
+    id: String,
+    name: String,
+    issue: ServerAction<IssueWriteKey>,
+    issue_server: ServerAction<IssueServerKey>,
+) -> impl IntoView {
+    let label = format!("New key for {name}");
+    let source_id = id.clone();
+    view! {
+        <ActionForm action=issue attr:class="inline-form">
+            <input type="hidden" name="source_id" value=source_id />
+            <button type="submit" class="button small" aria-label=label>
+                "New key"
+            </button>
+        </ActionForm>
+        <IssueServerKeyButton id name issue=issue_server />
     }
 }

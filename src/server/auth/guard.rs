@@ -23,7 +23,7 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
         return err.into_response();
     }
     let access = policy::required(method.as_str(), &path);
-    let ip = client_ip(state.settings.auth.trust_proxy, &request);
+    let ip = client_ip(state.settings.auth.proxy_hops(), &request);
     // Cloned out: a request body is not `Sync`, so no reference to it may live across an await.
     let session = request.extensions().get::<Session>().cloned();
     let caller = match identify(&state, session, ip, &path).await {
@@ -63,24 +63,23 @@ async fn identify(
     Ok(Caller { user, ip })
 }
 
-/// The client's IP: the first `X-Forwarded-For` hop behind a trusted proxy, else the peer.
-fn client_ip(trust_proxy: bool, request: &Request) -> Option<String> {
-    if trust_proxy {
-        let forwarded = request
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+/// The client's IP: counted from the right of `X-Forwarded-For` behind `hops` trusted proxies,
+/// else the peer.
+fn client_ip(hops: usize, request: &Request) -> Option<String> {
+    // A proxy may append its own header line rather than extend the client's: read them all.
+    let header: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let forwarded = super::forwarded::client_from_forwarded(&header.join(","), hops);
+    forwarded.or_else(|| {
+        request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip().to_string())
+    })
 }
 
 /// Browsers asking for a page are sent to sign in (or told they may not); API clients get JSON.

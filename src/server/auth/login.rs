@@ -1,12 +1,15 @@
 //! `POST /auth/login` and `POST /auth/logout`: plain form posts, so they work the same with and
 //! without JavaScript (the browser follows the redirect and loads the next page whole).
-use super::{Caller, password, policy::declared, session, throttle};
+use super::{Caller, password, policy::declared, redirect::safe_next, session, throttle};
 use crate::{
     error::AppError,
     server::{
         AppState,
         audit::{self, Record},
-        db::{login_failures::LoginFailures, users::Users},
+        db::{
+            login_failures,
+            users::{UserDoc, Users},
+        },
     },
 };
 use axum::{
@@ -69,44 +72,43 @@ async fn attempt(
     form: &LoginForm,
 ) -> Result<(), AppError> {
     let email = form.email.trim().to_lowercase();
+    // Held from the count to the end of the check: argon2 is CPU- and memory-hungry.
+    let _slot = state.limits.hashing_slot()?;
     let attempt = throttle::Attempt::new(&email, caller.ip.as_deref());
-    let failures = LoginFailures::new(&state.db);
-    let settings = &state.settings.auth;
-    if let Err(err) = throttle::check(&failures, settings, &attempt).await {
-        audit::write(
-            &state.db,
-            caller,
-            Some(&email),
-            Record::new("sign_in.throttled", None),
-        )
-        .await?;
+    let counts = login_failures::repository(&state.db);
+    if let Err(err) = throttle::admit(&counts, &state.settings.auth, &attempt).await {
+        let record = Record::new("sign_in.throttled", None);
+        audit::write(&state.db, caller, Some(&email), record).await?;
         return Err(err);
     }
+    let Some(user) = verified_user(state, &email, &form.password).await? else {
+        let record = Record::new("sign_in.failed", None);
+        audit::write(&state.db, caller, Some(&email), record).await?;
+        return Err(AppError::Unauthorized);
+    };
+    throttle::succeeded(&counts, &attempt).await?;
+    session::begin(session, &user).await?;
+    let record = Record::new("sign_in.ok", user.id.to_hex());
+    audit::write(&state.db, caller, Some(&email), record).await
+}
+
+/// The enabled user `email` if `password` is theirs.
+async fn verified_user(
+    state: &AppState,
+    email: &str,
+    password: &str,
+) -> Result<Option<UserDoc>, AppError> {
     let user = Users::new(&state.db)
-        .by_email(&email)
+        .by_email(email)
         .await?
         .filter(|u| !u.disabled);
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let given = form.password.clone();
+    let given = password.to_owned();
     // argon2 takes tens of milliseconds of CPU: keep it off the async workers.
     let verified = tokio::task::spawn_blocking(move || password::verify(&given, stored.as_deref()))
         .await
         .map_err(AppError::internal)?;
-    let Some(user) = user.filter(|_| verified) else {
-        throttle::failed(&failures, settings, &attempt).await?;
-        audit::write(
-            &state.db,
-            caller,
-            Some(&email),
-            Record::new("sign_in.failed", None),
-        )
-        .await?;
-        return Err(AppError::Unauthorized);
-    };
-    throttle::succeeded(&failures, &attempt).await?;
-    session::begin(session, &user).await?;
-    let record = Record::new("sign_in.ok", user.id.to_hex());
-    audit::write(&state.db, caller, Some(&email), record).await
+    Ok(user.filter(|_| verified))
 }
 
 async fn sign_out(
@@ -122,27 +124,5 @@ async fn sign_out(
     match ended.await {
         Ok(()) => Redirect::to("/login").into_response(),
         Err(err) => err.into_response(),
-    }
-}
-
-/// Where to go after signing in: a local path only (no open redirect), else the dashboard.
-pub fn safe_next(next: Option<&str>) -> &str {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
-        _ => "/",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_is_a_local_path_only() {
-        assert_eq!(safe_next(Some("/customers?q=a")), "/customers?q=a");
-        assert_eq!(safe_next(Some("//evil.test")), "/");
-        assert_eq!(safe_next(Some("https://evil.test")), "/");
-        assert_eq!(safe_next(Some("/\\evil.test")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 }

@@ -1,6 +1,6 @@
 //! The one table that says who may reach each route: every page, server fn and HTTP route.
 //! The guard middleware consults it for every request; a test checks it covers every route.
-use crate::model::access::{Permission, Role, SessionUser};
+use crate::model::access::{MARKETING_DATA, Permission, Role, SessionUser};
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,7 +97,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("profiles/consent", Needs(P::EditConsent)),
     ("profiles/unmerge", Needs(P::Unmerge)),
     ("profiles/delete", Needs(P::DeleteCustomers)),
-    ("profiles/segments", Needs(P::ViewCustomers)),
+    ("profiles/segments", Needs(MARKETING_DATA)),
     ("segments/list", Needs(P::ViewMarketing)),
     ("segments/get", Needs(P::ViewMarketing)),
     ("segments/catalog", Needs(P::ViewMarketing)),
@@ -117,7 +117,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("campaigns/pause", Needs(P::EditMarketing)),
     ("campaigns/resume", Needs(P::EditMarketing)),
     ("campaigns/cancel", Needs(P::EditMarketing)),
-    ("profiles/campaigns", Needs(P::ViewCustomers)),
+    ("profiles/campaigns", Needs(MARKETING_DATA)),
     ("profiles/recommendations", Needs(P::ViewCustomers)),
     ("catalog/list", Needs(P::ViewMarketing)),
     ("catalog/get", Needs(P::ViewMarketing)),
@@ -131,6 +131,8 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("sources/create", Needs(P::ManageData)),
     ("sources/issue-key", Needs(P::ManageData)),
     ("sources/revoke-key", Needs(P::ManageData)),
+    ("sources/issue-server-key", Needs(P::ManageData)),
+    ("sources/revoke-server-key", Needs(P::ManageData)),
     ("computed/list", Needs(P::ViewSettings)),
     ("computed/create", Needs(P::ManageData)),
     ("fields/list", Needs(P::ViewSettings)),
@@ -149,7 +151,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // Any method: the tracking API answers other methods with its own 405.
     ("*", "/v1/{call}", Public),
     ("GET", "/v1/openapi.json", Public),
-    // Apps, with a write key; links in emails, with signed tokens.
+    // Apps and backends, with a user token or server key; links in emails, with signed tokens.
     ("GET", "/v1/profiles/{user_id}/messages", Public),
     ("POST", "/v1/profiles/{user_id}/messages/{id}/read", Public),
     ("GET", "/v1/links/open/{token}", Public),

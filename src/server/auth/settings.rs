@@ -11,6 +11,8 @@ pub const DEFAULT_MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 pub const DEFAULT_MAX_FAILURES_PER_IP: i64 = 20;
 /// Default throttling window in minutes.
 pub const DEFAULT_FAILURE_WINDOW_MINUTES: u64 = 15;
+/// Default passwords checked at once (argon2 is CPU- and memory-hungry); more get 429.
+pub const DEFAULT_MAX_CONCURRENT_HASHES: usize = 4;
 
 /// How sessions and sign-in behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +24,13 @@ pub struct AuthSettings {
     /// `ENRICH_PUBLIC_URL`: the address users open (e.g. `https://cdp.example.com`). When set,
     /// state-changing requests must come from this origin; `https` makes cookies `Secure`.
     pub public_url: Option<String>,
-    /// `ENRICH_TRUST_PROXY`: take the client IP from `X-Forwarded-For` (only behind a proxy).
+    /// `ENRICH_TRUST_PROXY`: the older switch; `true` means one trusted proxy.
     pub trust_proxy: bool,
+    /// `ENRICH_TRUSTED_PROXIES` (0): how many reverse proxies stand in front of the app; the
+    /// client IP is that many entries from the right of `X-Forwarded-For` (0 ignores it).
+    pub trusted_proxies: usize,
+    /// `ENRICH_LOGIN_MAX_CONCURRENT_HASHES` (4): passwords checked at once; more get 429.
+    pub max_concurrent_hashes: usize,
     /// `ENRICH_LOGIN_MAX_FAILURES`: failed sign-ins per account before throttling.
     pub max_failures_per_account: i64,
     /// `ENRICH_LOGIN_MAX_FAILURES_PER_IP`: failed sign-ins per IP before throttling.
@@ -60,6 +67,13 @@ impl AuthSettings {
             ),
             public_url,
             trust_proxy: lookup("ENRICH_TRUST_PROXY").is_some_and(|v| is_true(&v)),
+            trusted_proxies: lookup("ENRICH_TRUSTED_PROXIES")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0),
+            max_concurrent_hashes: number(
+                "ENRICH_LOGIN_MAX_CONCURRENT_HASHES",
+                DEFAULT_MAX_CONCURRENT_HASHES as u64,
+            ) as usize,
             max_failures_per_account: number(
                 "ENRICH_LOGIN_MAX_FAILURES",
                 DEFAULT_MAX_FAILURES_PER_ACCOUNT as u64,
@@ -73,6 +87,11 @@ impl AuthSettings {
                 DEFAULT_FAILURE_WINDOW_MINUTES,
             )),
         }
+    }
+
+    /// Trusted proxies in front of the app (`ENRICH_TRUST_PROXY=true` counts as one).
+    pub fn proxy_hops(&self) -> usize {
+        self.trusted_proxies.max(usize::from(self.trust_proxy))
     }
 
     /// Whether cookies must be `Secure` (the app is served over https).
@@ -113,6 +132,9 @@ mod tests {
         assert!(set.secure_cookies());
         assert_eq!(set.public_url.as_deref(), Some("https://cdp.example.com"));
         assert_eq!(set.session_idle, Duration::from_secs(300));
-        assert!(set.trust_proxy);
+        assert_eq!(set.proxy_hops(), 1, "the older switch means one proxy");
+        assert_eq!(defaults.proxy_hops(), 0, "X-Forwarded-For is ignored by default");
+        let two = AuthSettings::from_lookup(|k| (k == "ENRICH_TRUSTED_PROXIES").then(|| "2".into()));
+        assert_eq!(two.proxy_hops(), 2);
     }
 }

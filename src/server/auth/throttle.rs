@@ -1,8 +1,17 @@
-//! Login throttling: too many failed sign-ins for one account or from one IP within the window
-//! refuse further attempts (before the password is even checked) until the window passes.
+//! Login throttling, shared by every app instance through `login_failures`. Each attempt is
+//! counted against its IP and its account *before* the password is checked (one atomic
+//! increment each), so parallel guesses cannot all slip under the limit; a correct password
+//! takes its count back.
+//!
+//! Lock-out policy: an account over its limit refuses attempts, except from an IP with no other
+//! attempt in its window. So an attacker cannot lock the owner out (they sign in from any clean
+//! address), at the price that an attacker gets one more guess per fresh IP while the account is
+//! locked — each such guess then marks that IP, and the per-IP limit still applies.
 use super::settings::AuthSettings;
-use crate::{error::AppError, server::db::login_failures::LoginFailures};
-use mongodb::bson;
+use crate::{
+    error::AppError,
+    server::db::windows::{WindowCounts, WindowDoc},
+};
 
 /// Throttling keys for one attempt.
 #[derive(Debug, Clone)]
@@ -19,56 +28,47 @@ impl Attempt {
             ip: ip.map(|ip| format!("ip:{ip}")),
         }
     }
-
-    fn keys(&self) -> impl Iterator<Item = &String> {
-        std::iter::once(&self.account).chain(self.ip.as_ref())
-    }
 }
 
-/// Refuses with 429 (and the seconds to wait) if the account or the IP is over its limit.
-pub async fn check(
-    failures: &LoginFailures,
+/// Counts the attempt against the IP, then the account; refuses with 429 (and the seconds to
+/// wait) if the IP is over its limit, or the account is and the IP is not clean.
+pub async fn admit(
+    counts: &WindowCounts,
     settings: &AuthSettings,
     attempt: &Attempt,
 ) -> Result<(), AppError> {
-    let window = settings.failure_window.as_millis() as i64;
-    let now = bson::DateTime::now().timestamp_millis();
-    for key in attempt.keys() {
-        let limit = if key.starts_with("ip:") {
-            settings.max_failures_per_ip
-        } else {
-            settings.max_failures_per_account
-        };
-        let Some(doc) = failures.get(key).await? else {
-            continue;
-        };
-        let ends = doc.since.timestamp_millis() + window;
-        if doc.count >= limit && ends > now {
-            let retry_after = ((ends - now) / 1000 + 1).clamp(1, u32::MAX as i64) as u32;
-            return Err(AppError::TooManyRequests { retry_after });
-        }
+    let window = settings.failure_window;
+    let ip = match &attempt.ip {
+        Some(key) => Some(counts.hit(key, window).await?),
+        None => None,
+    };
+    if let Some(ip) = ip
+        .as_ref()
+        .filter(|w| w.count > settings.max_failures_per_ip)
+    {
+        return Err(throttled(ip, settings));
+    }
+    let account = counts.hit(&attempt.account, window).await?;
+    let clean_ip = ip.is_some_and(|w| w.count == 1);
+    if account.count > settings.max_failures_per_account && !clean_ip {
+        return Err(throttled(&account, settings));
     }
     Ok(())
 }
 
-/// Counts a failed attempt against the account and the IP.
-pub async fn failed(
-    failures: &LoginFailures,
-    settings: &AuthSettings,
-    attempt: &Attempt,
-) -> Result<(), AppError> {
-    let now = bson::DateTime::now();
-    let window_start = bson::DateTime::from_millis(
-        now.timestamp_millis() - settings.failure_window.as_millis() as i64,
-    );
-    for key in attempt.keys() {
-        failures.record(key, now, window_start).await?;
+fn throttled(window: &WindowDoc, settings: &AuthSettings) -> AppError {
+    AppError::TooManyRequests {
+        retry_after: window.seconds_left(settings.failure_window),
     }
-    Ok(())
 }
 
-/// A successful sign-in clears the account's failures (the IP's stay: one good password
-/// must not reset a spray across many accounts).
-pub async fn succeeded(failures: &LoginFailures, attempt: &Attempt) -> Result<(), AppError> {
-    failures.clear(&attempt.account).await
+/// A correct password: the account's failures are cleared and the IP's count of this attempt
+/// is taken back (its other failures stay: one good password must not reset a spray across
+/// many accounts).
+pub async fn succeeded(counts: &WindowCounts, attempt: &Attempt) -> Result<(), AppError> {
+    counts.clear(&attempt.account).await?;
+    match &attempt.ip {
+        Some(ip) => counts.undo(ip).await,
+        None => Ok(()),
+    }
 }

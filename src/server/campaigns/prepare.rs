@@ -151,19 +151,37 @@ async fn render(
         &definition.name,
         &unsubscribe,
     );
-    let env = templates::environment();
-    let subject = templates::render(&env, "subject", &variant.subject, &data);
-    let body = templates::render(&env, "body", &variant.body, &data);
-    Ok(match (subject, body) {
-        (Ok(subject), Ok(body)) => Ok(Prepared {
+    let (subject, body) = (variant.subject.clone(), variant.body.clone());
+    Ok(match rendered(subject, body, data).await {
+        Ok((subject, body)) => Ok(Prepared {
             profile,
             variant: variant.key.clone(),
             subject,
             body,
             unsubscribe_url: unsubscribe,
         }),
-        (Err(err), _) | (_, Err(err)) => Err(Outcome::Failed(err.to_string())),
+        Err(reason) => Err(Outcome::Failed(reason)),
     })
+}
+
+/// Subject and body rendered off the async threads; a failure is the safe reason to store.
+async fn rendered(
+    subject: String,
+    body: String,
+    data: serde_json::Value,
+) -> Result<(String, String), String> {
+    let render = move || {
+        let env = templates::environment();
+        let subject = templates::render_message(&env, "subject", &subject, &data)?;
+        let body = templates::render_message(&env, "body", &body, &data)?;
+        Ok::<_, templates::Failure>((subject, body))
+    };
+    match tokio::task::spawn_blocking(render).await {
+        Ok(Ok(parts)) => Ok(parts),
+        Ok(Err(failure)) => Err(failure.to_string()),
+        // A panic outside the engine (which is caught inside): this message fails, nothing else.
+        Err(_) => Err("template_error: the message could not be rendered".to_owned()),
+    }
 }
 
 /// The recipient as they are now: one read, unless they were merged into someone since.

@@ -21,8 +21,10 @@ use crate::{
     },
 };
 use chrono::Utc;
+use futures::FutureExt as _;
 use mongodb::bson::{self, Bson, Document, doc};
 use std::{
+    panic::AssertUnwindSafe,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -81,9 +83,7 @@ pub async fn run(service: CampaignService, channel: Channel) {
                 let service = service.clone();
                 sends.spawn(async move {
                     let _slot = slot;
-                    if let Err(err) = deliver(&service, &config.0, &config.1, item).await {
-                        tracing::warn!(%err, "a campaign message could not be settled");
-                    }
+                    isolated(&service, &config.0, &config.1, item).await;
                 });
             }
             Ok(None) => tokio::time::sleep(service.env.tick).await,
@@ -115,6 +115,34 @@ impl Pace {
         tokio::time::sleep_until(at).await;
         self.next = Some(at + gap);
     }
+}
+
+/// Delivers `item`; a panic anywhere in its send fails this message (instead of leaving it
+/// claimed, to be claimed and panic again when its lease runs out) and nothing else.
+async fn isolated(
+    service: &CampaignService,
+    settings: &CampaignSettings,
+    secrets: &Secrets,
+    item: OutboxDoc,
+) {
+    let claimed = item.clone();
+    let settled = match contain(deliver(service, settings, secrets, item)).await {
+        Some(settled) => settled,
+        None => {
+            tracing::error!(message = %claimed.id, "a campaign send panicked; the message failed");
+            let reason = "internal_error: the message could not be sent".to_owned();
+            settle(service, &claimed, Outcome::Failed(reason)).await
+        }
+    };
+    if let Err(err) = settled {
+        tracing::warn!(%err, "a campaign message could not be settled");
+    }
+}
+
+/// `work`'s result, or `None` if it panicked (the panic goes no further).
+async fn contain<T>(work: impl Future<Output = T>) -> Option<T> {
+    // The future is dropped on a panic; nothing it touched is used again.
+    AssertUnwindSafe(work).catch_unwind().await.ok()
 }
 
 /// Sends one claimed message and settles it.
@@ -237,4 +265,22 @@ async fn settle(
     }
     service.outbox.settle(item, set).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contain;
+
+    #[tokio::test]
+    async fn a_panicking_send_is_contained() {
+        assert_eq!(contain(async { 7 }).await, Some(7));
+        let panicked = contain(async {
+            if contain(async { 1 }).await.is_some() {
+                panic!("a send panicked");
+            }
+            2
+        })
+        .await;
+        assert_eq!(panicked, None);
+    }
 }

@@ -118,6 +118,26 @@ impl Fields {
         Ok(())
     }
 
+    /// Catalogued paths with `key` as one of their keys (`traits.a.key`, `properties.key.b`).
+    pub async fn paths_through(&self, key: &str) -> Result<Vec<String>, AppError> {
+        let docs: Vec<FieldDoc> = self
+            .collection
+            .find(through(key))
+            .projection(doc! { "scope": 1, "path": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(|d| d.path).collect())
+    }
+
+    /// Drops the samples of every path with `key` as one of its keys: it became restricted.
+    pub async fn drop_samples_through(&self, key: &str) -> Result<(), AppError> {
+        self.collection
+            .update_many(through(key), doc! { "$set": { "samples": [] } })
+            .await?;
+        Ok(())
+    }
+
     /// Every catalogued path: traits first, then properties by event.
     pub async fn list(&self) -> Result<Vec<FieldInfo>, AppError> {
         let options = FindOptions::builder()
@@ -150,4 +170,10 @@ impl Fields {
             })
             .collect())
     }
+}
+
+/// The filter of paths that have `key` as one of their dot-separated keys.
+fn through(key: &str) -> Document {
+    let pattern = format!(r"(^|\.){}(\.|$)", super::audit::escape_regex(key));
+    doc! { "path": bson::Regex { pattern, options: String::new() } }
 }

@@ -67,6 +67,14 @@ impl InAppMessages {
             .await?)
     }
 
+    /// Deletes every message of `profiles` (they are rendered with the person's data).
+    pub async fn forget(&self, profiles: &[ObjectId]) -> Result<(), AppError> {
+        self.collection
+            .delete_many(doc! { "profile_id": { "$in": profiles } })
+            .await?;
+        Ok(())
+    }
+
     /// Marks message `id` of one of `profiles` read; false when there is no such message.
     pub async fn mark_read(&self, id: &str, profiles: &[ObjectId]) -> Result<bool, AppError> {
         let found = self

@@ -46,6 +46,10 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
             unique(doc! { "digest": 1 }, "digest_unique"),
         ),
         (
+            sources::server_keys::COLLECTION,
+            unique(doc! { "digest": 1 }, "digest_unique"),
+        ),
+        (
             merges::COLLECTION,
             index(doc! { "survivor": 1 }, "survivor", |_| {}),
         ),

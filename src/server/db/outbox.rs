@@ -300,6 +300,24 @@ impl Outbox {
             .await?)
     }
 
+    /// Forgetting `profiles`: their messages stay counted in campaign results, but under a
+    /// stand-in recipient id linked to no one, without the triggering event or the failure
+    /// text; those not yet sent are skipped. Returns how many were kept that way.
+    pub async fn forget(&self, profiles: &[ObjectId]) -> Result<usize, AppError> {
+        let filter = doc! { "profile_id": { "$in": profiles } };
+        let items: Vec<OutboxDoc> = self
+            .collection
+            .find(filter.clone())
+            .await?
+            .try_collect()
+            .await?;
+        let kept: Vec<OutboxDoc> = items.into_iter().map(anonymous).collect();
+        // Copies first: a crash in between leaves a message counted twice, never a name kept.
+        self.enqueue(&kept).await?;
+        self.collection.delete_many(filter).await?;
+        Ok(kept.len())
+    }
+
     /// Records the first open or click (`field` is `opened_at` or `clicked_at`).
     pub async fn mark_first(&self, id: &str, field: &str) -> Result<(), AppError> {
         let mut filter = doc! { "_id": id };
@@ -312,3 +330,30 @@ impl Outbox {
         Ok(())
     }
 }
+
+/// `item` about no one: a fresh stand-in recipient (and so a fresh key), no trigger, no error
+/// text (an SMTP reply may quote the address); unsent ones skipped.
+fn anonymous(item: OutboxDoc) -> OutboxDoc {
+    let stand_in = ObjectId::new();
+    let unsettled = [
+        OutboxStatus::Pending,
+        OutboxStatus::Sending,
+        OutboxStatus::Paused,
+    ];
+    OutboxDoc {
+        id: outbox_key(item.campaign_id, &item.run, stand_in),
+        profile_id: stand_in,
+        status: if unsettled.contains(&item.status) {
+            OutboxStatus::Skipped
+        } else {
+            item.status
+        },
+        lease_until: None,
+        error: item.error.map(|_| FORGOTTEN_ERROR.to_owned()),
+        trigger: None,
+        ..item
+    }
+}
+
+/// The failure text a forgotten recipient's failed message keeps.
+pub const FORGOTTEN_ERROR: &str = "recipient forgotten; failure details removed";

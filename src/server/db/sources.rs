@@ -1,8 +1,11 @@
-//! The `sources` and `write_keys` collections. Keys are stored only as SHA-256 digests: they are
-//! 256-bit random secrets, so a fast digest is enough (passwords, being guessable, use argon2).
+//! The `sources` and `write_keys` collections (and `server_keys`, beside). Keys are stored only
+//! as SHA-256 digests: they are 256-bit or longer random secrets, so a fast digest is enough
+//! (passwords, being guessable, use argon2).
+pub mod server_keys;
+
 use crate::{
     error::AppError,
-    model::source::{CreatedWriteKey, SourceKind, SourceSummary, WriteKeySummary},
+    model::source::{CreatedWriteKey, KeySummary, SourceKind, SourceSummary},
 };
 use base64::Engine;
 use futures::TryStreamExt;
@@ -13,6 +16,7 @@ use mongodb::{
 };
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
+use server_keys::ServerKeys;
 use sha2::{Digest, Sha256};
 
 /// Collection of sources.
@@ -79,6 +83,7 @@ fn new_key() -> String {
 pub struct Sources {
     sources: Collection<SourceDoc>,
     keys: Collection<WriteKeyDoc>,
+    server_keys: ServerKeys,
 }
 
 impl Sources {
@@ -87,7 +92,13 @@ impl Sources {
         Self {
             sources: db.collection(COLLECTION),
             keys: db.collection(KEYS_COLLECTION),
+            server_keys: ServerKeys::new(db),
         }
+    }
+
+    /// The sources' server keys.
+    pub fn server_keys(&self) -> &ServerKeys {
+        &self.server_keys
     }
 
     /// Creates a source; the name must be free.
@@ -189,7 +200,7 @@ impl Sources {
         }
     }
 
-    /// Every source with its keys, by name.
+    /// Every source with its write and server keys, by name.
     pub async fn list(&self) -> Result<Vec<SourceSummary>, AppError> {
         let sources: Vec<SourceDoc> = self
             .sources
@@ -198,36 +209,43 @@ impl Sources {
             .await?
             .try_collect()
             .await?;
-        let keys: Vec<WriteKeyDoc> = self
-            .keys
-            .find(doc! {})
-            .with_options(
-                FindOptions::builder()
-                    .sort(doc! { "created_at": -1 })
-                    .build(),
-            )
-            .await?
-            .try_collect()
-            .await?;
+        let keys = self.write_key_summaries().await?;
+        let server_keys = self.server_keys.summaries().await?;
+        let of = |all: &[(ObjectId, KeySummary)], source: ObjectId| -> Vec<KeySummary> {
+            let mine = all.iter().filter(|(s, _)| *s == source);
+            mine.map(|(_, k)| k.clone()).collect()
+        };
         Ok(sources
             .into_iter()
             .map(|s| SourceSummary {
                 id: s.id.to_hex(),
-                keys: keys
-                    .iter()
-                    .filter(|k| k.source_id == s.id)
-                    .map(summary_of_key)
-                    .collect(),
+                keys: of(&keys, s.id),
+                server_keys: of(&server_keys, s.id),
                 name: s.name,
                 kind: s.kind,
                 created_at: s.created_at.to_chrono(),
             })
             .collect())
     }
+
+    /// Every write key as listed, newest first, with its source.
+    async fn write_key_summaries(&self) -> Result<Vec<(ObjectId, KeySummary)>, AppError> {
+        let keys: Vec<WriteKeyDoc> = self
+            .keys
+            .find(doc! {})
+            .sort(doc! { "created_at": -1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(keys
+            .iter()
+            .map(|k| (k.source_id, summary_of_key(k)))
+            .collect())
+    }
 }
 
-fn summary_of_key(key: &WriteKeyDoc) -> WriteKeySummary {
-    WriteKeySummary {
+fn summary_of_key(key: &WriteKeyDoc) -> KeySummary {
+    KeySummary {
         id: key.id.to_hex(),
         prefix: key.prefix.clone(),
         created_at: key.created_at.to_chrono(),

@@ -46,6 +46,8 @@ async fn accept(
     caller: &Caller,
     mut form: Multipart,
 ) -> Result<String, AppError> {
+    // Taken before the file is read: each running import holds its whole file in memory.
+    let slot = state.limits.import_slot()?;
     let mut request = ImportRequest {
         source: String::new(),
         file_name: String::new(),
@@ -78,6 +80,7 @@ async fn accept(
         if let Err(err) = job::run(&graph, id, prepared).await {
             tracing::error!(import = %id, %err, "import failed");
         }
+        drop(slot);
     });
     Ok(id.to_hex())
 }

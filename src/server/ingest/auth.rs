@@ -1,5 +1,8 @@
 //! Write-key authentication: HTTP Basic with the key as user name (Segment's convention), or
-//! an `X-Write-Key` header.
+//! an `X-Write-Key` header. Reading a person's data needs more (`reader`).
+pub mod reader;
+pub mod user_token;
+
 use crate::{
     error::AppError,
     server::db::sources::{SourceDoc, Sources},

@@ -7,7 +7,13 @@ use super::{
 use crate::{
     error::AppError,
     model::{CustomerSummary, NewCustomer, source::SourceKind},
-    server::{AppState, identity::identifiers::IdentityKind},
+    server::{
+        AppState,
+        identity::{
+            IdentityGraph,
+            identifiers::{Identifier, IdentityKind},
+        },
+    },
 };
 use chrono::Utc;
 use mongodb::bson::oid::ObjectId;
@@ -16,7 +22,9 @@ use serde_json::{Value, json};
 /// The source recorded for hand-entered customers.
 pub const MANUAL_SOURCE: &str = "manual";
 
-/// Adds a customer; an email some profile already has is a conflict.
+/// Adds a customer. An email or phone some profile already has is a conflict naming the
+/// field: a hand entry that shared one would attach to that profile and overwrite its traits
+/// (its primary email, say), letting whoever types it take over someone else's messages.
 pub async fn add_customer(
     state: &AppState,
     customer: &NewCustomer,
@@ -31,12 +39,10 @@ pub async fn add_customer(
                 "is a placeholder address that cannot identify a customer",
             )
         })?;
-    if !graph.identities.owners(&[email.key()]).await?.is_empty() {
-        return Err(AppError::Conflict {
-            field: "email".into(),
-            message: "a customer with this email already exists".into(),
-        });
-    }
+    refuse_taken(graph, "email", Some(&email)).await?;
+    let phone = customer.phone.as_deref();
+    let phone = phone.and_then(|p| graph.policy.normalise(IdentityKind::Phone, p));
+    refuse_taken(graph, "phone", phone.as_ref()).await?;
     let source = state
         .ingest
         .sources
@@ -50,6 +56,25 @@ pub async fn add_customer(
         .copied()
         .ok_or_else(|| AppError::internal("a hand-entered customer resolved to no profile"))?;
     Ok(graph.must_get(id).await?.into())
+}
+
+/// 409 naming `field` when a profile already owns `identifier`.
+async fn refuse_taken(
+    graph: &IdentityGraph,
+    field: &str,
+    identifier: Option<&Identifier>,
+) -> Result<(), AppError> {
+    let Some(identifier) = identifier else {
+        return Ok(());
+    };
+    let owners = graph.identities.owners(&[identifier.key()]).await?;
+    if owners.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Conflict {
+        field: field.into(),
+        message: format!("a customer with this {field} already exists"),
+    })
 }
 
 fn identify(customer: &NewCustomer) -> Result<Message, AppError> {

@@ -52,11 +52,17 @@ pub fn page_path(raw: &serde_json::Map<String, Value>) -> Option<String> {
             )
         })
         .or_else(|| text(properties.and_then(|p| p.get("url"))).map(|url| path_of_url(&url)))?;
-    let path = path.split(['?', '#']).next().unwrap_or_default().trim();
+    let path = without_query(&path).trim();
     if path.is_empty() {
         return None;
     }
     Some(path.chars().take(MAX_PATH).collect())
+}
+
+/// `url` (or path) without its query string and fragment: the one rule for every page address
+/// shown anywhere (the live feed, the customer page).
+pub fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
 }
 
 fn path_of_url(url: &str) -> String {

@@ -1,7 +1,8 @@
 //! `GET /ws/live`: the hub, delivered to a signed-in browser. The guard has checked the
 //! session and the role before the upgrade; here each connection keeps its subscriptions,
 //! masks PII for roles without `pii:read`, keeps itself alive with pings, notices a sign-out,
-//! and, when it falls behind, says how much it missed instead of slowing anyone down.
+//! and, when it falls behind, says how much it missed instead of slowing anyone down. A user
+//! holds at most `ENRICH_SOCKETS_PER_USER` sockets per instance.
 use super::HubItem;
 use crate::{
     model::{
@@ -45,9 +46,17 @@ pub async fn live_socket(
     let Some(user) = caller.user else {
         return crate::error::AppError::Unauthorized.into_response();
     };
+    // Refused before the upgrade (429 naming the limit); the place is held until the socket ends.
+    let ticket = match state.limits.sockets.open(&user.id) {
+        Ok(ticket) => ticket,
+        Err(err) => return err.into_response(),
+    };
     upgrade
         .max_message_size(MAX_CLIENT_FRAME)
-        .on_upgrade(move |socket| Connection::new(state, user, session).run(socket))
+        .on_upgrade(move |socket| async move {
+            Connection::new(state, user, session).run(socket).await;
+            drop(ticket);
+        })
 }
 
 /// Why a connection ends, and how that is told to the client.
@@ -185,7 +194,7 @@ impl Connection {
     /// cannot stream them either.
     fn forbidden(&self, stream: Stream) -> Option<&'static str> {
         let needs_marketing = matches!(stream, Stream::Segments | Stream::Campaigns);
-        (needs_marketing && !self.user.can(Permission::ViewMarketing))
+        (needs_marketing && !self.user.sees_marketing())
             .then_some("this stream needs the segments and campaigns permission")
     }
 

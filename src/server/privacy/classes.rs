@@ -1,6 +1,12 @@
 //! Field classification: which top-level trait keys are PII (masked) and which are restricted
 //! (never shown, encrypted at rest). Defaults below; admins override per key.
-use crate::{error::AppError, model::field::FieldClass};
+use crate::{
+    error::AppError,
+    model::{
+        computed::{Aggregate, ComputedTraitDef},
+        field::FieldClass,
+    },
+};
 use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
@@ -62,6 +68,29 @@ impl Classes {
         } else {
             FieldClass::Standard
         }
+    }
+
+    /// Whether a catalog path (`traits.address.city`, `properties.customer.email`) holds
+    /// personal data: some key along it is PII or restricted, so a nested `contact.email` counts
+    /// like a top-level `email`.
+    pub fn is_personal_path(&self, path: &str) -> bool {
+        let rest = ["traits.", "properties."]
+            .into_iter()
+            .find_map(|prefix| path.strip_prefix(prefix))
+            .unwrap_or(path);
+        rest.split('.')
+            .any(|key| self.of(key) != FieldClass::Standard)
+    }
+
+    /// Whether a computed trait's values are personal data: it copies an event property's
+    /// values (first, last or most frequent of a property; those may be anything a person
+    /// typed), or its own name is classified.
+    pub fn is_personal_computed(&self, definition: &ComputedTraitDef) -> bool {
+        let copies = matches!(
+            definition.aggregate,
+            Aggregate::First | Aggregate::Last | Aggregate::MostFrequent
+        ) && definition.property.is_some();
+        copies || self.of(&definition.name) != FieldClass::Standard
     }
 
     /// Every restricted key.
@@ -149,5 +178,37 @@ mod tests {
             classes.restricted(),
             vec!["national_id", "passport_number", "plan"]
         );
+    }
+
+    #[test]
+    fn a_path_is_personal_when_any_key_along_it_is() {
+        let classes = Classes::default();
+        for path in [
+            "traits.email",
+            "traits.address.city",
+            "properties.customer.ssn",
+        ] {
+            assert!(classes.is_personal_path(path), "{path}");
+        }
+        for path in ["traits.plan", "properties.total", "traits.company.size"] {
+            assert!(!classes.is_personal_path(path), "{path}");
+        }
+    }
+
+    #[test]
+    fn computed_traits_that_copy_property_values_are_personal() {
+        let def = |aggregate, property: Option<&str>| ComputedTraitDef {
+            name: "last_thing".into(),
+            event: "Order Completed".into(),
+            aggregate,
+            property: property.map(str::to_owned),
+            within_days: None,
+        };
+        let classes = Classes::default();
+        assert!(classes.is_personal_computed(&def(Aggregate::Last, Some("coupon"))));
+        assert!(classes.is_personal_computed(&def(Aggregate::MostFrequent, Some("city"))));
+        assert!(!classes.is_personal_computed(&def(Aggregate::Last, None)));
+        assert!(!classes.is_personal_computed(&def(Aggregate::Sum, Some("total"))));
+        assert!(!classes.is_personal_computed(&def(Aggregate::Count, None)));
     }
 }

@@ -66,6 +66,16 @@ pub fn is_envelope(value: &Bson) -> bool {
     matches!(value, Bson::Document(doc) if Parts::read(doc).is_some())
 }
 
+/// [`is_envelope`] for a JSON value (as messages carry envelopes), without converting it.
+pub fn is_envelope_json(value: &Value) -> bool {
+    value.as_object().is_some_and(|map| {
+        map.len() == ENVELOPE_KEYS
+            && [ENC, KID, BIDX, FIELD]
+                .iter()
+                .all(|key| map.get(*key).is_some_and(Value::is_string))
+    })
+}
+
 impl KeyRing {
     /// Encrypts `value` of `field` under the current key, as an envelope sub-document.
     pub fn seal(&self, field: &str, value: &Value) -> Result<Document, AppError> {

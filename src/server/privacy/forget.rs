@@ -1,21 +1,26 @@
 //! The right to be forgotten: a person's profiles (the live one and every profile merged into
-//! it), events, identifiers and merge records are deleted; keyed hashes of the identifiers stay
-//! as suppressions so later events about them are dropped and counted, not re-creating them.
+//! it), events, identifiers, merge records, segment memberships and in-app messages are
+//! deleted; their campaign messages stay counted under a stand-in id, without the triggering
+//! event; the field catalog drops every value of theirs it kept as a sample. Keyed hashes of the
+//! identifiers stay as suppressions so later events about them are dropped and counted, not
+//! re-creating them. The audit log is insert-only: it keeps the profile ids acted on, never a
+//! value.
 use crate::{
     error::AppError,
     server::{
-        catalog::CatalogBatch,
         db::{
-            events, identities, memberships::Memberships, merges, profile_doc::ProfileDoc,
-            profiles, segments::Segments,
+            events, identities, in_app_messages::InAppMessages, memberships::Memberships, merges,
+            outbox::Outbox, profile_doc::ProfileDoc, profiles, segments::Segments,
         },
         identity::IdentityGraph,
     },
 };
 use futures::TryStreamExt;
-use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
+use mongodb::bson::{Document, doc, oid::ObjectId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+
+mod catalog;
 
 /// What a deletion removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,9 +51,10 @@ pub async fn forget(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, Ap
         .collect();
     // Suppress first: from here on nothing can re-create them, whatever fails next.
     graph.gate.suppressions.add(&hashes).await?;
+    let samples = catalog::sample_texts(graph, &people, &ids).await?;
     let removed = delete_everything(graph, &ids, &keys).await?;
-    forget_in_catalog(graph, &live).await?;
-    forget_memberships(graph, &ids).await?;
+    catalog::forget_in_catalog(graph, &live, samples).await?;
+    forget_campaigns(graph, &ids).await?;
     Ok(Forgotten {
         profile_id: live.id.to_hex(),
         identifiers: keys.len() as u64,
@@ -88,9 +94,7 @@ async fn delete_everything(
 ) -> Result<Forgotten, AppError> {
     let collection = |name: &str| graph.db.collection::<Document>(name);
     let events = collection(events::COLLECTION)
-        .delete_many(doc! { "$or": [
-            { "profile_id": { "$in": ids } }, { "home_profile_id": { "$in": ids } },
-        ] })
+        .delete_many(events_of(ids))
         .await?;
     let keys: Vec<&String> = keys.iter().collect();
     collection(identities::COLLECTION)
@@ -111,29 +115,21 @@ async fn delete_everything(
     })
 }
 
-/// The catalog no longer counts the person, and keeps none of their values as samples.
-async fn forget_in_catalog(graph: &IdentityGraph, live: &ProfileDoc) -> Result<(), AppError> {
-    let mut batch = CatalogBatch::default();
-    batch.profile_removed(live);
-    batch.flush(&graph.fields).await?;
-    let values: Vec<String> = live.traits.values().flat_map(leaf_texts).collect();
-    graph.fields.forget_samples(&values).await
+/// The events of `ids`: applied to them, or first applied to them and moved since.
+fn events_of(ids: &[ObjectId]) -> Document {
+    doc! { "$or": [{ "profile_id": { "$in": ids } }, { "home_profile_id": { "$in": ids } }] }
 }
 
-/// Every leaf of `value` as the catalog writes samples (JSON text).
-fn leaf_texts(value: &Bson) -> Vec<String> {
-    match value {
-        Bson::Document(inner) => inner.values().flat_map(leaf_texts).collect(),
-        other => vec![other.clone().into_relaxed_extjson().to_string()],
-    }
-}
-
-/// The person leaves every segment, and the record of their entries and exits goes too.
-async fn forget_memberships(graph: &IdentityGraph, ids: &[ObjectId]) -> Result<(), AppError> {
+/// The person leaves every segment, and the record of their entries and exits goes too; their
+/// in-app messages go, and their campaign messages are kept only as anonymous counts.
+async fn forget_campaigns(graph: &IdentityGraph, ids: &[ObjectId]) -> Result<(), AppError> {
     let memberships = Memberships::new(&graph.db);
     let segments = Segments::new(&graph.db);
     for membership in memberships.of_profiles(ids).await? {
         segments.add_size(membership.segment_id, -1).await?;
     }
-    memberships.forget(ids).await
+    memberships.forget(ids).await?;
+    InAppMessages::new(&graph.db).forget(ids).await?;
+    Outbox::new(&graph.db).forget(ids).await?;
+    Ok(())
 }

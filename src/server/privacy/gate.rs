@@ -3,7 +3,7 @@
 use super::{
     classes::FieldClasses,
     keyring::KeyRing,
-    restricted::{is_sealed_json, seal_message},
+    restricted::{carries_clear, seal_message},
 };
 use crate::{
     error::AppError,
@@ -105,22 +105,7 @@ impl Gate {
     }
 }
 
-/// Whether `message` carries a restricted value in clear.
+/// Whether `message` carries a restricted value in clear, at any depth.
 fn carries(message: &Message, restricted: &[String]) -> bool {
-    let containers = [
-        message.raw.get("traits"),
-        message.raw.get("context").and_then(|c| c.get("traits")),
-        message.raw.get("properties"),
-    ];
-    containers
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .any(|object| {
-            restricted.iter().any(|key| {
-                object
-                    .get(key.as_str())
-                    .is_some_and(|v| !v.is_null() && !is_sealed_json(v))
-            })
-        })
+    carries_clear(&message.raw, restricted)
 }

@@ -58,6 +58,8 @@ async fn accept(
     caller: &Caller,
     mut form: Multipart,
 ) -> Result<String, AppError> {
+    // Taken before the file is read: each running import holds its whole file in memory.
+    let slot = state.limits.import_slot()?;
     let (mut file_name, mut bytes) = (String::new(), Vec::new());
     while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest {
         message: format!("unreadable upload: {e}"),
@@ -89,6 +91,7 @@ async fn accept(
             tracing::error!(import = %id, %err, "catalog import failed");
             let _ = Imports::new(&db).fail(id, &err.to_string()).await;
         }
+        drop(slot);
     });
     Ok(id.to_hex())
 }

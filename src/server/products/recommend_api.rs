@@ -1,11 +1,13 @@
-//! `GET /v1/recommendations/{userId}` (write key): the customer's recommended products, as apps
-//! and sites show them. A customer never ranked yet is ranked now (popular products to start).
-use super::recommend::refresh::{current, refresh_profile};
+//! `GET /v1/recommendations/{userId}` (server key, or that user's token): the customer's
+//! recommended products, as apps and sites show them. A customer never ranked yet is ranked
+//! now; a person never seen gets the same start (popular products) without being stored.
+use super::recommend::refresh::{current, for_unseen, refresh_profile};
 use crate::{
     error::AppError,
+    model::product::ProductCard,
     server::{
         AppState, auth::policy::declared, campaigns::in_app_api::profiles_of,
-        db::products::Products, ingest::auth::authenticate,
+        db::products::Products, ingest::auth::reader::authorize_read,
     },
 };
 use axum::{
@@ -14,6 +16,7 @@ use axum::{
     http::HeaderMap,
     routing::get,
 };
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// The route.
@@ -29,17 +32,8 @@ async fn recommendations(
     Path(user_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Value>, AppError> {
-    authenticate(&state.ingest.sources, &headers).await?;
-    let graph = &state.ingest.graph;
-    let live = *profiles_of(&state, &user_id)
-        .await?
-        .last()
-        .ok_or_else(|| AppError::internal("no live profile"))?;
-    let profile = graph.must_get(live).await?;
-    let (stored, at) = match profile.recommendations {
-        Some(stored) => (stored.items, stored.at.to_chrono()),
-        None => (refresh_profile(graph, live).await?, chrono::Utc::now()),
-    };
+    authorize_read(&state.ingest.sources, &headers, &user_id).await?;
+    let (stored, at) = stored_or_ranked(&state, &user_id).await?;
     let items = current(&Products::new(&state.db), &stored).await?;
     let list: Vec<Value> = items
         .iter()
@@ -54,4 +48,19 @@ async fn recommendations(
     Ok(Json(
         json!({ "userId": user_id, "recommendations": list, "refreshedAt": at }),
     ))
+}
+
+/// The person's stored list and when it was ranked; ranked now if there is none.
+async fn stored_or_ranked(
+    state: &AppState,
+    user_id: &str,
+) -> Result<(Vec<ProductCard>, DateTime<Utc>), AppError> {
+    let graph = &state.ingest.graph;
+    let Some(&live) = profiles_of(state, user_id).await?.last() else {
+        return Ok((for_unseen(graph).await?, Utc::now()));
+    };
+    Ok(match graph.must_get(live).await?.recommendations {
+        Some(stored) => (stored.items, stored.at.to_chrono()),
+        None => (refresh_profile(graph, live).await?, Utc::now()),
+    })
 }

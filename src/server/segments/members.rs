@@ -1,13 +1,14 @@
-//! Members in and out as files: `GET /segments/{id}/export` (CSV, masked per role, audited) and
-//! `POST /segments/static` (a multipart form: name, description and a CSV of identifiers; works
-//! without JavaScript).
-use super::{SegmentEngine, preview::member_sample, store::not_found};
+//! Members in and out as files: `GET /segments/{id}/export` (CSV, masked per role, audited,
+//! streamed; see [`export`]) and `POST /segments/static` (a multipart form: name, description
+//! and a CSV of identifiers; works without JavaScript).
+pub mod export;
+
+pub use export::download;
+
+use super::SegmentEngine;
 use crate::{
     error::AppError,
-    model::{
-        access::Permission,
-        segment::{SegmentLabel, StaticUpload},
-    },
+    model::segment::{SegmentLabel, StaticUpload},
     server::{
         AppState,
         audit::{self, Record},
@@ -19,9 +20,9 @@ use crate::{
 };
 use axum::{
     Extension,
-    extract::{DefaultBodyLimit, Multipart, Path, State},
-    http::{HeaderMap, StatusCode, header},
-    response::{IntoResponse, Response},
+    extract::{DefaultBodyLimit, Multipart, State},
+    http::{HeaderMap, StatusCode},
+    response::Response,
     routing::{MethodRouter, post},
 };
 use mongodb::bson::{self, Document, doc, oid::ObjectId};
@@ -33,85 +34,6 @@ const MAX_UPLOAD_BYTES: usize = 16 * 1024 * 1024;
 const UNKNOWN_SHOWN: usize = 100;
 /// Where the upload form lives.
 const FORM_PAGE: &str = "/segments/static";
-
-/// `GET /segments/{id}/export`: members as CSV.
-pub async fn download(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Response {
-    match export_csv(&state, &caller, &id).await {
-        Ok(body) => {
-            let headers = [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"segment-{id}.csv\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ];
-            (headers, body).into_response()
-        }
-        Err(err) => err.into_response(),
-    }
-}
-
-async fn export_csv(state: &AppState, caller: &Caller, id: &str) -> Result<String, AppError> {
-    let id: ObjectId = id
-        .parse()
-        .map_err(|_| AppError::invalid("id", "is not a segment id"))?;
-    let engine = &state.segments;
-    engine
-        .segments
-        .get(id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
-    let read_pii = caller
-        .user
-        .as_ref()
-        .is_some_and(|u| u.can(Permission::ReadPii));
-    let members = engine.memberships.page(id, 0, i64::MAX).await?;
-    let ids: Vec<ObjectId> = members.iter().map(|m| m.profile_id).collect();
-    let entered_at: std::collections::HashMap<ObjectId, bson::DateTime> = members
-        .iter()
-        .map(|m| (m.profile_id, m.entered_at))
-        .collect();
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write_err = |e: csv::Error| AppError::internal(e);
-    out.write_record(["profile_id", "name", "email", "entered_at"])
-        .map_err(write_err)?;
-    for chunk in ids.chunks(1_000) {
-        for profile in state.ingest.graph.profiles.get_many(chunk).await? {
-            let sample = member_sample(&profile, read_pii);
-            let entered = entered_at
-                .get(&profile.id)
-                .map(|at| at.to_chrono().to_rfc3339())
-                .unwrap_or_default();
-            out.write_record([
-                sample.id,
-                sample.name,
-                sample.email.unwrap_or_default(),
-                entered,
-            ])
-            .map_err(write_err)?;
-        }
-    }
-    let body = String::from_utf8(out.into_inner().map_err(AppError::internal)?)
-        .map_err(AppError::internal)?;
-    let detail = format!(
-        "{} members, {}",
-        ids.len(),
-        if read_pii { "unmasked" } else { "masked" }
-    );
-    audit::write(
-        &state.db,
-        caller,
-        None,
-        Record::new("segment.export", id.to_hex()).detail(detail),
-    )
-    .await?;
-    Ok(body)
-}
 
 /// The upload route, with its own body limit.
 pub fn upload_route() -> MethodRouter<AppState> {

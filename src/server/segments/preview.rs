@@ -1,9 +1,9 @@
 //! Previews (how many match a rule right now, and who) and overlaps of two segments. Both read
 //! with `secondaryPreferred`, away from ingestion when the server is a replica set.
-use super::{SegmentEngine, store::not_found, vocabulary::vocabulary};
+use super::{SegmentEngine, pii_guard::K_FLOOR, store::not_found, vocabulary::vocabulary};
 use crate::{
     error::AppError,
-    model::segment::{MemberSample, SAMPLE_SIZE, SegmentOverlap, SegmentPreview},
+    model::segment::{CountBand, MemberSample, SAMPLE_SIZE, SegmentOverlap, SegmentPreview},
     segment::{Rule, validate::validate},
     server::{
         customers::analytics,
@@ -19,6 +19,8 @@ use std::collections::HashSet;
 impl SegmentEngine {
     /// How many live profiles `rule` matches now, of how many, and a sample (masked unless
     /// `read_pii`). `editing` is the segment being edited, which its own rule may not name.
+    /// Without `read_pii`, personal fields may only be tested for presence, and a count too
+    /// near 0 or the total is given as a band with no sample.
     pub async fn preview(
         &self,
         rule: &Rule,
@@ -26,6 +28,7 @@ impl SegmentEngine {
         read_pii: bool,
         counter_days: u32,
     ) -> Result<SegmentPreview, AppError> {
+        self.check_personal(rule, read_pii).await?;
         let mut known = vocabulary(&self.graph, counter_days).await?;
         if let Some(id) = editing {
             known.segments.remove(&id.to_hex());
@@ -38,6 +41,7 @@ impl SegmentEngine {
                 total: profiles.count_documents(live()).await?,
                 sample: Vec::new(),
                 problem: Some(format!("{field}: {message}")),
+                band: None,
             });
         }
         let query = self.compiled(rule, Utc::now()).await?;
@@ -58,11 +62,16 @@ impl SegmentEngine {
         let count = async { Ok::<_, AppError>(profiles.count_documents(query.clone()).await?) };
         let total = async { Ok::<_, AppError>(profiles.count_documents(live()).await?) };
         let (count, total, sample) = futures::try_join!(count, total, sample)?;
+        let band = (!read_pii).then(|| band(count, total)).flatten();
         Ok(SegmentPreview {
-            count,
+            count: if band.is_some() { 0 } else { count },
             total,
-            sample: sample.iter().map(|p| member_sample(p, read_pii)).collect(),
+            sample: match band {
+                Some(_) => Vec::new(),
+                None => sample.iter().map(|p| member_sample(p, read_pii)).collect(),
+            },
             problem: None,
+            band,
         })
     }
 
@@ -79,6 +88,18 @@ impl SegmentEngine {
             first_only: first.len() as u64 - both,
             second_only: second.len() as u64 - both,
         })
+    }
+}
+
+/// The band `count` of `total` is shown as when it is too near 0 or the total to be exact: a
+/// count of 1, or of everyone but 1, singles a person out.
+fn band(count: u64, total: u64) -> Option<CountBand> {
+    if count < K_FLOOR {
+        Some(CountBand::FewerThan(K_FLOOR))
+    } else if total.saturating_sub(count) < K_FLOOR {
+        Some(CountBand::AllButFewerThan(K_FLOOR))
+    } else {
+        None
     }
 }
 

@@ -156,6 +156,12 @@ pub async fn refresh(
     }
 }
 
+/// What a customer never seen gets (not stored): the start every new customer gets, ranked
+/// from no history, so an unknown person is answered like a known one with nothing yet.
+pub async fn for_unseen(graph: &IdentityGraph) -> Result<Vec<ProductCard>, AppError> {
+    Ok(rank(&inputs(graph, ObjectId::new(), &[]).await?, TOP_N))
+}
+
 /// Ranks `profile`'s recommendations from its stored product events.
 pub async fn refresh_profile(
     graph: &IdentityGraph,

@@ -1,0 +1,160 @@
+//! The `server_keys` collection: secret keys a customer's backend uses to read any person's
+//! messages and recommendations, and to sign user tokens. Stored only as SHA-256 digests, like
+//! write keys; the digest also verifies user tokens (see `ingest::auth::user_token`).
+use super::{SourceDoc, digest, key_prefix};
+use crate::{
+    error::AppError,
+    model::source::{CreatedServerKey, KeySummary},
+};
+use base64::Engine;
+use futures::TryStreamExt;
+use mongodb::{
+    Collection, Database,
+    bson::{self, doc, oid::ObjectId},
+};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+
+/// Collection of server keys.
+pub const COLLECTION: &str = "server_keys";
+/// Every server key starts with this, so leaked keys are recognisable.
+pub const KEY_PREFIX: &str = "sk_";
+/// Random bytes per key: with its prefix the key is longer than SHA-256's 64-byte block, so
+/// HMAC under the key equals HMAC under its digest (RFC 2104), which is all the server keeps.
+const KEY_BYTES: usize = 64;
+
+/// A stored server key; its `_id` is the public key id that user tokens name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ServerKeyDoc {
+    #[serde(rename = "_id")]
+    id: ObjectId,
+    digest: String,
+    prefix: String,
+    source_id: ObjectId,
+    created_at: bson::DateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<bson::DateTime>,
+}
+
+fn new_key() -> String {
+    let mut bytes = [0u8; KEY_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    format!(
+        "{KEY_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The bytes of a hex digest.
+fn digest_bytes(hex: &str) -> Option<Vec<u8>> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Repository over server keys.
+#[derive(Clone, Debug)]
+pub struct ServerKeys {
+    keys: Collection<ServerKeyDoc>,
+}
+
+impl ServerKeys {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            keys: db.collection(COLLECTION),
+        }
+    }
+
+    /// Issues a new server key for `source`; the returned text is never stored.
+    pub async fn issue(&self, source: &SourceDoc) -> Result<CreatedServerKey, AppError> {
+        let key = new_key();
+        let stored = ServerKeyDoc {
+            id: ObjectId::new(),
+            digest: digest(&key),
+            prefix: key_prefix(&key),
+            source_id: source.id,
+            created_at: bson::DateTime::now(),
+            revoked_at: None,
+        };
+        self.keys.insert_one(&stored).await?;
+        Ok(CreatedServerKey {
+            source: source.name.clone(),
+            key_id: stored.id.to_hex(),
+            key,
+        })
+    }
+
+    /// Revokes key `key_id` (and with it every user token it signed); twice is harmless.
+    pub async fn revoke(&self, key_id: ObjectId) -> Result<(), AppError> {
+        let result = self
+            .keys
+            .update_one(
+                doc! { "_id": key_id, "revoked_at": { "$exists": false } },
+                doc! { "$set": { "revoked_at": bson::DateTime::now() } },
+            )
+            .await?;
+        if result.matched_count == 0 && self.keys.find_one(doc! { "_id": key_id }).await?.is_none()
+        {
+            return Err(AppError::NotFound {
+                what: format!("server key {key_id}"),
+            });
+        }
+        Ok(())
+    }
+
+    /// The source a presented server key belongs to, if it is known and not revoked.
+    pub async fn authenticate(&self, key: &str) -> Result<Option<ObjectId>, AppError> {
+        let filter = doc! { "digest": digest(key), "revoked_at": { "$exists": false } };
+        Ok(self.keys.find_one(filter).await?.map(|k| k.source_id))
+    }
+
+    /// The digest of live key `key_id` (the HMAC key of its user tokens), if there is one.
+    pub async fn live_digest(&self, key_id: &str) -> Result<Option<Vec<u8>>, AppError> {
+        let Ok(id) = ObjectId::parse_str(key_id) else {
+            return Ok(None);
+        };
+        let filter = doc! { "_id": id, "revoked_at": { "$exists": false } };
+        let found = self.keys.find_one(filter).await?;
+        Ok(found.and_then(|k| digest_bytes(&k.digest)))
+    }
+
+    /// Every key as listed (never the key itself), newest first, with its source.
+    pub async fn summaries(&self) -> Result<Vec<(ObjectId, KeySummary)>, AppError> {
+        let keys: Vec<ServerKeyDoc> = self
+            .keys
+            .find(doc! {})
+            .sort(doc! { "created_at": -1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(keys
+            .into_iter()
+            .map(|k| (k.source_id, summary(k)))
+            .collect())
+    }
+}
+
+fn summary(key: ServerKeyDoc) -> KeySummary {
+    KeySummary {
+        id: key.id.to_hex(),
+        prefix: key.prefix,
+        created_at: key.created_at.to_chrono(),
+        revoked_at: key.revoked_at.map(|at| at.to_chrono()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_longer_than_a_hash_block_and_digests_decode() {
+        let key = new_key();
+        assert!(key.starts_with(KEY_PREFIX) && key.len() > 64, "{key}");
+        assert_eq!(digest_bytes(&digest(&key)).unwrap().len(), 32);
+        assert_eq!(digest_bytes("0aff"), Some(vec![0x0a, 0xff]));
+        assert_eq!(digest_bytes("zz"), None);
+    }
+}
