@@ -41,6 +41,16 @@ mod privacy;
 mod rights;
 #[path = "integration/search.rs"]
 mod search;
+#[path = "integration/security_forget.rs"]
+mod security_forget;
+#[path = "integration/security_keys.rs"]
+mod security_keys;
+#[path = "integration/security_masking.rs"]
+mod security_masking;
+#[path = "integration/security_templates.rs"]
+mod security_templates;
+#[path = "integration/security_web.rs"]
+mod security_web;
 #[path = "integration/segment_props.rs"]
 mod segment_props;
 #[path = "integration/segments.rs"]
@@ -51,13 +61,3 @@ mod sessions;
 mod settings_pages;
 #[path = "integration/support.rs"]
 mod support;
-#[path = "integration/security_keys.rs"]
-mod security_keys;
-#[path = "integration/security_templates.rs"]
-mod security_templates;
-#[path = "integration/security_masking.rs"]
-mod security_masking;
-#[path = "integration/security_forget.rs"]
-mod security_forget;
-#[path = "integration/security_web.rs"]
-mod security_web;

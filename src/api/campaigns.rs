@@ -177,6 +177,8 @@ pub async fn save_channel_settings(form: ChannelSettingsForm) -> Result<(), AppE
     use crate::server::campaigns::settings_form;
     let state = crate::server::app_state()?;
     let (settings, password, secret) = settings_form::parse(&form)?;
+    let allow_private = state.campaigns.env.webhook_allow_private;
+    settings_form::check_webhook(&settings.webhook_url, allow_private).await?;
     state
         .campaigns
         .settings

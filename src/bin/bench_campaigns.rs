@@ -195,6 +195,8 @@ async fn setup(url: &str) -> (AppState, String) {
         ("ENRICH_SMTP_FROM", "Shop <news@shop.test>".into()),
         ("ENRICH_WEBHOOK_URL", url.to_owned()),
         ("ENRICH_WEBHOOK_SECRET", "bench-secret".into()),
+        // The receiver is on 127.0.0.1.
+        ("ENRICH_WEBHOOK_ALLOW_PRIVATE", "true".into()),
         ("ENRICH_CAMPAIGN_TICK_MS", "20".into()),
     ];
     let settings = Settings::from_lookup(|k| {

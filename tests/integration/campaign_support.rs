@@ -6,7 +6,8 @@ use enrich::{model::access::Role, server::config::Settings};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-/// The settings of a campaign test: the SMTP sink, quick ticks and retries, short leases.
+/// The settings of a campaign test: the SMTP sink, quick ticks and retries, short leases,
+/// webhooks to local receivers allowed.
 pub fn settings(extra: &[(&str, &str)]) -> Settings {
     let port = std::env::var("ENRICH_TEST_SMTP_PORT")
         .expect("ENRICH_TEST_SMTP_PORT: run the tests with `make test` (it starts the SMTP sink)");
@@ -18,6 +19,8 @@ pub fn settings(extra: &[(&str, &str)]) -> Settings {
         ("ENRICH_CAMPAIGN_RETRY_BASE_MS".into(), "100".into()),
         ("ENRICH_CAMPAIGN_LEASE_SECONDS".into(), "2".into()),
         ("ENRICH_PUBLIC_URL".into(), "http://enrich.test".into()),
+        // Webhook receivers in these tests listen on 127.0.0.1.
+        ("ENRICH_WEBHOOK_ALLOW_PRIVATE".into(), "true".into()),
     ];
     for (k, v) in extra {
         pairs.retain(|(key, _)| key != k);
@@ -165,6 +168,12 @@ pub async fn wait_mail(tag: &str, n: usize) -> Vec<Value> {
 
 /// Saves the Channels settings with `changes` over the current ones.
 pub async fn channel_settings(app: &TestApp, changes: &[(&str, &str)]) {
+    let reply = try_channel_settings(app, changes).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+}
+
+/// Saves the Channels page with `changes` applied; the reply, whatever it is.
+pub async fn try_channel_settings(app: &TestApp, changes: &[(&str, &str)]) -> Reply {
     let current = app.call("/api/channels/get", &[]).await.json();
     let s = &current["settings"];
     let text = |v: &Value| {
@@ -224,6 +233,5 @@ pub async fn channel_settings(app: &TestApp, changes: &[(&str, &str)]) {
     }
     let form: Vec<(String, String)> = form.into_iter().map(|(k, v)| (form_key(&k), v)).collect();
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let reply = app.call("/api/channels/save", &pairs).await;
-    assert_eq!(reply.status, 200, "{}", reply.body);
+    app.call("/api/channels/save", &pairs).await
 }

@@ -569,7 +569,10 @@ async fn recommendations_follow_what_was_viewed_and_bought_together() {
     // Someone never seen gets the same start, not a 404 that would tell who exists.
     let unknown = recommendations_of(&app, &reader, "nobody").await;
     assert_eq!(unknown.status, 200, "{}", unknown.body);
-    let reasons = unknown.json()["recommendations"].as_array().unwrap().clone();
+    let reasons = unknown.json()["recommendations"]
+        .as_array()
+        .unwrap()
+        .clone();
     assert!(
         !reasons.is_empty() && reasons.iter().all(|r| r["reason"] == "popular"),
         "{reasons:?}"

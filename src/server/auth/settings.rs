@@ -133,8 +133,13 @@ mod tests {
         assert_eq!(set.public_url.as_deref(), Some("https://cdp.example.com"));
         assert_eq!(set.session_idle, Duration::from_secs(300));
         assert_eq!(set.proxy_hops(), 1, "the older switch means one proxy");
-        assert_eq!(defaults.proxy_hops(), 0, "X-Forwarded-For is ignored by default");
-        let two = AuthSettings::from_lookup(|k| (k == "ENRICH_TRUSTED_PROXIES").then(|| "2".into()));
+        assert_eq!(
+            defaults.proxy_hops(),
+            0,
+            "X-Forwarded-For is ignored by default"
+        );
+        let two =
+            AuthSettings::from_lookup(|k| (k == "ENRICH_TRUSTED_PROXIES").then(|| "2".into()));
         assert_eq!(two.proxy_hops(), 2);
     }
 }

@@ -1,4 +1,5 @@
 //! Handing one rendered message to its channel. A failure says whether retrying may help.
+pub mod destination;
 pub mod email;
 pub mod in_app;
 pub mod webhook;

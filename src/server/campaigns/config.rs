@@ -16,6 +16,10 @@ pub struct CampaignEnv {
     /// `ENRICH_CAMPAIGN_LEASE_SECONDS` (60): a claimed message whose worker went silent this long
     /// is claimed again.
     pub lease: Duration,
+    /// `ENRICH_WEBHOOK_ALLOW_PRIVATE` (`false`): lets webhooks go to loopback, private and
+    /// link-local addresses, for development and tests. Never in production: it would let
+    /// whoever sets the webhook URL reach the server's own network and cloud metadata.
+    pub webhook_allow_private: bool,
     /// Seeds for the Channels page until an admin saves it.
     pub seed: ChannelSeed,
 }
@@ -56,6 +60,12 @@ impl CampaignEnv {
             tick: Duration::from_millis(number("ENRICH_CAMPAIGN_TICK_MS", 200).max(10)),
             retry_base: Duration::from_millis(number("ENRICH_CAMPAIGN_RETRY_BASE_MS", 2_000)),
             lease: Duration::from_secs(number("ENRICH_CAMPAIGN_LEASE_SECONDS", 60).max(1)),
+            webhook_allow_private: matches!(
+                text("ENRICH_WEBHOOK_ALLOW_PRIVATE")
+                    .to_ascii_lowercase()
+                    .as_str(),
+                "true" | "1" | "yes"
+            ),
             seed: ChannelSeed {
                 smtp_host: text("ENRICH_SMTP_HOST"),
                 smtp_port: number("ENRICH_SMTP_PORT", 25) as u16,

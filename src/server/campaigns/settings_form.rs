@@ -37,6 +37,17 @@ fn secret(value: &str, clear: &str) -> SecretChange {
     }
 }
 
+/// Checks the webhook URL where it leads: empty, or a public address after DNS resolution
+/// (unless `allow_private`, `ENRICH_WEBHOOK_ALLOW_PRIVATE`). Every send checks again.
+pub async fn check_webhook(url: &str, allow_private: bool) -> Result<(), AppError> {
+    if url.is_empty() {
+        return Ok(());
+    }
+    super::channels::destination::check(url, allow_private)
+        .await
+        .map_err(|refused| AppError::invalid("webhook_url", refused.to_string()))
+}
+
 /// The settings `form` describes, and what to do with each secret.
 pub fn parse(
     form: &ChannelSettingsForm,

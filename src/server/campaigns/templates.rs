@@ -10,23 +10,30 @@
 mod budget;
 mod dates;
 mod filters;
-mod guards;
-mod program;
-mod syntax;
 #[cfg(test)]
 mod fuzz_tests;
+mod guards;
+mod predicates;
+mod program;
+mod syntax;
 
 use crate::error::AppError;
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use program::{Run, Unusable};
+use std::sync::LazyLock;
 
 pub use budget::OUTPUT_CAP;
 
 /// Template steps allowed per render: generous for any real message, fatal to runaway loops.
 const FUEL: u64 = 100_000;
 
-/// The environment every template is compiled and rendered in.
+/// The environment every template is compiled and rendered in (a copy of one built once).
 pub fn environment() -> Environment<'static> {
+    static BUILT: LazyLock<Environment<'static>> = LazyLock::new(build);
+    BUILT.clone()
+}
+
+fn build() -> Environment<'static> {
     let mut env = Environment::new();
     // Chainable: `{{ event.properties.total }}` is empty, not an error, when there is no event.
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
@@ -87,9 +94,10 @@ pub fn render_message(
             Err(failure(err.line().unwrap_or(1), "it is not valid"))
         }
         Err(Run::Unusable(Unusable::Refused(r))) => Err(failure(r.line, "it is not allowed")),
-        Err(Run::Failed { error, limit }) => {
-            Err(failure(error.line().unwrap_or(1), reason(limit, error.kind())))
-        }
+        Err(Run::Failed { error, limit }) => Err(failure(
+            error.line().unwrap_or(1),
+            reason(limit, error.kind()),
+        )),
     }
 }
 

@@ -83,13 +83,17 @@ impl WindowCounts {
         }))
     }
 
-    /// Takes back one hit of `key` (the attempt it counted turned out not to count).
+    /// Takes back one hit of `key` (the attempt it counted turned out not to count); a window
+    /// left with no hits is removed.
     pub async fn undo(&self, key: &str) -> Result<(), AppError> {
         self.collection
             .update_one(
                 doc! { "_id": key, "count": { "$gt": 0 } },
                 doc! { "$inc": { "count": -1 } },
             )
+            .await?;
+        self.collection
+            .delete_one(doc! { "_id": key, "count": { "$lte": 0 } })
             .await?;
         Ok(())
     }

@@ -111,15 +111,25 @@ pub async fn send(
         .header(ListUnsubscribe(format!("<{}>", message.unsubscribe_url)))
         .header(OneClick)
         .multipart(MultiPart::alternative_plain_html(text, html))
-        .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))?;
+        .map_err(|_| SendError::Permanent("the message could not be built".into()))?;
     let transport = pool.transport(smtp, &delivery.secrets.smtp_password)?;
     match transport.send(email).await {
         Ok(_) => Ok(()),
         Err(err) if err.is_permanent() => Err(SendError::Permanent(format!(
-            "the SMTP server refused it: {err}"
+            "the SMTP server refused it{}",
+            code(&err)
         ))),
-        Err(err) => Err(SendError::Transient(format!("SMTP: {err}"))),
+        Err(err) => Err(SendError::Transient(format!(
+            "the SMTP server did not take it{}",
+            code(&err)
+        ))),
     }
+}
+
+/// The reply code only: a server's reply text often repeats the address, and failure reasons
+/// are shown to roles that may not see it.
+fn code(err: &lettre::transport::smtp::Error) -> String {
+    err.status().map(|c| format!(" ({c})")).unwrap_or_default()
 }
 
 /// The text and HTML parts.

@@ -1,33 +1,46 @@
 //! Webhook: a JSON POST signed like Stripe's, `X-Enrich-Signature: t=<unix>,v1=<hex>` where
 //! the hex is HMAC-SHA256 of `<unix>.<body>` under the signing secret; `Idempotency-Key` is the
 //! outbox key, so a receiver can drop a retried delivery.
-use super::{Delivery, Outgoing, SendError};
+use super::{
+    Delivery, Outgoing, SendError,
+    destination::{self, PublicOnly},
+};
 use crate::server::campaigns::audience::user_id;
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
-use std::{sync::Mutex, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
-/// The HTTP client, rebuilt when the timeout changes.
+/// Every failure to reach the endpoint reads the same (refused, timed out, TLS, not allowed),
+/// so failure reasons cannot be used to scan ports or probe DNS.
+const UNREACHABLE: &str = "the endpoint is unreachable";
+
+/// The HTTP client, rebuilt when the timeout or the private-address setting changes.
 #[derive(Default)]
-pub struct HttpPool(Mutex<Option<(u64, reqwest::Client)>>);
+pub struct HttpPool(Mutex<Option<((u64, bool), reqwest::Client)>>);
 
 impl HttpPool {
-    fn client(&self, timeout_ms: u64) -> Result<reqwest::Client, SendError> {
+    fn client(&self, timeout_ms: u64, allow_private: bool) -> Result<reqwest::Client, SendError> {
         let mut slot = self
             .0
             .lock()
             .map_err(|_| SendError::Transient("client lock poisoned".into()))?;
-        if let Some((ms, client)) = slot.as_ref().filter(|(ms, _)| *ms == timeout_ms) {
-            let _ = ms;
+        let key = (timeout_ms, allow_private);
+        if let Some((_, client)) = slot.as_ref().filter(|(k, _)| *k == key) {
             return Ok(client.clone());
         }
         let client = reqwest::Client::builder()
             .timeout(Duration::from_millis(timeout_ms.max(100)))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve the host itself, past the check.
+            .no_proxy()
+            .dns_resolver(Arc::new(PublicOnly { allow_private }))
             .build()
-            .map_err(|e| SendError::Permanent(format!("HTTP client: {e}")))?;
-        *slot = Some((timeout_ms, client.clone()));
+            .map_err(|_| SendError::Permanent("the HTTP client could not be built".into()))?;
+        *slot = Some((key, client.clone()));
         Ok(client)
     }
 }
@@ -56,6 +69,14 @@ pub async fn send(
     if url.is_empty() {
         return Err(SendError::Permanent("no webhook URL is configured".into()));
     }
+    let Ok(url) = url::Url::parse(url) else {
+        return Err(SendError::Permanent("the webhook URL is not valid".into()));
+    };
+    let allow_private = delivery.service.env.webhook_allow_private;
+    if let Err(refused) = destination::check_literal(&url, allow_private) {
+        tracing::warn!(%refused, "a webhook was not sent");
+        return Err(SendError::Transient(UNREACHABLE.into()));
+    }
     let secret = &delivery.secrets.webhook_secret;
     if secret.is_empty() {
         return Err(SendError::Permanent(
@@ -80,7 +101,7 @@ pub async fn send(
     .to_string();
     let unix = chrono::Utc::now().timestamp();
     let answer = pool
-        .client(delivery.settings.webhook_timeout_ms)?
+        .client(delivery.settings.webhook_timeout_ms, allow_private)?
         .post(url)
         .header("content-type", "application/json")
         .header("idempotency-key", message.key)
@@ -91,7 +112,11 @@ pub async fn send(
         .body(body)
         .send()
         .await
-        .map_err(|e| SendError::Transient(format!("the endpoint could not be reached: {e}")))?;
+        .map_err(|err| {
+            // Details for the operator only: the error names the host, never the person.
+            tracing::debug!(%err, "a webhook could not be delivered");
+            SendError::Transient(UNREACHABLE.into())
+        })?;
     let status = answer.status();
     match status.as_u16() {
         200..=299 => Ok(()),

@@ -69,7 +69,11 @@ pub fn create(bytes: usize) -> Result<(), Error> {
         b.created = b.created.saturating_add(bytes);
         b.created > MEMORY_CAP
     });
-    if over { Err(trip(Limit::TooLarge)) } else { Ok(()) }
+    if over {
+        Err(trip(Limit::TooLarge))
+    } else {
+        Ok(())
+    }
 }
 
 /// Charges `units` of work.
@@ -78,7 +82,11 @@ pub fn work(units: usize) -> Result<(), Error> {
         b.work = b.work.saturating_add(units);
         b.work > WORK_CAP
     });
-    if over { Err(trip(Limit::TooMuchWork)) } else { Ok(()) }
+    if over {
+        Err(trip(Limit::TooMuchWork))
+    } else {
+        Ok(())
+    }
 }
 
 fn work_left() -> usize {
@@ -142,7 +150,10 @@ pub fn inspect(value: &Value) -> Result<Size, Error> {
 
 /// Checks a value about to be stored in a variable or namespace: not too deep (so no cycles).
 pub fn store(value: Value) -> Result<Value, Error> {
-    if matches!(value.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Iterable) {
+    if matches!(
+        value.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+    ) {
         inspect(&value)?;
     }
     Ok(value)
@@ -150,7 +161,10 @@ pub fn store(value: Value) -> Result<Value, Error> {
 
 /// Everything a template prints, raw text included, goes through here and is charged.
 pub fn format(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
-    if matches!(value.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Iterable) {
+    if matches!(
+        value.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+    ) {
         inspect(value)?;
     }
     let mut charged = Charged { out };

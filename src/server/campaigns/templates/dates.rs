@@ -44,7 +44,9 @@ pub fn date(value: Value, format: Option<String>) -> Result<String, Error> {
 
 /// `{{ order.total | money("EUR") }}`: integer cents as an amount with its currency.
 pub fn money(value: Value, currency: Option<String>) -> Result<String, Error> {
-    let cents = i64::try_from(value.clone()).ok().filter(|c| c.checked_abs().is_some());
+    let cents = i64::try_from(value.clone())
+        .ok()
+        .filter(|c| c.checked_abs().is_some());
     let Some(cents) = cents else {
         return plain(&value);
     };
@@ -81,7 +83,13 @@ mod tests {
 
     #[test]
     fn extreme_amounts_do_not_overflow() {
-        assert_eq!(money(Value::from(i64::MIN), None).unwrap(), i64::MIN.to_string());
-        assert_eq!(money(Value::from(-150), Some("EUR".into())).unwrap(), "-€1.50");
+        assert_eq!(
+            money(Value::from(i64::MIN), None).unwrap(),
+            i64::MIN.to_string()
+        );
+        assert_eq!(
+            money(Value::from(-150), Some("EUR".into())).unwrap(),
+            "-€1.50"
+        );
     }
 }

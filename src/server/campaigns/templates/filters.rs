@@ -4,12 +4,12 @@
 use super::{
     budget::{self, Limit, MEMORY_CAP, VALUE_CAP},
     guards::{self, relocated},
+    predicates,
 };
 use minijinja::{
-    Environment, Error, Expression, State, Value, context, filters, tests,
+    Environment, Error, Expression, State, Value, context, filters,
     value::{Rest, ValueKind},
 };
-use std::borrow::Cow;
 
 /// What a filter may cost besides looking at its input once.
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +69,15 @@ const OFFERED: &[(&str, Cost)] = &[
 
 /// Builtin filters a template may not use.
 const WITHHELD: &[&str] = &[
-    "batch", "slice", "chain", "zip", "pprint", "format", "tojson", "json", "urlencode",
+    "batch",
+    "slice",
+    "chain",
+    "zip",
+    "pprint",
+    "format",
+    "tojson",
+    "json",
+    "urlencode",
 ];
 
 /// Replaces the environment's filters and tests with checked ones.
@@ -84,90 +92,7 @@ pub fn register(env: &mut Environment<'static>) {
         budget::inspect(&value)?;
         charged(Value::from(filters::map(state, value, args)?))
     });
-    register_selections(env);
-    register_tests(env);
-}
-
-/// `select`, `reject`, `selectattr`, `rejectattr`: their tests are the checked ones below.
-fn register_selections(env: &mut Environment<'static>) {
-    env.add_filter(
-        "select",
-        |state: &State, value: Value, test: Option<Cow<'_, str>>, args: Rest<Value>| {
-            budget::inspect(&value)?;
-            charged(Value::from(filters::select(state, value, test, args)?))
-        },
-    );
-    env.add_filter(
-        "reject",
-        |state: &State, value: Value, test: Option<Cow<'_, str>>, args: Rest<Value>| {
-            budget::inspect(&value)?;
-            charged(Value::from(filters::reject(state, value, test, args)?))
-        },
-    );
-    env.add_filter(
-        "selectattr",
-        |state: &State, value: Value, attr: Cow<'_, str>, test: Option<Cow<'_, str>>, args: Rest<Value>| {
-            budget::inspect(&value)?;
-            charged(Value::from(filters::selectattr(state, value, attr, test, args)?))
-        },
-    );
-    env.add_filter(
-        "rejectattr",
-        |state: &State, value: Value, attr: Cow<'_, str>, test: Option<Cow<'_, str>>, args: Rest<Value>| {
-            budget::inspect(&value)?;
-            charged(Value::from(filters::rejectattr(state, value, attr, test, args)?))
-        },
-    );
-}
-
-/// Tests whose cost grows with their operands.
-fn register_tests(env: &mut Environment<'static>) {
-    let compared: [(&str, fn(&Value, &Value) -> bool); 6] = [
-        ("eq", tests::is_eq),
-        ("ne", tests::is_ne),
-        ("lt", tests::is_lt),
-        ("le", tests::is_le),
-        ("gt", tests::is_gt),
-        ("ge", tests::is_ge),
-    ];
-    let aliases: [&[&str]; 6] = [
-        &["eq", "equalto", "=="],
-        &["ne", "!="],
-        &["lt", "lessthan", "<"],
-        &["le", "<="],
-        &["gt", "greaterthan", ">"],
-        &["ge", ">="],
-    ];
-    for ((_, test), names) in compared.into_iter().zip(aliases) {
-        for name in names {
-            env.add_test(*name, move |a: Value, b: Value| {
-                budget::inspect(&a)?;
-                budget::inspect(&b)?;
-                Ok::<_, Error>(test(&a, &b))
-            });
-        }
-    }
-    env.add_test("in", |state: &State, a: Value, b: Value| {
-        budget::inspect(&a)?;
-        budget::inspect(&b)?;
-        tests::is_in(state, &a, &b)
-    });
-    env.add_test("lower", |text: Cow<'_, str>| {
-        budget::work(text.len())?;
-        Ok::<_, Error>(tests::is_lower(&text))
-    });
-    env.add_test("upper", |text: Cow<'_, str>| {
-        budget::work(text.len())?;
-        Ok::<_, Error>(tests::is_upper(&text))
-    });
-    env.add_test("startingwith", |text: Cow<'_, str>, prefix: Cow<'_, str>| {
-        budget::work(prefix.len())?;
-        Ok::<_, Error>(text.starts_with(&*prefix))
-    });
-    env.add_test("endingwith", |text: Cow<'_, str>, suffix: Cow<'_, str>| {
-        budget::work(suffix.len())?;
-        Ok::<_, Error>(text.ends_with(&*suffix))
-    });
+    predicates::register(env);
 }
 
 /// The builtin filter `name` behind a check of `cost`.
@@ -226,7 +151,9 @@ fn before(cost: Cost, value: &Value, args: &[Value], kw: Option<&Value>) -> Resu
 /// The length of `text` (or of something `printed` bytes long) after `replace(from, to)`.
 fn replaced_len(text: &str, printed: usize, args: &[Value]) -> Result<usize, Error> {
     let from = args.first().and_then(Value::as_str).unwrap_or_default();
-    let to = args.get(1).map_or(0, |to| to.as_str().map_or(printed, str::len));
+    let to = args
+        .get(1)
+        .map_or(0, |to| to.as_str().map_or(printed, str::len));
     budget::work(printed)?;
     let matches = match (text.is_empty(), from.is_empty()) {
         (false, true) => text.chars().count() + 1,
@@ -241,7 +168,9 @@ fn replaced_len(text: &str, printed: usize, args: &[Value]) -> Result<usize, Err
 fn joined_len(value: &Value, bytes: usize, separator: Option<&Value>) -> usize {
     let separator = separator.and_then(Value::as_str).map_or(0, str::len);
     let items = value.len().unwrap_or(0);
-    bytes.saturating_mul(3).saturating_add(items.saturating_mul(separator))
+    bytes
+        .saturating_mul(3)
+        .saturating_add(items.saturating_mul(separator))
 }
 
 /// `indent`'s width, given by position or by name.
@@ -258,12 +187,16 @@ fn indented_len(text: &str, printed: usize, width: Option<&Value>) -> usize {
         w.as_usize()
             .unwrap_or_else(|| w.as_str().map_or(0, str::len))
     });
-    let lines = if text.is_empty() { printed } else { text.lines().count() } + 1;
+    let lines = if text.is_empty() {
+        printed
+    } else {
+        text.lines().count()
+    } + 1;
     printed.saturating_add(lines.saturating_mul(width))
 }
 
 /// Charges what a filter returned: its text, or its items and the text directly in them.
-fn charged(result: Value) -> Result<Value, Error> {
+pub(super) fn charged(result: Value) -> Result<Value, Error> {
     let bytes = match result.kind() {
         ValueKind::String => result.as_str().map_or(0, str::len),
         ValueKind::Seq | ValueKind::Map => result.try_iter().map_or(0, |items| {

@@ -8,6 +8,7 @@ use serde_json::json;
 use std::{
     alloc::{GlobalAlloc, Layout, System},
     cell::Cell,
+    panic::AssertUnwindSafe,
 };
 
 /// Counts what each thread has allocated and not yet freed, and its high-water mark.
@@ -140,10 +141,24 @@ fn filter_call() -> impl Strategy<Value = String> {
 fn expression() -> impl Strategy<Value = String> {
     leaf().prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
-            (inner.clone(), prop_oneof![
-                Just("*"), Just("~"), Just("+"), Just("-"), Just("//"), Just("%"), Just("**"),
-                Just("=="), Just("<"), Just("in"), Just("and"), Just("or")
-            ], inner.clone())
+            (
+                inner.clone(),
+                prop_oneof![
+                    Just("*"),
+                    Just("~"),
+                    Just("+"),
+                    Just("-"),
+                    Just("//"),
+                    Just("%"),
+                    Just("**"),
+                    Just("=="),
+                    Just("<"),
+                    Just("in"),
+                    Just("and"),
+                    Just("or")
+                ],
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             (inner.clone(), filter_call()).prop_map(|(a, f)| format!("({a} | {f})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("{a}[{b}]")),
@@ -173,9 +188,13 @@ fn statement() -> impl Strategy<Value = String> {
                 .prop_map(|(e, b)| format!("{{% for i in {e} %}}{b}{{% endfor %}}")),
             (expression(), body.clone(), body.clone())
                 .prop_map(|(e, a, b)| format!("{{% if {e} %}}{a}{{% else %}}{b}{{% endif %}}")),
-            body.clone().prop_map(|b| format!("{{% set cap %}}{b}{{% endset %}}{{{{ cap ~ cap }}}}")),
-            body.clone().prop_map(|b| format!("{{% filter upper %}}{b}{{% endfilter %}}")),
-            body.prop_map(|b| format!("{{% macro m(i) %}}{b}{{% endmacro %}}{{{{ m(1) ~ m(2) }}}}")),
+            body.clone()
+                .prop_map(|b| format!("{{% set cap %}}{b}{{% endset %}}{{{{ cap ~ cap }}}}")),
+            body.clone()
+                .prop_map(|b| format!("{{% filter upper %}}{b}{{% endfilter %}}")),
+            body.prop_map(|b| format!(
+                "{{% macro m(i) %}}{b}{{% endmacro %}}{{{{ m(1) ~ m(2) }}}}"
+            )),
         ]
     })
 }
@@ -191,11 +210,7 @@ proptest! {
     #[test]
     fn templates_fuzz_never_panic_and_stay_bounded(source in template()) {
         let env = environment();
-        let context = json!({
-            "profile": { "email": "ada@example.com" },
-            "traits": { "x": "x", "n": 100000000, "tags": ["a", "b"] },
-            "recommendations": [{ "name": "Tea", "price": 450 }],
-        });
+        let context = context();
         let (saved, saved_peak) = peak_of(|| check(&env, "body", &source));
         prop_assert!(saved_peak <= MEMORY_PER_RENDER, "save held {saved_peak} bytes: {source}");
         let (rendered, peak) = peak_of(|| render_message(&env, "body", &source, &context));
@@ -210,39 +225,33 @@ proptest! {
             prop_assert!(err.to_string().contains("line "), "{err}");
         }
     }
+
+    /// The guards change what a render may cost, never what it means: wherever the guarded
+    /// render succeeds (so the plain one does the same, affordable work), both agree.
+    #[test]
+    fn guarded_templates_render_like_minijinja(source in template()) {
+        let context = context();
+        if let Ok(ours) = render_message(&environment(), "body", &source, &context) {
+            let mut plain = minijinja::Environment::new();
+            plain.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
+            plain.add_filter("date", super::dates::date);
+            plain.add_filter("money", super::dates::money);
+            // Reversing an empty list is where the two may differ on purpose: minijinja 2.24
+            // panics on an empty sequence and answers a *truthy* empty value for an empty lazy
+            // one (`not (i | map('upper'))[::-1]` is false); the guard answers `[]` for both.
+            let reverses_empty = source.contains("[::-1]");
+            let theirs = std::panic::catch_unwind(AssertUnwindSafe(|| plain.render_str(&source, &context)));
+            if let (Ok(theirs), false) = (theirs, reverses_empty) {
+                prop_assert_eq!(Some(ours), theirs.ok(), "{}", source);
+            }
+        }
+    }
 }
 
-#[test]
-fn fuzz_stats_tmp() {
-    use proptest::strategy::ValueTree;
-    let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let env = environment();
-    let context = json!({
+fn context() -> serde_json::Value {
+    json!({
         "profile": { "email": "ada@example.com" },
         "traits": { "x": "x", "n": 100000000, "tags": ["a", "b"] },
         "recommendations": [{ "name": "Tea", "price": 450 }],
-    });
-    let mut stats = std::collections::BTreeMap::<String, usize>::new();
-    let mut max_peak = 0;
-    let started = std::time::Instant::now();
-    for _ in 0..3000 {
-        let source = template().new_tree(&mut runner).unwrap().current();
-        let (r, peak) = peak_of(|| render_message(&env, "body", &source, &context));
-        max_peak = max_peak.max(peak);
-        if false && peak > 6_000_000 { eprintln!("PEAK {peak} {source} => {:?}", r.as_ref().map(|t| t.len())); }
-        if let Ok(ours) = &r {
-            let mut plain = minijinja::Environment::new();
-            plain.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
-            plain.set_fuel(Some(100_000));
-            plain.add_filter("date", super::dates::date);
-            plain.add_filter("money", super::dates::money);
-            let theirs = plain.render_str(&source, &context);
-            if theirs.as_ref().ok() != Some(ours) { eprintln!("DIFF {source}\n  ours={ours:?}\n  theirs={theirs:?}"); }
-        }
-        let key = match r { Ok(t) => format!("ok {}", if t.len() > 1000 { "big" } else { "small" }), Err(f) => f.reason.to_owned() };
-        if false && key.contains("not allowed") && stats.get(&key).copied().unwrap_or(0) < 5 && !source.contains("include") && !source.contains("debug") { eprintln!("NA {source}"); }
-        if false && key.contains("could not") && stats.get(&key).copied().unwrap_or(0) < 8 { eprintln!("CN {source}"); }
-        *stats.entry(key).or_default() += 1;
-    }
-    panic!("{stats:#?} max_peak={max_peak} in {:?}", started.elapsed());
+    })
 }

@@ -3,7 +3,9 @@
 //! and charges the budget first, then does exactly what the engine would (through a plain
 //! environment nobody else can reach), so templates mean what they always meant.
 use super::budget::{self, ITEM_CAP, Limit, VALUE_CAP};
-use minijinja::{Environment, Error, Expression, UndefinedBehavior, Value, context, value::ValueKind};
+use minijinja::{
+    Environment, Error, Expression, UndefinedBehavior, Value, context, value::ValueKind,
+};
 use std::{collections::HashMap, sync::LazyLock};
 
 /// The names the guards are registered under: not identifiers, so no template can shadow them.
@@ -56,7 +58,12 @@ static OPERATORS: LazyLock<HashMap<&'static str, Expression<'static, 'static>>> 
             (SLICE, "a[b:c:d]"),
         ]
         .into_iter()
-        .map(|(name, source)| (name, PLAIN.compile_expression(source).expect("a valid operator")))
+        .map(|(name, source)| {
+            (
+                name,
+                PLAIN.compile_expression(source).expect("a valid operator"),
+            )
+        })
         .collect()
     });
 
@@ -110,7 +117,11 @@ pub fn precheck(op: Growth, a: &Value, b: &Value) -> Result<usize, Limit> {
             _ => Ok(0),
         },
         Growth::Mul => {
-            let (repeated, times) = if is_list(b) || b.as_str().is_some() { (b, a) } else { (a, b) };
+            let (repeated, times) = if is_list(b) || b.as_str().is_some() {
+                (b, a)
+            } else {
+                (a, b)
+            };
             let Some(times) = times.as_usize() else {
                 return Ok(0);
             };
@@ -132,11 +143,19 @@ pub fn precheck(op: Growth, a: &Value, b: &Value) -> Result<usize, Limit> {
 }
 
 fn text(bytes: usize) -> Result<usize, Limit> {
-    if bytes > VALUE_CAP { Err(Limit::TooLarge) } else { Ok(bytes) }
+    if bytes > VALUE_CAP {
+        Err(Limit::TooLarge)
+    } else {
+        Ok(bytes)
+    }
 }
 
 fn items(count: usize) -> Result<usize, Limit> {
-    if count > ITEM_CAP { Err(Limit::TooLarge) } else { Ok(count.saturating_mul(16)) }
+    if count > ITEM_CAP {
+        Err(Limit::TooLarge)
+    } else {
+        Ok(count.saturating_mul(16))
+    }
 }
 
 fn is_list(value: &Value) -> bool {
@@ -146,7 +165,9 @@ fn is_list(value: &Value) -> bool {
 /// Items in a list, counting no further than just past the cap.
 fn count(value: &Value) -> usize {
     value.len().unwrap_or_else(|| {
-        value.try_iter().map_or(0, |items| items.take(ITEM_CAP + 1).count())
+        value
+            .try_iter()
+            .map_or(0, |items| items.take(ITEM_CAP + 1).count())
     })
 }
 
@@ -163,7 +184,10 @@ fn mul(a: Value, b: Value) -> Result<Value, Error> {
 /// `a ~ b`: both as text, as the engine does it, but never longer than a message.
 fn concat(a: Value, b: Value) -> Result<Value, Error> {
     for side in [&a, &b] {
-        if matches!(side.kind(), ValueKind::Seq | ValueKind::Map | ValueKind::Iterable) {
+        if matches!(
+            side.kind(),
+            ValueKind::Seq | ValueKind::Map | ValueKind::Iterable
+        ) {
             budget::inspect(side)?;
         }
     }
@@ -182,7 +206,8 @@ fn compare(name: &str, a: Value, b: Value) -> Result<Value, Error> {
 
 fn item(a: Value, b: Value) -> Result<Value, Error> {
     budget::inspect(&b)?;
-    if a.kind() == ValueKind::Iterable {
+    // Indexing text walks its characters; indexing a lazy list walks its items.
+    if matches!(a.kind(), ValueKind::Iterable | ValueKind::String) {
         budget::inspect(&a)?;
     }
     operate(ITEM, a, b, Value::UNDEFINED, Value::UNDEFINED)
@@ -191,13 +216,20 @@ fn item(a: Value, b: Value) -> Result<Value, Error> {
 fn slice(value: Value, start: Value, stop: Value, step: Value) -> Result<Value, Error> {
     budget::inspect(&value)?;
     // The engine indexes an empty sequence when stepping backwards through it, and panics.
-    if step.as_i64().is_some_and(|s| s < 0) && count(&value) == 0 && !value.is_undefined() {
-        return Ok(match value.kind() {
-            ValueKind::String => Value::from(""),
-            _ => Value::from(Vec::<Value>::new()),
-        });
+    if step.as_i64().is_some_and(|s| s < 0) {
+        match value.as_str() {
+            Some("") => return Ok(Value::from("")),
+            None if is_list(&value) && count(&value) == 0 => {
+                return Ok(Value::from(Vec::<Value>::new()));
+            }
+            _ => {}
+        }
     }
     let sliced = operate(SLICE, value, start, stop, step)?;
-    budget::create(sliced.as_str().map_or_else(|| count(&sliced) * 16, str::len))?;
+    budget::create(
+        sliced
+            .as_str()
+            .map_or_else(|| count(&sliced) * 16, str::len),
+    )?;
     Ok(sliced)
 }

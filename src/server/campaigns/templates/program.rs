@@ -4,8 +4,7 @@
 //! instruction moves and every jump stays valid) that pass through the formatter or the store
 //! check first. Then the engine's own VM runs it.
 use super::{
-    budget,
-    guards,
+    budget, guards,
     syntax::{self, Refusal},
 };
 use minijinja::{
@@ -40,7 +39,7 @@ pub fn run(env: &Environment<'_>, source: &str, context: Value) -> Result<String
 fn run_unguarded(env: &Environment<'_>, source: &str, context: Value) -> Result<String, Run> {
     let name = "template";
     budget::start();
-    let ast = machinery::parse(source, name, SyntaxConfig::default(), WhitespaceConfig::default())
+    let ast = machinery::parse(source, name, SyntaxConfig, WhitespaceConfig::default())
         .map_err(|e| Run::Unusable(Unusable::Syntax(e)))?;
     syntax::check(&ast).map_err(|r| Run::Unusable(Unusable::Refused(r)))?;
     let mut generator = CodeGenerator::new(name, source);
@@ -145,10 +144,9 @@ fn replacement(original: Instruction<'_>) -> Vec<Instruction<'_>> {
     let check = Instruction::CallFunction(guards::STORE, Some(1));
     match original {
         // Raw text is printed like any value, so it is counted like one.
-        Instruction::EmitRaw(text) => vec![
-            Instruction::LoadConst(Value::from(text)),
-            Instruction::Emit,
-        ],
+        Instruction::EmitRaw(text) => {
+            vec![Instruction::LoadConst(Value::from(text)), Instruction::Emit]
+        }
         // Stack: value.
         Instruction::StoreLocal(name) => vec![check, Instruction::StoreLocal(name)],
         // Stack: value, namespace.

@@ -205,10 +205,15 @@ fn folded(b: &Spanned<ast::BinOp<'_>>) -> Checked {
     let (Some(left), Some(right)) = (b.left.as_const(), b.right.as_const()) else {
         return Ok(());
     };
-    guards::precheck(op, &left, &right).map(|_| ()).map_err(|limit| Refusal {
-        limit: Some(limit),
-        ..refuse(b.span(), "this expression would be larger than a whole message (256 KB)")
-    })
+    guards::precheck(op, &left, &right)
+        .map(|_| ())
+        .map_err(|limit| Refusal {
+            limit: Some(limit),
+            ..refuse(
+                b.span(),
+                "this expression would be larger than a whole message (256 KB)",
+            )
+        })
 }
 
 /// A literal `date` format must be one chrono can use.

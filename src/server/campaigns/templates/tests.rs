@@ -25,7 +25,14 @@ fn errors_give_line_and_column() {
         message.contains("shout") || message.contains("unknown filter"),
         "{message}"
     );
-    assert!(check(&environment(), "f", "{% for i in range(10) %}{{ i }}{% endfor %}").is_ok());
+    assert!(
+        check(
+            &environment(),
+            "f",
+            "{% for i in range(10) %}{{ i }}{% endfor %}"
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -36,7 +43,10 @@ fn renders_traits_with_defaults_money_and_dates() {
     });
     let text = "Hi {{ traits.firstName }} {{ traits.lastName | default('friend') }}, \
                 {{ event.properties.total | money('EUR') }} since {{ traits.signup | date('%d %b %Y') }}";
-    assert_eq!(rendered(text, &context).unwrap(), "Hi Ada friend, €1234.56 since 04 Mar 2026");
+    assert_eq!(
+        rendered(text, &context).unwrap(),
+        "Hi Ada friend, €1234.56 since 04 Mar 2026"
+    );
     assert_eq!(rendered("{{ missing | money }}", &context).unwrap(), "");
 }
 
@@ -58,16 +68,40 @@ fn everyday_templates_still_work() {
     });
     let cases = [
         ("{{ profile.name ~ '!' }}", "Ada!"),
-        ("{{ 'x' * 3 }}{{ 2 * 3 }}{{ 1 + 2 }}{{ 'a' + 'b' }}", "xxx63ab"),
-        ("{% if traits.plan == 'gold' %}G{% endif %}{{ 'a' in traits.tags }}", "GTrue"),
+        (
+            "{{ 'x' * 3 }}{{ 2 * 3 }}{{ 1 + 2 }}{{ 'a' + 'b' }}",
+            "xxx63ab",
+        ),
+        (
+            "{% if traits.plan == 'gold' %}G{% endif %}{{ 'a' in traits.tags }}",
+            "GTrue",
+        ),
         ("{{ traits.tags | join(', ') | upper }}", "A, B"),
         ("{{ traits.tags[1] }}{{ profile.name[:2] }}", "bAd"),
-        ("{% set ns = namespace(n=0) %}{% for p in recommendations %}{% set ns.n = ns.n + p.price %}{% endfor %}{{ ns.n | money('EUR') }}", "€16.50"),
-        ("{% for p in recommendations | sort(attribute='price', reverse=true) %}{{ p.name }};{% endfor %}", "Cup;Tea;"),
-        ("{{ recommendations | map(attribute='name') | select('ne', 'Tea') | list }}", "[\"Cup\"]"),
-        ("{% macro hi(n) %}Hi {{ n }}{% endmacro %}{{ hi(profile.name) }}", "Hi Ada"),
-        ("{% set t %}Dear {{ profile.name }}{% endset %}{{ t | upper }}", "DEAR ADA"),
-        ("{% for x in [1, 2, 3] %}{{ loop.cycle('a', 'b') }}{% endfor %}", "aba"),
+        (
+            "{% set ns = namespace(n=0) %}{% for p in recommendations %}{% set ns.n = ns.n + p.price %}{% endfor %}{{ ns.n | money('EUR') }}",
+            "€16.50",
+        ),
+        (
+            "{% for p in recommendations | sort(attribute='price', reverse=true) %}{{ p.name }};{% endfor %}",
+            "Cup;Tea;",
+        ),
+        (
+            "{{ recommendations | map(attribute='name') | select('ne', 'Tea') | list }}",
+            "[\"Cup\"]",
+        ),
+        (
+            "{% macro hi(n) %}Hi {{ n }}{% endmacro %}{{ hi(profile.name) }}",
+            "Hi Ada",
+        ),
+        (
+            "{% set t %}Dear {{ profile.name }}{% endset %}{{ t | upper }}",
+            "DEAR ADA",
+        ),
+        (
+            "{% for x in [1, 2, 3] %}{{ loop.cycle('a', 'b') }}{% endfor %}",
+            "aba",
+        ),
         ("{{ missing.deep.path }}|{{ missing | default('d') }}", "|d"),
     ];
     for (source, expected) in cases {
@@ -79,7 +113,10 @@ fn everyday_templates_still_work() {
 #[test]
 fn item_02_other_templates_and_the_context_dump_are_refused_at_save() {
     for (source, word) in [
-        ("{% include profile.email ~ '|' ~ profile.phone %}", "include"),
+        (
+            "{% include profile.email ~ '|' ~ profile.phone %}",
+            "include",
+        ),
         ("{% include debug() %}", "include"),
         ("{{ debug() }}", "debug"),
         ("{% extends 'base' %}", "extends"),
@@ -102,8 +139,14 @@ fn item_02_render_failures_never_quote_data() {
         "x\n{{ (profile.email * 2) + profile.phone * 1 + [] }}",
     ] {
         let failure = rendered(source, &context).unwrap_err().to_string();
-        assert!(failure.starts_with("template_error: the body template failed at line "), "{failure}");
-        assert!(!failure.contains("ada") && !failure.contains("5550100"), "{failure}");
+        assert!(
+            failure.starts_with("template_error: the body template failed at line "),
+            "{failure}"
+        );
+        assert!(
+            !failure.contains("ada") && !failure.contains("5550100"),
+            "{failure}"
+        );
     }
 }
 
@@ -117,7 +160,10 @@ fn item_04_constant_blowups_are_refused_at_save() {
         "{{ traits.signup | date('%') }}",
     ] {
         let message = invalid(source);
-        assert!(message.starts_with("line 1, column "), "{source}: {message}");
+        assert!(
+            message.starts_with("line 1, column "),
+            "{source}: {message}"
+        );
     }
 }
 
@@ -135,17 +181,31 @@ fn item_04_runtime_blowups_stop_with_a_clear_failure() {
         "{{ traits.x | indent(1000000000) }}{{ traits.x | replace('', traits.x * 100000) }}",
     ] {
         let failure = rendered(source, &context).unwrap_err();
-        assert!(failure.to_string().starts_with("template_error: "), "{source}: {failure}");
+        assert!(
+            failure.to_string().starts_with("template_error: "),
+            "{source}: {failure}"
+        );
     }
-    let big = format!("{{% for i in range(300) %}}{}{{% endfor %}}", "x".repeat(1000));
-    assert_eq!(rendered(&big, &context).unwrap_err().reason, "the message would be larger than 256 KB");
+    let big = format!(
+        "{{% for i in range(300) %}}{}{{% endfor %}}",
+        "x".repeat(1000)
+    );
+    assert_eq!(
+        rendered(&big, &context).unwrap_err().reason,
+        "the message would be larger than 256 KB"
+    );
 }
 
 #[test]
 fn item_04_a_panic_inside_the_engine_fails_that_render_only() {
     let mut env = environment();
-    env.add_filter("explode", |_: minijinja::Value| -> String { panic!("engine bug") });
+    env.add_filter("explode", |_: minijinja::Value| -> String {
+        panic!("engine bug")
+    });
     let failure = render_message(&env, "body", "a\n{{ 1 | explode }}", &json!({})).unwrap_err();
     assert_eq!(failure.reason, "it could not be rendered");
-    assert_eq!(rendered("still {{ 'fine' }}", &json!({})).unwrap(), "still fine");
+    assert_eq!(
+        rendered("still {{ 'fine' }}", &json!({})).unwrap(),
+        "still fine"
+    );
 }
