@@ -3,7 +3,6 @@ mod disclose;
 
 use super::{
     db::{
-        computed_traits::ComputedTraits,
         events::EventDoc,
         merges::{MergeDoc, MergeState},
         profile_doc::{ProfileDoc, ProfileStatus},
@@ -85,13 +84,7 @@ pub async fn disclosure_for(
         Vec::new()
     };
     let classes = graph.gate.classes.current().await?;
-    let personal_computed = ComputedTraits::new(&graph.db)
-        .definitions()
-        .await?
-        .into_iter()
-        .filter(|d| classes.is_personal_computed(d))
-        .map(|d| d.name)
-        .collect();
+    let personal_computed = classes.personal_computed(&graph.db).await?;
     Ok(Disclosure {
         read_pii: user.can(P::ReadPii),
         classes,

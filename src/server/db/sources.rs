@@ -175,20 +175,7 @@ impl Sources {
 
     /// Revokes key `key_id`; revoking twice is harmless.
     pub async fn revoke_key(&self, key_id: ObjectId) -> Result<(), AppError> {
-        let result = self
-            .keys
-            .update_one(
-                doc! { "_id": key_id, "revoked_at": { "$exists": false } },
-                doc! { "$set": { "revoked_at": bson::DateTime::now() } },
-            )
-            .await?;
-        if result.matched_count == 0 && self.keys.find_one(doc! { "_id": key_id }).await?.is_none()
-        {
-            return Err(AppError::NotFound {
-                what: format!("write key {key_id}"),
-            });
-        }
-        Ok(())
+        revoke(&self.keys, key_id, "write key").await
     }
 
     /// The source a presented key belongs to, if the key is known and not revoked.
@@ -251,4 +238,25 @@ fn summary_of_key(key: &WriteKeyDoc) -> KeySummary {
         created_at: key.created_at.to_chrono(),
         revoked_at: key.revoked_at.map(|at| at.to_chrono()),
     }
+}
+
+/// Marks key `key_id` of `keys` revoked (write and server keys alike); twice is harmless, an
+/// unknown id is `NotFound` naming `what`.
+pub(super) async fn revoke<T: Send + Sync>(
+    keys: &Collection<T>,
+    key_id: ObjectId,
+    what: &str,
+) -> Result<(), AppError> {
+    let result = keys
+        .update_one(
+            doc! { "_id": key_id, "revoked_at": { "$exists": false } },
+            doc! { "$set": { "revoked_at": bson::DateTime::now() } },
+        )
+        .await?;
+    if result.matched_count == 0 && keys.count_documents(doc! { "_id": key_id }).await? == 0 {
+        return Err(AppError::NotFound {
+            what: format!("{what} {key_id}"),
+        });
+    }
+    Ok(())
 }

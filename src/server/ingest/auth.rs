@@ -38,17 +38,19 @@ pub async fn authenticate(sources: &Sources, headers: &HeaderMap) -> Result<Sour
         .ok_or(AppError::Unauthorized)
 }
 
+/// Request headers made of `pairs`, for the credential parsers' tests.
+#[cfg(test)]
+pub(crate) fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        map.insert(*name, value.parse().unwrap());
+    }
+    map
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, value.parse().unwrap());
-        }
-        map
-    }
 
     #[test]
     fn basic_auth_user_name_is_the_key() {

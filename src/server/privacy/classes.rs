@@ -13,7 +13,7 @@ use mongodb::{
     bson::{Document, doc},
 };
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -91,6 +91,18 @@ impl Classes {
             Aggregate::First | Aggregate::Last | Aggregate::MostFrequent
         ) && definition.property.is_some();
         copies || self.of(&definition.name) != FieldClass::Standard
+    }
+
+    /// The names of the computed traits defined in `db` whose values are personal data.
+    pub async fn personal_computed(&self, db: &Database) -> Result<BTreeSet<String>, AppError> {
+        let definitions = crate::server::db::computed_traits::ComputedTraits::new(db)
+            .definitions()
+            .await?;
+        Ok(definitions
+            .into_iter()
+            .filter(|d| self.is_personal_computed(d))
+            .map(|d| d.name)
+            .collect())
     }
 
     /// Every restricted key.

@@ -7,7 +7,7 @@ use super::{SegmentEngine, store::not_found};
 use crate::{
     error::AppError,
     segment::{EventCondition, Rule, ValueTest},
-    server::{db::computed_traits::ComputedTraits, privacy::classes::Classes},
+    server::privacy::classes::Classes,
 };
 use mongodb::bson::oid::ObjectId;
 use std::collections::BTreeSet;
@@ -55,13 +55,7 @@ impl SegmentEngine {
 
     async fn pii_guard(&self) -> Result<PiiGuard, AppError> {
         let classes = self.graph.gate.classes.current().await?;
-        let personal_computed = ComputedTraits::new(&self.db)
-            .definitions()
-            .await?
-            .into_iter()
-            .filter(|d| classes.is_personal_computed(d))
-            .map(|d| d.name)
-            .collect();
+        let personal_computed = classes.personal_computed(&self.db).await?;
         Ok(PiiGuard {
             classes,
             personal_computed,

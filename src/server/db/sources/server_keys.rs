@@ -88,20 +88,7 @@ impl ServerKeys {
 
     /// Revokes key `key_id` (and with it every user token it signed); twice is harmless.
     pub async fn revoke(&self, key_id: ObjectId) -> Result<(), AppError> {
-        let result = self
-            .keys
-            .update_one(
-                doc! { "_id": key_id, "revoked_at": { "$exists": false } },
-                doc! { "$set": { "revoked_at": bson::DateTime::now() } },
-            )
-            .await?;
-        if result.matched_count == 0 && self.keys.find_one(doc! { "_id": key_id }).await?.is_none()
-        {
-            return Err(AppError::NotFound {
-                what: format!("server key {key_id}"),
-            });
-        }
-        Ok(())
+        super::revoke(&self.keys, key_id, "server key").await
     }
 
     /// The source a presented server key belongs to, if it is known and not revoked.

@@ -76,14 +76,7 @@ async fn token_user(sources: &Sources, token: &str, now: i64) -> Result<Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, value.parse().unwrap());
-        }
-        map
-    }
+    use crate::server::ingest::auth::headers;
 
     #[test]
     fn server_keys_and_tokens_come_from_their_headers_or_a_bearer() {
