@@ -43,9 +43,9 @@ pub struct SourceDoc {
     pub mapping: Option<String>,
 }
 
-/// A stored write key.
+/// A stored write or server key (one shape for both collections).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct WriteKeyDoc {
+pub(super) struct KeyDoc {
     #[serde(rename = "_id")]
     id: ObjectId,
     digest: String,
@@ -82,7 +82,7 @@ fn new_key() -> String {
 #[derive(Clone, Debug)]
 pub struct Sources {
     sources: Collection<SourceDoc>,
-    keys: Collection<WriteKeyDoc>,
+    keys: Collection<KeyDoc>,
     server_keys: ServerKeys,
 }
 
@@ -158,15 +158,7 @@ impl Sources {
     /// Issues a new key for `source`; the returned text is never stored.
     pub async fn issue_key(&self, source: &SourceDoc) -> Result<CreatedWriteKey, AppError> {
         let key = new_key();
-        let stored = WriteKeyDoc {
-            id: ObjectId::new(),
-            digest: digest(&key),
-            prefix: key_prefix(&key),
-            source_id: source.id,
-            created_at: bson::DateTime::now(),
-            revoked_at: None,
-        };
-        self.keys.insert_one(&stored).await?;
+        self.keys.insert_one(KeyDoc::new(&key, source.id)).await?;
         Ok(CreatedWriteKey {
             source: source.name.clone(),
             key,
@@ -196,7 +188,7 @@ impl Sources {
             .await?
             .try_collect()
             .await?;
-        let keys = self.write_key_summaries().await?;
+        let keys = summaries(&self.keys).await?;
         let server_keys = self.server_keys.summaries().await?;
         let of = |all: &[(ObjectId, KeySummary)], source: ObjectId| -> Vec<KeySummary> {
             let mine = all.iter().filter(|(s, _)| *s == source);
@@ -214,36 +206,51 @@ impl Sources {
             })
             .collect())
     }
+}
 
-    /// Every write key as listed, newest first, with its source.
-    async fn write_key_summaries(&self) -> Result<Vec<(ObjectId, KeySummary)>, AppError> {
-        let keys: Vec<WriteKeyDoc> = self
-            .keys
-            .find(doc! {})
-            .sort(doc! { "created_at": -1 })
-            .await?
-            .try_collect()
-            .await?;
-        Ok(keys
-            .iter()
-            .map(|k| (k.source_id, summary_of_key(k)))
-            .collect())
+impl KeyDoc {
+    /// The stored form of a new `key` of `source_id`: its digest and prefix, never the key.
+    pub(super) fn new(key: &str, source_id: ObjectId) -> Self {
+        Self {
+            id: ObjectId::new(),
+            digest: digest(key),
+            prefix: key_prefix(key),
+            source_id,
+            created_at: bson::DateTime::now(),
+            revoked_at: None,
+        }
+    }
+
+    fn summary(self) -> KeySummary {
+        KeySummary {
+            id: self.id.to_hex(),
+            prefix: self.prefix,
+            created_at: self.created_at.to_chrono(),
+            revoked_at: self.revoked_at.map(|at| at.to_chrono()),
+        }
     }
 }
 
-fn summary_of_key(key: &WriteKeyDoc) -> KeySummary {
-    KeySummary {
-        id: key.id.to_hex(),
-        prefix: key.prefix.clone(),
-        created_at: key.created_at.to_chrono(),
-        revoked_at: key.revoked_at.map(|at| at.to_chrono()),
-    }
+/// Every key of `keys` as listed (never the key itself), newest first, with its source.
+pub(super) async fn summaries(
+    keys: &Collection<KeyDoc>,
+) -> Result<Vec<(ObjectId, KeySummary)>, AppError> {
+    let found: Vec<KeyDoc> = keys
+        .find(doc! {})
+        .sort(doc! { "created_at": -1 })
+        .await?
+        .try_collect()
+        .await?;
+    Ok(found
+        .into_iter()
+        .map(|k| (k.source_id, k.summary()))
+        .collect())
 }
 
 /// Marks key `key_id` of `keys` revoked (write and server keys alike); twice is harmless, an
 /// unknown id is `NotFound` naming `what`.
-pub(super) async fn revoke<T: Send + Sync>(
-    keys: &Collection<T>,
+pub(super) async fn revoke(
+    keys: &Collection<KeyDoc>,
     key_id: ObjectId,
     what: &str,
 ) -> Result<(), AppError> {

@@ -1,19 +1,17 @@
 //! The `server_keys` collection: secret keys a customer's backend uses to read any person's
 //! messages and recommendations, and to sign user tokens. Stored only as SHA-256 digests, like
 //! write keys; the digest also verifies user tokens (see `ingest::auth::user_token`).
-use super::{SourceDoc, digest, key_prefix};
+use super::{KeyDoc, SourceDoc, digest, summaries};
 use crate::{
     error::AppError,
     model::source::{CreatedServerKey, KeySummary},
 };
 use base64::Engine;
-use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
-    bson::{self, doc, oid::ObjectId},
+    bson::{doc, oid::ObjectId},
 };
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 
 /// Collection of server keys.
 pub const COLLECTION: &str = "server_keys";
@@ -22,19 +20,6 @@ pub const KEY_PREFIX: &str = "sk_";
 /// Random bytes per key: with its prefix the key is longer than SHA-256's 64-byte block, so
 /// HMAC under the key equals HMAC under its digest (RFC 2104), which is all the server keeps.
 const KEY_BYTES: usize = 64;
-
-/// A stored server key; its `_id` is the public key id that user tokens name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct ServerKeyDoc {
-    #[serde(rename = "_id")]
-    id: ObjectId,
-    digest: String,
-    prefix: String,
-    source_id: ObjectId,
-    created_at: bson::DateTime,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    revoked_at: Option<bson::DateTime>,
-}
 
 fn new_key() -> String {
     let mut bytes = [0u8; KEY_BYTES];
@@ -56,7 +41,7 @@ fn digest_bytes(hex: &str) -> Option<Vec<u8>> {
 /// Repository over server keys.
 #[derive(Clone, Debug)]
 pub struct ServerKeys {
-    keys: Collection<ServerKeyDoc>,
+    keys: Collection<KeyDoc>,
 }
 
 impl ServerKeys {
@@ -70,14 +55,7 @@ impl ServerKeys {
     /// Issues a new server key for `source`; the returned text is never stored.
     pub async fn issue(&self, source: &SourceDoc) -> Result<CreatedServerKey, AppError> {
         let key = new_key();
-        let stored = ServerKeyDoc {
-            id: ObjectId::new(),
-            digest: digest(&key),
-            prefix: key_prefix(&key),
-            source_id: source.id,
-            created_at: bson::DateTime::now(),
-            revoked_at: None,
-        };
+        let stored = KeyDoc::new(&key, source.id);
         self.keys.insert_one(&stored).await?;
         Ok(CreatedServerKey {
             source: source.name.clone(),
@@ -109,26 +87,7 @@ impl ServerKeys {
 
     /// Every key as listed (never the key itself), newest first, with its source.
     pub async fn summaries(&self) -> Result<Vec<(ObjectId, KeySummary)>, AppError> {
-        let keys: Vec<ServerKeyDoc> = self
-            .keys
-            .find(doc! {})
-            .sort(doc! { "created_at": -1 })
-            .await?
-            .try_collect()
-            .await?;
-        Ok(keys
-            .into_iter()
-            .map(|k| (k.source_id, summary(k)))
-            .collect())
-    }
-}
-
-fn summary(key: ServerKeyDoc) -> KeySummary {
-    KeySummary {
-        id: key.id.to_hex(),
-        prefix: key.prefix,
-        created_at: key.created_at.to_chrono(),
-        revoked_at: key.revoked_at.map(|at| at.to_chrono()),
+        summaries(&self.keys).await
     }
 }
 
