@@ -102,19 +102,18 @@ impl CampaignService {
         Ok(draw)
     }
 
-    /// Marks a sending campaign completed once its run is queued and nothing of it waits or is
-    /// in flight.
+    /// Marks a sending campaign completed once its run is claimed and queued and nothing of it
+    /// waits or is in flight.
     pub async fn complete_if_settled(&self, id: ObjectId) -> Result<(), AppError> {
         let Some(campaign) = self.campaigns.get(id).await? else {
             return Ok(());
         };
-        if campaign.status != S::Sending || campaign.queued_runs < campaign.runs {
+        let queued = campaign.runs > 0 && campaign.queued_runs >= campaign.runs;
+        if campaign.status != S::Sending || !queued {
             return Ok(());
         }
         if !self.outbox.has_unsettled(id).await? {
-            self.campaigns
-                .transition(id, &[S::Sending], S::Completed, doc! {})
-                .await?;
+            self.campaigns.finish(&campaign, S::Completed).await?;
         }
         Ok(())
     }

@@ -162,6 +162,27 @@ impl Campaigns {
             .await?)
     }
 
+    /// Moves sending `campaign` to `to` only if no run was claimed or queued since it was read (a
+    /// launch may be queueing its first run while the scheduler looks).
+    pub async fn finish(
+        &self,
+        campaign: &CampaignDoc,
+        to: CampaignStatus,
+    ) -> Result<bool, AppError> {
+        let filter = doc! {
+            "_id": campaign.id,
+            "status": CampaignStatus::Sending.as_str(),
+            "runs": campaign.runs,
+            "queued_runs": campaign.queued_runs,
+        };
+        let set = doc! { "status": to.as_str(), "updated_at": bson::DateTime::now() };
+        let result = self
+            .collection
+            .update_one(filter, doc! { "$set": set })
+            .await?;
+        Ok(result.modified_count == 1)
+    }
+
     /// Claims run `runs + 1` of `campaign` if nobody has since it was read (one instance wins);
     /// `next` is when the run after it is due (`None`: no further run).
     pub async fn claim_run(
