@@ -9,8 +9,8 @@ use crate::{
         CatalogPage, ChannelsPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
         EditCampaignPage, EditProductPage, EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage,
         ImportProgressPage, LivePage, LoginPage, NewCampaignPage, NewProductPage, NewSegmentPage,
-        NotFoundPage, ProductPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage,
-        UsersPage,
+        NotFoundPage, PreferencesPage, ProductPage, SegmentPage, SegmentsPage, SourcesPage,
+        StaticSegmentPage, UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -71,6 +71,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                         <Route path=path!("/forbidden") view=ForbiddenPage ssr=SsrMode::Async />
                         <Route
+                            path=path!("/preferences")
+                            view=PreferencesPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
                             path=path!("/customers")
                             view=CustomersPage
                             ssr=SsrMode::Async
@@ -98,6 +103,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/campaigns/:id/edit")
                             view=EditCampaignPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/campaigns/:id/launch")
+                            view=crate::pages::LaunchCampaignPage
                             ssr=SsrMode::Async
                         />
                         <Route path=path!("/live") view=LivePage ssr=SsrMode::Async />

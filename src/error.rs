@@ -5,6 +5,9 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+mod fields;
+pub use fields::{FieldError, FieldErrors, labelled, rule};
+
 /// What went wrong, in terms a client can act on. Serialised as JSON with an `error` tag,
 /// e.g. `{"error":"invalid","field":"email","message":"must be a valid email address"}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -44,6 +47,14 @@ pub enum AppError {
         field: String,
         /// The rule it broke, in words.
         message: String,
+    },
+    /// Several fields of a form broke rules: every problem in one answer (400), each message in
+    /// plain words that name the field ("Name is required"), e.g.
+    /// `{"error":"invalid_fields","errors":[{"field":"name","message":"Name is required"}]}`.
+    #[error("{}", fields::summary(errors))]
+    InvalidFields {
+        /// One entry per field at fault, in form order.
+        errors: Vec<FieldError>,
     },
     /// The request clashes with stored data (e.g. a duplicate email).
     #[error("{field}: {message}")]
@@ -130,7 +141,7 @@ impl AppError {
             Self::NotFound { .. } => 404,
             Self::Unauthorized => 401,
             Self::Forbidden | Self::Denied { .. } | Self::CrossSite { .. } => 403,
-            Self::Invalid { .. } | Self::BadRequest { .. } => 400,
+            Self::Invalid { .. } | Self::InvalidFields { .. } | Self::BadRequest { .. } => 400,
             Self::Conflict { .. } => 409,
             Self::TooLarge { .. } => 413,
             Self::TooManyRequests { .. } | Self::RateLimited { .. } => 429,
@@ -159,6 +170,10 @@ impl AppError {
             {
                 Some(message.clone())
             }
+            Self::InvalidFields { errors } => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone()),
             _ => None,
         }
     }

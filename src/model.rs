@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod campaign;
+pub mod campaign_delivery;
 pub mod campaign_form;
 pub mod campaign_results;
 pub mod campaign_settings;
@@ -20,6 +21,7 @@ pub mod search;
 pub mod segment;
 pub mod source;
 pub mod stats;
+pub mod time_zone;
 
 pub use customer::{CustomerSummary, NewCustomer};
 pub use stats::{DailyCount, DashboardSummary, SegmentKpi};

@@ -8,10 +8,13 @@ pub mod dashboard;
 pub mod live;
 pub mod login;
 pub mod not_found;
+pub mod preferences;
 pub mod segments;
 pub mod settings;
 
-pub use campaigns::{CampaignPage, CampaignsPage, EditCampaignPage, NewCampaignPage};
+pub use campaigns::{
+    CampaignPage, CampaignsPage, EditCampaignPage, LaunchCampaignPage, NewCampaignPage,
+};
 pub use catalog::{
     CatalogImportPage, CatalogImportProgressPage, CatalogPage, EditProductPage, NewProductPage,
     ProductPage,
@@ -22,6 +25,7 @@ pub use dashboard::DashboardPage;
 pub use live::LivePage;
 pub use login::{ForbiddenPage, LoginPage};
 pub use not_found::NotFoundPage;
+pub use preferences::PreferencesPage;
 pub use segments::{EditSegmentPage, NewSegmentPage, SegmentPage, SegmentsPage, StaticSegmentPage};
 pub use settings::{
     AuditPage, ChannelsPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage,

@@ -6,8 +6,10 @@ pub mod ast;
 #[cfg(feature = "ssr")]
 pub mod compile;
 pub mod describe;
+pub mod draft;
 pub mod eval;
 pub mod filter;
+pub mod form;
 pub mod types;
 pub mod validate;
 

@@ -5,6 +5,10 @@
 mod access;
 #[path = "integration/auth.rs"]
 mod auth;
+#[path = "integration/campaign_editor.rs"]
+mod campaign_editor;
+#[path = "integration/campaign_failures.rs"]
+mod campaign_failures;
 #[path = "integration/campaign_support.rs"]
 mod campaign_support;
 #[path = "integration/campaigns.rs"]
@@ -19,12 +23,16 @@ mod delivery;
 mod driver;
 #[path = "integration/enrichment.rs"]
 mod enrichment;
+#[path = "integration/forms.rs"]
+mod forms;
 #[path = "integration/health.rs"]
 mod health;
 #[path = "integration/identity.rs"]
 mod identity;
 #[path = "integration/identity_props.rs"]
 mod identity_props;
+#[path = "integration/import_items.rs"]
+mod import_items;
 #[path = "integration/imports.rs"]
 mod imports;
 #[path = "integration/ingest.rs"]
@@ -51,6 +59,8 @@ mod security_masking;
 mod security_templates;
 #[path = "integration/security_web.rs"]
 mod security_web;
+#[path = "integration/segment_page.rs"]
+mod segment_page;
 #[path = "integration/segment_props.rs"]
 mod segment_props;
 #[path = "integration/segments.rs"]

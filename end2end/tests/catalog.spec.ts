@@ -9,7 +9,7 @@ function unique(prefix: string): string {
 /** Fills the product editor: two variants, the first with `swatch` as its colour. */
 async function fillProduct(page: Page, id: string, swatch: string) {
   await page.getByLabel("Product id").fill(id);
-  await page.getByLabel("Name", { exact: true }).fill(`Linen shirt ${id}`);
+  await page.getByRole("textbox", { name: "Name", exact: true }).fill(`Linen shirt ${id}`);
   await page.getByLabel("Locale").fill("en-US");
   await page.getByLabel("Extra attributes").fill("brand = Acme\nmaterial = linen");
   const rows: [string, string, string, string][] = [[`${id}-S`, "39.90", "EUR", "4"], [`${id}-M`, "42", "EUR", "0"]];

@@ -1,4 +1,4 @@
-import { test, expect, open, uniqueEmail, signIn } from "./fixtures";
+import { test, expect, open, uniqueEmail, uniquePhone, signIn } from "./fixtures";
 
 test.beforeEach(async ({ page }) => signIn(page, "admin"));
 
@@ -8,7 +8,7 @@ test.describe("Customers", () => {
     const email = uniqueEmail("ana");
     await page.getByLabel("Name").fill("Ana Silva");
     await page.getByLabel("Email").fill(email.toUpperCase());
-    await page.getByLabel("Phone").fill("+82 10 1234 5678");
+    await page.getByLabel("Phone").fill(uniquePhone());
     await page.getByRole("button", { name: "Add customer" }).click();
 
     const row = page.getByRole("row", { name: new RegExp(email) });

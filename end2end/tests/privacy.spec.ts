@@ -1,5 +1,5 @@
 import { Page } from "@playwright/test";
-import { test, expect, open, signIn, uniqueEmail, Role } from "./fixtures";
+import { test, expect, open, signIn, uniqueEmail, uniquePhone, Role } from "./fixtures";
 
 /** As admin, adds a customer through the form and returns their email. */
 async function addCustomer(page: Page, javaScriptEnabled: boolean, name: string): Promise<string> {
@@ -8,7 +8,7 @@ async function addCustomer(page: Page, javaScriptEnabled: boolean, name: string)
   const email = uniqueEmail("pii");
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Phone").fill("+82 10 1234 5678");
+  await page.getByLabel("Phone").fill(uniquePhone());
   await page.getByRole("button", { name: "Add customer" }).click();
   await expect(page.getByRole("row", { name: new RegExp(email) })).toBeVisible();
   return email;

@@ -5,6 +5,7 @@ use crate::{
     model::{
         campaign::{
             CampaignDetail, CampaignHistoryItem, CampaignPreview, CampaignResults, CampaignSummary,
+            EditorOptions, LaunchCheck,
         },
         campaign_form::CampaignForm,
         campaign_settings::{CampaignSettingsView, ChannelSettingsForm},
@@ -72,16 +73,22 @@ pub async fn save_campaign(id: Option<String>, form: CampaignForm) -> Result<Str
         .filter(|i| !i.is_empty())
         .map(|i| parse_id("id", &i))
         .transpose()?;
-    let definition = form::definition(&form)?;
+    let (definition, errors) = form::parse(&form);
     let by = current_user()?.email;
-    let saved = state.campaigns.save(id, definition, &by).await?.to_hex();
+    let saved = state
+        .campaigns
+        .save_checked(id, definition, errors, &by)
+        .await?
+        .to_hex();
     let detail = if id.is_some() { "changed" } else { "created" };
     audited("campaign.save", &saved, Some(detail.into())).await?;
     leptos_axum::redirect(&format!("/campaigns/{saved}"));
     Ok(saved)
 }
 
-/// Each audience step's count now, and the variants rendered for `customer` (masked per role).
+/// Each audience step's count now, warnings for unknown variables, and the variants rendered
+/// for `customer`: real values for roles that edit campaigns when the customer is in the
+/// audience (audited when the role may not otherwise read personal data), masked otherwise.
 #[server(endpoint = "campaigns/preview")]
 pub async fn preview_campaign(
     id: String,
@@ -92,11 +99,24 @@ pub async fn preview_campaign(
         .filter(|c| !c.trim().is_empty())
         .map(|c| parse_id("customer", &c))
         .transpose()?;
-    let read_pii = current_user()?.can(Permission::ReadPii);
-    crate::server::app_state()?
+    let user = current_user()?;
+    let read_pii = user.can(Permission::ReadPii);
+    let personalize = user.can(Permission::EditMarketing);
+    let preview = crate::server::app_state()?
         .campaigns
-        .preview(parse_id("id", &id)?, customer, read_pii)
-        .await
+        .preview(parse_id("id", &id)?, customer, read_pii, personalize)
+        .await?;
+    if let (true, false, Some(customer)) = (preview.real_values, read_pii, customer) {
+        let detail = format!("real values rendered for customer {customer}");
+        audited("campaign.preview", &id, Some(detail)).await?;
+    }
+    Ok(preview)
+}
+
+/// The template variables the editor offers (from the field catalog).
+#[server(endpoint = "campaigns/editor_options")]
+pub async fn get_editor_options() -> Result<EditorOptions, AppError> {
+    crate::server::app_state()?.campaigns.editor_options().await
 }
 
 /// Per variant and holdout counts, uplift and significance, and the hourly series.
@@ -108,7 +128,17 @@ pub async fn get_campaign_results(id: String) -> Result<CampaignResults, AppErro
         .await
 }
 
-/// Launches draft `id`; returns its new status. Audited.
+/// What launching `id` would do now: recipients, holdout, capped, what the channel lacks.
+#[server(endpoint = "campaigns/launch_check")]
+pub async fn check_launch(id: String) -> Result<LaunchCheck, AppError> {
+    crate::server::app_state()?
+        .campaigns
+        .launch_check(parse_id("id", &id)?)
+        .await
+}
+
+/// Launches draft `id` (refused, naming what is missing, when its channel is not set up), then
+/// opens its page; returns its new status. Audited.
 #[server(endpoint = "campaigns/launch")]
 pub async fn launch_campaign(id: String) -> Result<String, AppError> {
     let status = crate::server::app_state()?
@@ -116,7 +146,21 @@ pub async fn launch_campaign(id: String) -> Result<String, AppError> {
         .launch(parse_id("id", &id)?)
         .await?;
     audited("campaign.launch", &id, Some(status.as_str().into())).await?;
+    leptos_axum::redirect(&format!("/campaigns/{}", id.trim()));
     Ok(status.as_str().to_owned())
+}
+
+/// Re-queues the failed messages of `id` once its channel is set up (consent, caps and quiet
+/// hours are checked again at send); returns how many. Audited.
+#[server(endpoint = "campaigns/retry")]
+pub async fn retry_failed(id: String) -> Result<u64, AppError> {
+    let requeued = crate::server::app_state()?
+        .campaigns
+        .retry_failed(parse_id("id", &id)?)
+        .await?;
+    let detail = format!("{requeued} failed messages re-queued");
+    audited("campaign.retry", &id, Some(detail)).await?;
+    Ok(requeued)
 }
 
 /// Pauses `id`. Audited.

@@ -9,8 +9,9 @@ pub const CHART_DAYS: u32 = 14;
 #[server(endpoint = "dashboard")]
 pub async fn get_dashboard() -> Result<DashboardSummary, AppError> {
     use crate::server::{app_state, auth::current_user, dashboard};
-    let marketing = current_user()?.sees_marketing();
-    dashboard::summary(&app_state()?, chrono::Utc::now(), marketing).await
+    let user = current_user()?;
+    let (marketing, zone) = (user.sees_marketing(), user.zone());
+    dashboard::summary(&app_state()?, chrono::Utc::now(), marketing, zone).await
 }
 
 /// People and events the "Load demo data" button creates.

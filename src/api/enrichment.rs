@@ -47,6 +47,7 @@ pub async fn create_computed_trait(
             tracing::error!(name = %definition.name, %err, "computed trait back-fill failed");
         }
     });
+    crate::api::form::saved("computed");
     Ok(())
 }
 

@@ -73,17 +73,45 @@ pub async fn reveal_field(id: String, field: String, reason: String) -> Result<(
     .await
 }
 
-/// Grants or withdraws consent for one purpose.
+/// Grants or withdraws consent for one purpose. Roles that work on masked data (support) must
+/// say why (`reason`, 10–500 characters), and the reason goes to the audit log.
 #[server(endpoint = "profiles/consent")]
-pub async fn set_consent(id: String, purpose: String, granted: String) -> Result<(), AppError> {
-    use crate::server::{app_state, auth::current_user, privacy::consent};
-    let id = profile_id("id", &id)?;
-    let granted = match granted.as_str() {
-        "true" => true,
-        "false" => false,
-        _ => return Err(AppError::invalid("granted", "must be true or false")),
+pub async fn set_consent(
+    id: String,
+    purpose: String,
+    granted: String,
+    reason: Option<String>,
+) -> Result<(), AppError> {
+    use crate::{
+        error::{FieldErrors, rule},
+        model::access::Permission,
+        server::{app_state, auth::current_user, privacy::consent},
     };
-    consent::set_consent(&app_state()?, &current_user()?, id, &purpose, granted).await
+    let user = current_user()?;
+    let reason = reason.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let mut errors = FieldErrors::new();
+    match reason.map(|r| r.chars().count()) {
+        None if !user.can(Permission::ReadPii) => errors.add("reason", rule::required("Reason")),
+        Some(n) if n < 10 => errors.add("reason", rule::too_short("Reason", 10)),
+        Some(n) if n > 500 => errors.add("reason", rule::too_long("Reason", 500)),
+        _ => &mut errors,
+    };
+    let granted = match granted.as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    if granted.is_none() {
+        errors.add(
+            "granted",
+            "Consent must be granted (true) or withdrawn (false)",
+        );
+    }
+    errors.finish()?;
+    let (id, granted) = (profile_id("id", &id)?, granted.unwrap_or_default());
+    consent::set_consent(&app_state()?, &user, id, &purpose, granted, reason).await?;
+    crate::api::form::saved("consent");
+    Ok(())
 }
 
 /// Undoes merge `merge_id`, restoring both profiles.

@@ -29,12 +29,15 @@ pub async fn list_segments() -> Result<Vec<SegmentSummary>, AppError> {
     crate::server::app_state()?.segments.list().await
 }
 
-/// One segment: rule, size history, versions, recent transitions.
+/// One segment: rule, member count, size history, versions, recent transitions (names masked
+/// by role).
 #[server(endpoint = "segments/get")]
 pub async fn get_segment(id: String) -> Result<SegmentDetail, AppError> {
+    use crate::{model::access::Permission, server::auth::current_user};
+    let read_pii = current_user()?.can(Permission::ReadPii);
     crate::server::app_state()?
         .segments
-        .detail(parse_id("id", &id)?)
+        .detail(parse_id("id", &id)?, read_pii)
         .await
 }
 
@@ -75,15 +78,20 @@ pub async fn preview_segment(
         .await
 }
 
-/// Creates (no `id`) or changes a segment; returns its id. Audited. Without access to personal
-/// data, the rule may test personal fields only for presence (403 naming the test).
+/// Creates (no `id`) or changes a segment; returns its id. Audited. The rule comes as JSON
+/// (`rule`) or, from the builder without JavaScript, as its form fields (`b[…]`). A rule without
+/// conditions (everyone) needs `confirm_everyone`. Without access to personal data, the rule may
+/// test personal fields only for presence (403 naming the test). A plain form post is sent on
+/// to the segment's page.
 #[server(endpoint = "segments/save")]
 pub async fn save_segment(
     id: Option<String>,
     base_version: Option<i64>,
     name: String,
     description: String,
-    rule: String,
+    #[server(default)] rule: String,
+    b: Option<std::collections::BTreeMap<String, String>>,
+    confirm_everyone: Option<bool>,
 ) -> Result<String, AppError> {
     use crate::{
         model::{access::Permission, segment::SegmentLabel},
@@ -95,6 +103,16 @@ pub async fn save_segment(
     };
     let state = crate::server::app_state()?;
     let user = current_user()?;
+    let rule = match b.filter(|fields| rule.trim().is_empty() && !fields.is_empty()) {
+        Some(fields) => {
+            let catalog = state
+                .segments
+                .builder_catalog(state.settings.counter_retention_days)
+                .await?;
+            crate::segment::form::read(fields, None, &catalog)
+        }
+        None => parse_rule(&rule)?,
+    };
     let save = SegmentSave {
         id: id
             .filter(|i| !i.is_empty())
@@ -102,8 +120,9 @@ pub async fn save_segment(
             .transpose()?,
         base_version,
         label: SegmentLabel::parse(&name, &description)?,
-        rule: parse_rule(&rule)?,
+        rule,
     };
+    crate::server::segments::store::check_everyone(&save.rule, confirm_everyone.unwrap_or(false))?;
     let creating = save.id.is_none();
     state
         .segments
@@ -123,7 +142,17 @@ pub async fn save_segment(
         Record::new("segment.change", saved.id.to_hex()).detail(detail),
     )
     .await?;
+    redirect_form_post(&format!("/segments/{}", saved.id.to_hex())).await;
     Ok(saved.id.to_hex())
+}
+
+/// Sends a plain form post (no JavaScript) on to `to`; API and in-page calls get the answer.
+#[cfg(feature = "ssr")]
+async fn redirect_form_post(to: &str) {
+    let headers: Option<axum::http::HeaderMap> = leptos_axum::extract().await.ok();
+    if headers.is_some_and(|h| !crate::server::respond::wants_json(&h)) {
+        leptos_axum::redirect(to);
+    }
 }
 
 /// Copies a segment under a new name; returns the copy's id. Audited.

@@ -65,8 +65,14 @@ pub async fn list_sources() -> Result<SourceList, AppError> {
 /// Creates an API source and its first write key, shown this once.
 #[server(endpoint = "sources/create")]
 pub async fn create_source(name: String) -> Result<CreatedWriteKey, AppError> {
-    use crate::model::source::{SourceKind, parse_source_name};
-    let name = parse_source_name(&name)?;
+    use crate::{
+        error::FieldErrors,
+        model::source::{SourceKind, parse_source_name},
+    };
+    let mut errors = FieldErrors::new();
+    let name = errors.check_labelled("name", "Name", parse_source_name(&name));
+    errors.finish()?;
+    let name = name.unwrap_or_default();
     let sources = crate::server::app_state()?.ingest.sources;
     let source = sources.create(&name, SourceKind::Api).await?;
     audit_source("source.create", &source.id, Some(format!("name {name}"))).await?;

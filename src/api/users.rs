@@ -17,23 +17,54 @@ pub async fn add_user(
     role: String,
     password: String,
 ) -> Result<UserSummary, AppError> {
-    use crate::{
-        model::access::Role,
-        server::{
-            app_state,
-            audit::{self, Record},
-            auth::users,
-            db::users::Users,
-        },
+    use crate::server::{
+        app_state,
+        audit::{self, Record},
+        auth::users,
+        db::users::Users,
     };
-    let role = Role::parse(&role)
-        .ok_or_else(|| AppError::invalid("role", "must be admin, marketer, analyst or support"))?;
+    let role = check_new_user(&email, &role, &password)?;
     let state = app_state()?;
     let user = users::add(&Users::new(&state.db), &email, role, &password).await?;
     let record =
         Record::new("user.add", user.id.to_hex()).detail(format!("role {}", role.as_str()));
     audit::write_current(&state.db, record).await?;
+    crate::api::form::saved("user");
     Ok(user.summary())
+}
+
+/// Every problem of the "Add a user" form at once, in the form's words; the role if none.
+#[cfg(feature = "ssr")]
+fn check_new_user(
+    email: &str,
+    role: &str,
+    password: &str,
+) -> Result<crate::model::access::Role, AppError> {
+    use crate::{
+        error::{FieldErrors, rule},
+        model::access::Role,
+        server::auth::{password, users::normalise_email},
+    };
+    let mut errors = FieldErrors::new();
+    if email.trim().is_empty() {
+        errors.add("email", rule::required("Email"));
+    } else if normalise_email(email).is_err() {
+        errors.add("email", rule::not_email("Email"));
+    }
+    let role = Role::parse(role);
+    if role.is_none() {
+        errors.add(
+            "role",
+            rule::one_of("Role", &["admin", "marketer", "analyst", "support"]),
+        );
+    }
+    if password.is_empty() {
+        errors.add("password", rule::required("Initial password"));
+    } else {
+        errors.check_labelled("password", "Initial password", password::validate(password));
+    }
+    errors.finish()?;
+    role.ok_or_else(|| AppError::invalid("role", "Role is required"))
 }
 
 /// Changes a user's role, or disables / re-enables them. The last enabled admin stays.
@@ -80,5 +111,7 @@ pub async fn update_user(
         &state.db,
         Record::new("user.update", id.to_hex()).detail(detail),
     )
-    .await
+    .await?;
+    crate::api::form::saved("role");
+    Ok(())
 }

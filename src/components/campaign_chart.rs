@@ -1,17 +1,22 @@
 //! A campaign's sends and conversions per hour, drawn with plotters into an SVG string.
-use crate::model::campaign::ResultPoint;
+use crate::model::{campaign::ResultPoint, time_zone::UserZone};
 use plotters::prelude::*;
 
 /// Sends: blue; conversions: orange (Okabe–Ito, distinguishable for colour-blind readers).
 const SENT: RGBColor = RGBColor(0, 114, 178);
 const CONVERTED: RGBColor = RGBColor(230, 159, 0);
 
-/// Two lines over the hours in `points`, with a legend.
-pub fn render_campaign_svg(points: &[ResultPoint], width: u32, height: u32) -> String {
+/// Two lines over the hours in `points`, labelled in `zone`, with a legend.
+pub fn render_campaign_svg(
+    points: &[ResultPoint],
+    zone: UserZone,
+    width: u32,
+    height: u32,
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        if let Err(err) = draw(&root, points) {
+        if let Err(err) = draw(&root, points, zone) {
             return format!("<!-- chart error: {err} -->");
         }
     }
@@ -21,6 +26,7 @@ pub fn render_campaign_svg(points: &[ResultPoint], width: u32, height: u32) -> S
 fn draw(
     root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     points: &[ResultPoint],
+    zone: UserZone,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let max = points
         .iter()
@@ -37,13 +43,14 @@ fn draw(
     let label = |i: &u32| {
         points
             .get(*i as usize)
-            .map_or(String::new(), |p| p.at.format("%d %H:00").to_string())
+            .map_or(String::new(), |p| zone.format(p.at, "%d %H:00"))
     };
     chart
         .configure_mesh()
         .x_labels(6)
         .x_label_formatter(&label)
         .y_desc("messages")
+        .x_desc(format!("hour ({})", zone.name()))
         .light_line_style(RGBColor(241, 245, 249))
         .draw()?;
     let series = |pick: fn(&ResultPoint) -> u64| {
@@ -86,12 +93,14 @@ mod tests {
                 converted: u64::from(h),
             })
             .collect();
-        let svg = render_campaign_svg(&points, 480, 200);
+        let svg = render_campaign_svg(&points, UserZone::default(), 480, 200);
         assert!(svg.starts_with("<svg"), "{svg}");
         assert!(svg.contains("sent") && svg.contains("converted"));
+        let seoul = render_campaign_svg(&points, UserZone::or_utc("Asia/Seoul"), 480, 200);
+        assert!(seoul.contains("01 09:00") && seoul.contains("hour (Asia/Seoul)"));
         assert!(svg.matches("<polyline").count() >= 2, "two lines");
         assert!(
-            render_campaign_svg(&[], 480, 200).starts_with("<svg"),
+            render_campaign_svg(&[], UserZone::default(), 480, 200).starts_with("<svg"),
             "an empty chart still draws"
         );
     }

@@ -1,4 +1,5 @@
 //! Charts drawn with plotters into an SVG string, so the server and the browser share one path.
+use super::chart_svg::ChartSvg;
 use crate::model::DailyCount;
 use leptos::prelude::*;
 use plotters::{
@@ -98,13 +99,15 @@ fn day_label(data: &[DailyCount], value: &SegmentValue<u32>) -> String {
 #[component]
 pub fn DailyBarChart(
     /// Caption above the chart.
-    title: &'static str,
+    #[prop(into)]
+    title: String,
     /// Unit of the y axis.
     unit: &'static str,
     /// One entry per day, oldest first.
     data: Vec<DailyCount>,
 ) -> impl IntoView {
-    let svg = render_daily_bars_svg(&data, unit, 640, 240);
+    let bars = data.clone();
+    let draw = move |w, h| render_daily_bars_svg(&bars, unit, w, h);
     let total: u64 = data.iter().map(|d| d.count).sum();
     let summary = format!("{title}: {total} {unit} over {} days", data.len());
     let rows = data.into_iter().map(|d| {
@@ -118,7 +121,7 @@ pub fn DailyBarChart(
     view! {
         <figure class="chart">
             <figcaption>{title}</figcaption>
-            <div class="chart-svg" role="img" aria-label=summary inner_html=svg></div>
+            <ChartSvg label=summary height=240 default_width=640 draw />
             <details class="chart-data">
                 <summary>"Show data table"</summary>
                 <table>

@@ -21,10 +21,18 @@ pub fn TextField(
     /// Short help shown under the input.
     #[prop(optional)]
     hint: Option<&'static str>,
+    /// The most characters the server accepts.
+    #[prop(optional)]
+    maxlength: Option<u32>,
+    /// Value to start with (kept after a failed save).
+    #[prop(optional, into)]
+    value: Option<String>,
     /// The current error for this field, if any.
     #[prop(into)]
     error: Signal<Option<String>>,
 ) -> impl IntoView {
+    // A terse server message ("must be …") reads as a sentence once it names the field.
+    let error = Signal::derive(move || error.get().map(|m| crate::error::labelled(label, &m)));
     let error_id = format!("{name}-error");
     let hint_id = format!("{name}-hint");
     let described_by = {
@@ -43,7 +51,7 @@ pub fn TextField(
                     .then_some(view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
             <input id=name name=name type=input_type autocomplete=autocomplete
-                aria-required=required.then_some("true")
+                required=required maxlength=maxlength value=value
                 aria-invalid=move || error.get().map(|_| "true")
                 aria-describedby=described_by />
             {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}

@@ -1,47 +1,15 @@
 //! The live page's charts, drawn with plotters into SVG strings (the same code on the server,
 //! for the first paint and without JavaScript, and in the browser, once a second).
-use crate::model::live::LiveSeries;
-use chrono::{DateTime, Duration, Utc};
+use super::chart_colours::{NameColours, PALETTE};
+use crate::model::{live::LiveSeries, time_zone::UserZone};
+use chrono::Duration;
 use plotters::prelude::*;
 
-/// Okabe–Ito colours: told apart by readers with any common colour-vision deficiency.
-pub const PALETTE: [RGBColor; 7] = [
-    RGBColor(0, 114, 178),
-    RGBColor(230, 159, 0),
-    RGBColor(0, 158, 115),
-    RGBColor(204, 121, 167),
-    RGBColor(86, 180, 233),
-    RGBColor(213, 94, 0),
-    RGBColor(240, 228, 66),
-];
 /// The colour of "everything else".
 pub const OTHER_GREY: RGBColor = RGBColor(153, 153, 153);
 const INK: RGBColor = RGBColor(71, 85, 105);
 /// Event names stacked separately; the rest is one "Other" band.
 pub const STACKED_NAMES: usize = 5;
-
-/// The time zone the axes are labelled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Zone {
-    /// Minutes east of UTC.
-    pub offset_minutes: i32,
-    /// Whether this is the reader's own zone (else UTC, as rendered on the server).
-    pub local: bool,
-}
-
-impl Zone {
-    /// The axis caption: `local time` or `UTC`.
-    pub fn label(self) -> &'static str {
-        if self.local { "local time" } else { "UTC" }
-    }
-
-    /// `at` as `HH:MM:SS` in this zone.
-    pub fn clock(self, at: DateTime<Utc>) -> String {
-        (at + Duration::minutes(i64::from(self.offset_minutes)))
-            .format("%H:%M:%S")
-            .to_string()
-    }
-}
 
 /// One coloured band or line: its name, colour and a value per bucket.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +22,9 @@ pub struct Band {
     pub values: Vec<f64>,
 }
 
-/// Events per second by name: the [`STACKED_NAMES`] most frequent, then "Other".
-pub fn event_rate_bands(series: &LiveSeries) -> Vec<Band> {
+/// Events per second by name: the [`STACKED_NAMES`] most frequent, then "Other". Each name is
+/// drawn in the colour `colours` gave it, so it keeps that colour as the ranking changes.
+pub fn event_rate_bands(series: &LiveSeries, colours: &mut NameColours) -> Vec<Band> {
     let names: Vec<String> = series
         .top_events(STACKED_NAMES)
         .into_iter()
@@ -64,7 +33,7 @@ pub fn event_rate_bands(series: &LiveSeries) -> Vec<Band> {
     let per_second = f64::from(series.bucket_seconds.max(1));
     let mut bands: Vec<Band> = names
         .iter()
-        .zip(PALETTE)
+        .zip(colours.colours_for(&names))
         .map(|(name, color)| Band {
             name: name.clone(),
             color,
@@ -101,39 +70,46 @@ fn count_of(bucket: &crate::model::live::LiveBucket, name: &str) -> u64 {
         .map_or(0, |e| e.count)
 }
 
-/// Segment entries, exits and campaign sends per minute, one line each.
+/// Segment entries, exits and campaign sends as counted in each bucket: a single entry is 1,
+/// never scaled up to a per-minute rate it did not have.
 pub fn activity_bands(series: &LiveSeries) -> Vec<Band> {
-    let per_minute = 60.0 / f64::from(series.bucket_seconds.max(1));
     let line =
         |name: &str, color: RGBColor, pick: fn(&crate::model::live::LiveBucket) -> u64| Band {
             name: name.to_owned(),
             color,
-            values: series
-                .buckets
-                .iter()
-                .map(|b| pick(b) as f64 * per_minute)
-                .collect(),
+            values: series.buckets.iter().map(|b| pick(b) as f64).collect(),
         };
     vec![
-        line("Segment entered", PALETTE[0], |b| b.entered),
-        line("Segment exited", PALETTE[1], |b| b.exited),
-        line("Campaign sends", PALETTE[2], |b| b.sends),
+        line("Segment entered", PALETTE[2], |b| b.entered),
+        line("Segment exited", PALETTE[5], |b| b.exited),
+        line("Campaign sends", PALETTE[3], |b| b.sends),
     ]
 }
 
-/// Draws `bands` over the series' buckets, stacked (areas) or side by side (lines).
-pub fn render_bands_svg(
-    series: &LiveSeries,
-    bands: &[Band],
-    stacked: bool,
-    y_label: &str,
-    zone: Zone,
-    size: (u32, u32),
-) -> String {
+/// The activity chart's unit: what one point counts (`per 5 s`).
+pub fn activity_unit(series: &LiveSeries) -> String {
+    format!("count per {} s", series.bucket_seconds.max(1))
+}
+
+/// How a chart is drawn: stacked areas or lines, its y unit, the reader's zone and its size.
+#[derive(Debug, Clone, Copy)]
+pub struct Look<'a> {
+    /// Areas stacked on each other (else one line per band).
+    pub stacked: bool,
+    /// The y axis caption.
+    pub y_label: &'a str,
+    /// The zone the time axis is labelled in.
+    pub zone: UserZone,
+    /// Width and height in pixels.
+    pub size: (u32, u32),
+}
+
+/// Draws `bands` over the series' buckets. The y scale follows what the window holds now.
+pub fn render_bands_svg(series: &LiveSeries, bands: &[Band], look: Look<'_>) -> String {
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        if let Err(err) = draw(&root, series, bands, stacked, y_label, zone) {
+        let root = SVGBackend::with_string(&mut svg, look.size).into_drawing_area();
+        if let Err(err) = draw(&root, series, bands, look) {
             return format!("<!-- chart error: {err} -->");
         }
     }
@@ -144,32 +120,28 @@ fn draw(
     root: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
     series: &LiveSeries,
     bands: &[Band],
-    stacked: bool,
-    y_label: &str,
-    zone: Zone,
+    look: Look<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let points = series.buckets.len().max(2);
-    let tops = stack(bands, points, stacked);
-    let max = tops.iter().flatten().fold(0.0_f64, |m, v| m.max(*v));
-    let y_max = if max <= 0.0 { 1.0 } else { max * 1.15 };
+    let tops = stack(bands, points, look.stacked);
     let label_style = ("sans-serif", 14).into_font().color(&INK);
     let mut chart = ChartBuilder::on(root)
         .margin(8)
-        .x_label_area_size(30)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0..points - 1, 0.0..y_max)?;
+        .x_label_area_size(34)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0..points - 1, 0.0..y_max(&tops))?;
     let start = series.buckets.first().map(|b| b.start).unwrap_or_default();
     let step = i64::from(series.bucket_seconds.max(1));
-    let clock = |i: &usize| zone.clock(start + Duration::seconds(*i as i64 * step));
+    let clock = |i: &usize| look.zone.clock(start + Duration::seconds(*i as i64 * step));
     chart
         .configure_mesh()
         .light_line_style(RGBColor(226, 232, 240))
         .bold_line_style(RGBColor(203, 213, 225))
         .axis_style(INK)
-        .x_labels(6)
+        .x_labels((look.size.0 / 120).clamp(2, 8) as usize)
         .x_label_formatter(&clock)
-        .x_desc(format!("time ({})", zone.label()))
-        .y_desc(y_label)
+        .x_desc(format!("time ({})", look.zone.name()))
+        .y_desc(look.y_label)
         .y_labels(5)
         .y_label_formatter(&|v| axis_number(*v))
         .label_style(label_style.clone())
@@ -178,7 +150,7 @@ fn draw(
     // Drawn from the top band down, so each area covers only its own slice.
     for (band, top) in bands.iter().zip(&tops).rev() {
         let data = top.iter().enumerate().map(|(i, v)| (i, *v));
-        if stacked {
+        if look.stacked {
             chart.draw_series(
                 AreaSeries::new(data, 0.0, band.color.mix(0.85)).border_style(band.color),
             )?;
@@ -188,6 +160,12 @@ fn draw(
     }
     root.present()?;
     Ok(())
+}
+
+/// The top of the y axis: a little above the highest point in the window (1 when empty).
+fn y_max(tops: &[Vec<f64>]) -> f64 {
+    let max = tops.iter().flatten().fold(0.0_f64, |m, v| m.max(*v));
+    if max <= 0.0 { 1.0 } else { max * 1.15 }
 }
 
 /// `0.5`, `12`, `3k`: short enough for the axis, precise enough to read.
@@ -226,82 +204,5 @@ pub fn css(color: RGBColor) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{live::LiveBucket, live_series::add_name};
-
-    fn series() -> LiveSeries {
-        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
-        let mut s = LiveSeries::new(5, now);
-        for (i, name) in ["A", "B", "C", "D", "E", "F", "G"].iter().enumerate() {
-            let mut b = LiveBucket::at(now - Duration::seconds(i as i64));
-            add_name(&mut b.events, name, 10 - i as u64);
-            b.entered = 1;
-            s.add(&b);
-        }
-        s
-    }
-
-    #[test]
-    fn the_five_most_frequent_names_are_stacked_and_the_rest_is_other() {
-        let bands = event_rate_bands(&series());
-        let names: Vec<&str> = bands.iter().map(|b| b.name.as_str()).collect();
-        assert_eq!(names, ["A", "B", "C", "D", "E", "Other"]);
-        assert_eq!(
-            bands[5].values.iter().sum::<f64>(),
-            4.0 + 5.0,
-            "F and G per second"
-        );
-        assert_eq!(bands[0].color, PALETTE[0]);
-    }
-
-    #[test]
-    fn charts_have_units_time_labels_and_one_area_per_band() {
-        let s = series();
-        let zone = Zone {
-            offset_minutes: 540,
-            local: true,
-        };
-        let svg = render_bands_svg(
-            &s,
-            &event_rate_bands(&s),
-            true,
-            "events/s",
-            zone,
-            (640, 240),
-        );
-        assert!(
-            svg.contains("events/s") && svg.contains("time (local time)"),
-            "{svg}"
-        );
-        assert!(
-            svg.contains(&css(PALETTE[0])[1..]) || svg.contains("#0072B2"),
-            "band colour"
-        );
-        let per_minute = activity_bands(&s);
-        assert_eq!(per_minute[0].values.iter().sum::<f64>(), 7.0 * 60.0);
-        let lines = render_bands_svg(
-            &s,
-            &per_minute,
-            false,
-            "per minute",
-            Zone::default(),
-            (640, 200),
-        );
-        assert!(lines.contains("time (UTC)"));
-    }
-
-    #[test]
-    fn clock_labels_follow_the_zone() {
-        let at = DateTime::from_timestamp(0, 0).unwrap();
-        assert_eq!(Zone::default().clock(at), "00:00:00");
-        assert_eq!(
-            Zone {
-                offset_minutes: -300,
-                local: true
-            }
-            .clock(at),
-            "19:00:00"
-        );
-    }
-}
+#[path = "live_charts_tests.rs"]
+mod tests;

@@ -50,3 +50,12 @@ pub fn SessionUserScript(user: CurrentUser) -> impl IntoView {
 pub fn current_user() -> CurrentUser {
     use_context::<CurrentUser>().unwrap_or(CurrentUser(None))
 }
+
+/// One line saying why this role is not offered an action, shown where the action would be.
+#[component]
+pub fn RoleNote(
+    /// The reason, e.g. "Only admins can create sources and issue or revoke keys."
+    text: &'static str,
+) -> impl IntoView {
+    view! { <p class="role-note" data-testid="role-note">{text}</p> }
+}

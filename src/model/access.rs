@@ -131,6 +131,13 @@ pub struct SessionUser {
     pub email: String,
     /// Role.
     pub role: Role,
+    /// The IANA time zone every time is shown in (`UTC` until the user chooses one).
+    #[serde(default = "default_zone")]
+    pub time_zone: String,
+}
+
+fn default_zone() -> String {
+    super::time_zone::DEFAULT_ZONE.to_owned()
 }
 
 impl SessionUser {
@@ -142,6 +149,11 @@ impl SessionUser {
     /// Whether segment and campaign data may reach the user ([`Role::sees_marketing`]).
     pub fn sees_marketing(&self) -> bool {
         self.role.sees_marketing()
+    }
+
+    /// The zone the user reads times in.
+    pub fn zone(&self) -> super::time_zone::UserZone {
+        super::time_zone::UserZone::or_utc(&self.time_zone)
     }
 }
 

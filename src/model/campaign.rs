@@ -4,9 +4,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use super::campaign_results::{
-    AudienceStep, CampaignDetail, CampaignHistoryItem, CampaignPreview, CampaignResults,
-    CampaignSummary, RenderedMessage, ResultPoint, VariantResult,
+pub use super::{
+    campaign_delivery::{DeliveryTotals, EditorOptions, LaunchCheck, TemplateVariable},
+    campaign_results::{
+        AudienceStep, CampaignDetail, CampaignHistoryItem, CampaignPreview, CampaignResults,
+        CampaignSummary, RenderedMessage, ResultPoint, VariantResult,
+    },
 };
 
 /// How a campaign reaches people.
@@ -154,8 +157,12 @@ pub enum CampaignStatus {
     Active,
     /// Stopped for now; pending messages wait.
     Paused,
-    /// Every message of its one run is settled.
+    /// Every message of its one run is settled and at least one was sent (some may have
+    /// failed: the page says how many).
     Completed,
+    /// Every message of its one run is settled and none was sent: every send failed. Failed
+    /// messages can be retried once the cause is fixed.
+    Failed,
     /// Stopped for good; pending messages were dropped.
     Cancelled,
 }
@@ -170,6 +177,7 @@ impl CampaignStatus {
             CampaignStatus::Active => "active",
             CampaignStatus::Paused => "paused",
             CampaignStatus::Completed => "completed",
+            CampaignStatus::Failed => "failed",
             CampaignStatus::Cancelled => "cancelled",
         }
     }

@@ -1,6 +1,9 @@
 //! What the campaign pages show: lists, previews with each audience step's count, results per
 //! variant against the holdout, and a customer's campaign history.
-use super::campaign::{CampaignDefinition, CampaignStatus, Channel};
+use super::{
+    campaign::{CampaignDefinition, CampaignStatus, Channel},
+    campaign_delivery::DeliveryTotals,
+};
 use crate::campaign::significance::Comparison;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,8 +21,8 @@ pub struct CampaignSummary {
     pub status: CampaignStatus,
     /// `now`, `at`, `recurring`, `triggered`.
     pub schedule: String,
-    /// Messages sent so far.
-    pub sent: u64,
+    /// Messages sent (accepted by the channel), failed and pending so far.
+    pub totals: DeliveryTotals,
     /// Last change.
     pub updated_at: DateTime<Utc>,
 }
@@ -41,6 +44,8 @@ pub struct CampaignDetail {
     pub next_run_at: Option<DateTime<Utc>>,
     /// The audience steps of the latest run.
     pub last_steps: Vec<AudienceStep>,
+    /// Messages sent (accepted by the channel), failed and pending so far.
+    pub totals: DeliveryTotals,
     /// Who saved it last, and when.
     pub updated_by: String,
     /// When.
@@ -82,6 +87,12 @@ pub struct CampaignPreview {
     pub rendered: Vec<RenderedMessage>,
     /// Some of the audience to preview for: (profile id, name masked per role).
     pub sample: Vec<(String, String)>,
+    /// Variables the templates use that no customer has or the context lacks, in words.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+    /// Whether the rendered messages show the customer's real values (see the README).
+    #[serde(default)]
+    pub real_values: bool,
 }
 
 /// Counts for one variant (or the holdout, key `holdout`).
@@ -91,7 +102,7 @@ pub struct VariantResult {
     pub key: String,
     /// Profiles assigned to it.
     pub targeted: u64,
-    /// Sent (handed to the channel).
+    /// Sent: handed to the channel and accepted ([`DeliveryTotals`]'s meaning).
     pub sent: u64,
     /// Failed for good.
     pub failed: u64,

@@ -84,7 +84,7 @@ pub struct ComputedTraitSummary {
     pub finished: bool,
 }
 
-/// Validates form input; errors name the field.
+/// Validates form input: every problem at once, in the form's words, each naming its field.
 pub fn parse_definition(
     name: &str,
     event: &str,
@@ -92,57 +92,64 @@ pub fn parse_definition(
     property: &str,
     within_days: &str,
 ) -> Result<ComputedTraitDef, AppError> {
-    let name = crate::model::source::parse_source_name(name)?;
-    let event = event.trim();
-    if event.is_empty() || event.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "event",
-            "is required (at most 200 characters)",
-        ));
-    }
+    use crate::error::{FieldErrors, rule};
+    let mut errors = FieldErrors::new();
+    let name = errors.check_labelled(
+        "name",
+        "Name",
+        crate::model::source::parse_source_name(name),
+    );
+    errors.text("event", "Event", event, 200);
     let aggregate = AGGREGATES
         .iter()
         .find(|(_, key, _)| *key == aggregate.trim())
-        .map(|(a, _, _)| *a)
-        .ok_or_else(|| AppError::invalid("aggregate", "must be one of the listed aggregates"))?;
-    let property = match property.trim() {
-        "" if aggregate.needs_property() => {
-            return Err(AppError::invalid(
-                "property",
-                "is required for this aggregate",
-            ));
-        }
-        "" => None,
-        _ if aggregate == Aggregate::Count => {
-            return Err(AppError::invalid("property", "must be empty for a count"));
-        }
-        path if path.split('.').all(valid_segment) => Some(path.to_owned()),
-        _ => {
-            return Err(AppError::invalid(
-                "property",
-                "must be a dotted path of names (letters, digits, '_', '-', ' ')",
-            ));
-        }
-    };
-    let within_days = match within_days.trim() {
-        "" => None,
-        text => match text.parse::<u32>() {
-            Ok(days) if (1..=MAX_WINDOW_DAYS).contains(&days) => Some(days),
-            _ => {
-                return Err(AppError::invalid(
-                    "within_days",
-                    format!("must be a whole number of days from 1 to {MAX_WINDOW_DAYS}"),
-                ));
-            }
-        },
-    };
+        .map(|(a, _, _)| *a);
+    if aggregate.is_none() {
+        errors.add(
+            "aggregate",
+            "Aggregate must be one of the listed aggregates",
+        );
+    }
+    let property = errors.check("property", parse_property(aggregate, property));
+    let within_days = errors.check("within_days", parse_window(within_days));
+    errors.finish()?;
+    let missing = || AppError::invalid("name", rule::required("Name"));
     Ok(ComputedTraitDef {
-        name,
-        event: event.to_owned(),
-        aggregate,
-        property,
-        within_days,
+        name: name.ok_or_else(missing)?,
+        event: event.trim().to_owned(),
+        aggregate: aggregate.ok_or_else(missing)?,
+        property: property.flatten(),
+        within_days: within_days.flatten(),
     })
+}
+
+fn parse_property(
+    aggregate: Option<Aggregate>,
+    property: &str,
+) -> Result<Option<String>, AppError> {
+    let invalid = |m: &str| Err(AppError::invalid("property", format!("Property {m}")));
+    match property.trim() {
+        "" if aggregate.is_some_and(|a| a.needs_property()) => {
+            invalid("is required for this aggregate")
+        }
+        "" => Ok(None),
+        _ if aggregate == Some(Aggregate::Count) => invalid("must be empty for a count"),
+        path if path.split('.').all(valid_segment) => Ok(Some(path.to_owned())),
+        _ => invalid("must be a dotted path of names (letters, digits, '_', '-', ' ')"),
+    }
+}
+
+fn parse_window(within_days: &str) -> Result<Option<u32>, AppError> {
+    match within_days.trim() {
+        "" => Ok(None),
+        text => match text.parse::<u32>() {
+            Ok(days) if (1..=MAX_WINDOW_DAYS).contains(&days) => Ok(Some(days)),
+            _ => Err(AppError::invalid(
+                "within_days",
+                format!("Days must be a whole number from 1 to {MAX_WINDOW_DAYS}"),
+            )),
+        },
+    }
 }
 
 fn valid_segment(segment: &str) -> bool {

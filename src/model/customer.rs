@@ -35,13 +35,21 @@ pub struct NewCustomer {
 }
 
 impl NewCustomer {
-    /// Validates raw form input; the error names the first field that breaks a rule.
+    /// Validates raw form input; the error lists every field that breaks a rule, in plain words
+    /// ("Name is required", "Email must be a valid email address like ana@example.com").
     pub fn parse(name: &str, email: &str, phone: &str) -> Result<Self, AppError> {
-        Ok(Self {
-            name: parse_name(name)?,
-            email: parse_email(email)?,
-            phone: parse_phone(phone)?,
-        })
+        match (parse_name(name), parse_email(email), parse_phone(phone)) {
+            (Ok(name), Ok(email), Ok(phone)) => Ok(Self { name, email, phone }),
+            (name, email, phone) => {
+                let mut errors = crate::error::FieldErrors::new();
+                errors.check_labelled("name", "Name", name);
+                errors.check_labelled("email", "Email", email);
+                errors.check_labelled("phone", "Phone", phone);
+                errors.finish()?;
+                // Not reached: one of the three failed, so `finish` answered with it.
+                Err(AppError::invalid("name", "Name could not be read"))
+            }
+        }
     }
 }
 
@@ -135,7 +143,35 @@ mod tests {
     }
 
     #[test]
-    fn names_the_first_broken_field() {
+    fn lists_every_broken_field_at_once_in_plain_words() {
+        match NewCustomer::parse(" ", "not-an-email", "12ab") {
+            Err(AppError::InvalidFields { errors }) => {
+                let got: Vec<(&str, &str)> = errors
+                    .iter()
+                    .map(|e| (e.field.as_str(), e.message.as_str()))
+                    .collect();
+                assert_eq!(
+                    got,
+                    [
+                        ("name", "Name is required"),
+                        (
+                            "email",
+                            "Email must be a valid email address like ana@example.com"
+                        ),
+                        (
+                            "phone",
+                            "Phone must be 7 to 15 digits, optionally starting with + \
+                             (spaces and dashes are fine)"
+                        ),
+                    ]
+                );
+            }
+            other => panic!("expected three field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn names_the_broken_field() {
         let long_name = "n".repeat(NAME_MAX_CHARS + 1);
         let cases = [
             ((" ", "x@example.com", ""), "name"),
@@ -184,9 +220,13 @@ mod properties {
                     let again = NewCustomer::parse(&c.name, &c.email, &phone);
                     prop_assert_eq!(again, Ok(c));
                 }
-                Err(AppError::Invalid { field, message }) => {
-                    prop_assert!(["name", "email", "phone"].contains(&field.as_str()));
-                    prop_assert!(!message.is_empty());
+                Err(err @ (AppError::Invalid { .. } | AppError::InvalidFields { .. })) => {
+                    let errors = err.field_errors();
+                    prop_assert!(!errors.is_empty());
+                    for e in errors {
+                        prop_assert!(["name", "email", "phone"].contains(&e.field.as_str()));
+                        prop_assert!(!e.message.is_empty());
+                    }
                 }
                 Err(other) => prop_assert!(false, "unexpected error {other:?}"),
             }

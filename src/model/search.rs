@@ -66,3 +66,102 @@ pub struct CustomerQuery {
     /// Cursor from the previous page.
     pub after: String,
 }
+
+/// Letters with diacritics and the plain letters they are searched as.
+const FOLDS: [(&str, &str); 24] = [
+    ("àáâãäåāăą", "a"),
+    ("çćĉċč", "c"),
+    ("ďđð", "d"),
+    ("èéêëēĕėęě", "e"),
+    ("ĝğġģ", "g"),
+    ("ĥħ", "h"),
+    ("ìíîïĩīĭįı", "i"),
+    ("ĵ", "j"),
+    ("ķ", "k"),
+    ("ĺļľŀł", "l"),
+    ("ñńņňŉ", "n"),
+    ("òóôõöøōŏő", "o"),
+    ("ŕŗř", "r"),
+    ("śŝşšș", "s"),
+    ("ţťŧț", "t"),
+    ("ùúûüũūŭůűų", "u"),
+    ("ŵ", "w"),
+    ("ýÿŷ", "y"),
+    ("źżž", "z"),
+    ("æ", "ae"),
+    ("œ", "oe"),
+    ("ß", "ss"),
+    ("þ", "th"),
+    ("ĳ", "ij"),
+];
+
+fn fold_char(c: char, out: &mut String) {
+    match FOLDS.iter().find(|(from, _)| from.contains(c)) {
+        Some((_, to)) => out.push_str(to),
+        None => out.push(c),
+    }
+}
+
+/// The words of a name as searched: lower case, accents removed, split at anything that is
+/// not a letter or digit ("María-José O'Neil" → `maria`, `jose`, `o`, `neil`).
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut folded = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        fold_char(c, &mut folded);
+    }
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Longest word prefix stored for search; longer query words are cut to it.
+pub const MAX_PREFIX: usize = 24;
+
+/// Every prefix (up to [`MAX_PREFIX`] letters) of every word, without repeats: a query word
+/// finds a name when it equals one of these, so search needs no regular expression.
+pub fn name_prefixes(words: &[String]) -> Vec<String> {
+    let mut prefixes: Vec<String> = Vec::new();
+    for word in words {
+        let mut prefix = String::new();
+        for c in word.chars().take(MAX_PREFIX) {
+            prefix.push(c);
+            if !prefixes.contains(&prefix) {
+                prefixes.push(prefix.clone());
+            }
+        }
+    }
+    prefixes
+}
+
+/// A query word as looked up in [`name_prefixes`] (cut to [`MAX_PREFIX`] letters).
+pub fn prefix_key(word: &str) -> String {
+    word.chars().take(MAX_PREFIX).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_ignore_case_accents_and_punctuation() {
+        assert_eq!(
+            name_words("  María-José  GARCÍA "),
+            ["maria", "jose", "garcia"]
+        );
+        assert_eq!(name_words("Łukasz Żółć"), ["lukasz", "zolc"]);
+        assert_eq!(name_words("Kim Min-jun"), ["kim", "min", "jun"]);
+        assert_eq!(name_words("김민준"), ["김민준"]);
+    }
+
+    #[test]
+    fn prefixes_cover_every_start_of_every_word() {
+        let words = name_words("Ana Anders");
+        let prefixes = name_prefixes(&words);
+        for p in ["a", "an", "ana", "and", "anders"] {
+            assert!(prefixes.contains(&p.to_owned()), "{p}");
+        }
+        assert_eq!(prefixes.iter().filter(|p| *p == "an").count(), 1);
+    }
+}

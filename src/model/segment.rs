@@ -114,6 +114,10 @@ pub struct TransitionView {
     pub segment: String,
     /// Profile id (hex).
     pub profile_id: String,
+    /// The person's name, masked for roles without `pii:read` ("Anonymous" without one; empty
+    /// where the page is the person's own).
+    #[serde(default)]
+    pub customer: String,
     /// `entered` or `exited`.
     pub kind: String,
     /// When.
@@ -225,25 +229,19 @@ pub struct SegmentLabel {
 }
 
 impl SegmentLabel {
-    /// Validates form input; errors name the field.
+    /// Validates form input; every problem is reported at once, in plain words, naming its
+    /// field (`name`, `description`).
     pub fn parse(name: &str, description: &str) -> Result<Self, AppError> {
-        let name = name.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid("name", "is required"));
-        }
-        if name.chars().count() > NAME_MAX_CHARS {
-            return Err(AppError::invalid(
-                "name",
-                format!("must be at most {NAME_MAX_CHARS} characters"),
-            ));
-        }
-        let description = description.trim();
+        let (name, description) = (name.trim(), description.trim());
+        let mut errors = crate::error::FieldErrors::new();
+        errors.text("name", "Name", name, NAME_MAX_CHARS);
         if description.chars().count() > DESCRIPTION_MAX_CHARS {
-            return Err(AppError::invalid(
+            errors.add(
                 "description",
-                format!("must be at most {DESCRIPTION_MAX_CHARS} characters"),
-            ));
+                crate::error::rule::too_long("Description", DESCRIPTION_MAX_CHARS),
+            );
         }
+        errors.finish()?;
         Ok(Self {
             name: name.to_owned(),
             description: description.to_owned(),
@@ -292,6 +290,17 @@ pub struct BuilderCatalog {
     pub total_profiles: u64,
     /// Longest window for event conditions without property filters, in days.
     pub counter_days: u32,
+}
+
+impl BuilderCatalog {
+    /// The catalogued properties of `event` (none for an event the catalog does not know).
+    pub fn properties_of(&self, event: &str) -> Vec<CatalogField> {
+        self.events
+            .iter()
+            .find(|e| e.name == event)
+            .map(|e| e.properties.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// A page of a segment's members.

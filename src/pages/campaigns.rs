@@ -1,17 +1,24 @@
 //! Campaigns: the list, the editor, and one campaign's page (audience preview, message preview,
 //! actions, results).
+mod actions;
 mod detail;
 mod editor;
-
+mod launch;
 mod preview;
 mod results;
+mod sections;
+mod variables;
 
 pub use detail::CampaignPage;
 pub use editor::{EditCampaignPage, NewCampaignPage};
+pub use launch::LaunchCampaignPage;
 
 use crate::{
     api::campaigns::list_campaigns,
-    components::{LoadError, session::current_user},
+    components::{
+        LoadError,
+        session::{RoleNote, current_user},
+    },
     model::{access::Permission, campaign::CampaignSummary},
     pages::settings::when,
 };
@@ -33,6 +40,7 @@ pub fn CampaignsPage() -> impl IntoView {
                 </div>
             </Show>
         </header>
+        {(!can_edit).then(|| view! { <RoleNote text="Only admins and marketers can create or change segments and campaigns." /> })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading campaigns…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                 {move || Suspend::new(async move {
@@ -47,6 +55,12 @@ pub fn CampaignsPage() -> impl IntoView {
 pub fn status_badge(status: &str) -> impl IntoView + use<> {
     let class = format!("badge status-{status}");
     view! { <span class=class data-testid="campaign-status">{status.to_owned()}</span> }
+}
+
+/// A failure count, in red when there is any.
+pub fn failed_cell(failed: u64) -> impl IntoView + use<> {
+    let class = if failed > 0 { "failed-count" } else { "muted" };
+    view! { <span class=class>{failed}</span> }
 }
 
 #[component]
@@ -67,7 +81,8 @@ fn CampaignTable(items: Vec<CampaignSummary>) -> impl IntoView {
                 <td>{c.channel.label()}</td>
                 <td>{status_badge(c.status.as_str())}</td>
                 <td>{c.schedule.clone()}</td>
-                <td class="num">{c.sent}</td>
+                <td class="num" data-testid="campaign-sent">{c.totals.sent}</td>
+                <td class="num" data-testid="campaign-failed">{failed_cell(c.totals.failed)}</td>
                 <td>{when(c.updated_at)}</td>
             </tr>
         }
@@ -76,7 +91,7 @@ fn CampaignTable(items: Vec<CampaignSummary>) -> impl IntoView {
         <table class="data-table" data-testid="campaign-table">
             <thead><tr>
                 <th scope="col">"Name"</th><th scope="col">"Channel"</th><th scope="col">"Status"</th>
-                <th scope="col">"Schedule"</th><th scope="col" class="num">"Sent"</th><th scope="col">"Last change"</th>
+                <th scope="col">"Schedule"</th><th scope="col" class="num">"Sent"</th><th scope="col" class="num">"Failed"</th><th scope="col">"Last change"</th>
             </tr></thead>
             <tbody>{rows.collect_view()}</tbody>
         </table>

@@ -61,6 +61,9 @@ pub fn CatalogPage() -> impl IntoView {
                 </div>
             </Show>
         </header>
+        {(!can_edit).then(|| view! {
+            <crate::components::session::RoleNote text="Only admins and marketers can add, edit or import products." />
+        })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading the catalog…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                 {move || Suspend::new(async move {

@@ -1,6 +1,7 @@
 //! Customer 360: who this person is at a glance, then identities, consent, traits with
 //! provenance, the event timeline, merges, and the admin's export and delete.
 mod campaigns;
+mod consent;
 mod manage;
 mod recommendations;
 mod reveal;
@@ -16,13 +17,14 @@ use crate::{
     pages::settings::when,
 };
 use campaigns::CampaignHistory;
+use consent::Consent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use manage::{Manage, Merges};
 use recommendations::Recommendations;
 use reveal::{RevealStatus, Revealable};
-use sections::{Activity, Consent, Identities, Traits};
+use sections::{Activity, Identities, Traits};
 use segments::Segments;
 use timeline::Timeline;
 

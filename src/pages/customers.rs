@@ -3,7 +3,11 @@ mod add;
 
 use crate::{
     api::{AddCustomer, CustomerList, list_customers},
-    components::{LoadError, session::current_user, url::with_query},
+    components::{
+        LoadError,
+        session::{RoleNote, current_user},
+        url::with_query,
+    },
     model::{
         CustomerSummary,
         access::Permission,
@@ -65,7 +69,11 @@ pub fn CustomersPage() -> impl IntoView {
                     </ErrorBoundary>
                 </Transition>
             </section>
-            {may_add.then(|| view! { <AddCustomerForm action=add /> })}
+            {if may_add {
+                view! { <AddCustomerForm action=add /> }.into_any()
+            } else {
+                view! { <RoleNote text="Only admins and support can add customers by hand." /> }.into_any()
+            }}
         </div>
     }
 }
@@ -177,7 +185,7 @@ fn CustomerTable(list: CustomerList, query: CustomerQuery) -> impl IntoView {
 fn CustomerRow(customer: CustomerSummary) -> impl IntoView {
     let last_seen = customer
         .last_seen
-        .map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string())
+        .map(crate::components::format_time)
         .unwrap_or_else(|| "never".to_owned());
     view! {
         <tr>

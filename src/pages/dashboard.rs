@@ -4,16 +4,19 @@ use crate::{
     components::{
         DailyBarChart, LoadError,
         live_socket::use_live_socket,
+        local_time::user_zone,
         session::current_user,
         sparkline::{sparkline_pair_svg, sparkline_svg},
     },
     model::{
         DashboardSummary,
-        access::MARKETING_DATA,
+        access::{MARKETING_DATA, Permission},
         live::{LiveBucket, LiveMessage, ServerFrame, Stream, StreamFilter},
+        live_series::align,
+        time_zone::UserZone,
     },
 };
-use chrono::Timelike as _;
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -55,7 +58,7 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
         },
     );
     view! {
-        {empty.then(|| view! { <DemoOffer demo /> })}
+        {(empty && current_user().can(Permission::ManageData)).then(|| view! { <DemoOffer demo /> })}
         <div class="kpis">
             <ProfilesKpi summary=summary.clone() />
             <EventsKpi summary=summary.clone() live />
@@ -64,7 +67,7 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
         </div>
         <section class="card">
             <DailyBarChart
-                title="Profiles added per day (UTC)"
+                title=format!("Profiles added per day ({})", live.zone.name())
                 unit="profiles"
                 data=summary.profiles_added
             />
@@ -75,47 +78,72 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
 /// The dashboard numbers the socket's ticks keep current between page loads.
 #[derive(Clone, Copy)]
 struct LiveCounts {
-    /// The UTC hour the latest tick fell in.
-    now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    /// The reader's zone: "today" and its hours are theirs.
+    zone: UserZone,
+    /// When the latest tick started.
+    now: RwSignal<DateTime<Utc>>,
     events_today: RwSignal<u64>,
     by_hour: RwSignal<Vec<u64>>,
-    errors: RwSignal<u64>,
+    /// Refused calls per minute over the last hour, the newest minute last.
     errors_by_minute: RwSignal<Vec<u64>>,
 }
 
 impl LiveCounts {
     fn new(summary: &DashboardSummary) -> Self {
         Self {
+            zone: user_zone(),
             now: RwSignal::new(summary.at),
             events_today: RwSignal::new(summary.events_today),
             by_hour: RwSignal::new(summary.events_by_hour_today.clone()),
-            errors: RwSignal::new(summary.ingest_errors_last_hour),
             errors_by_minute: RwSignal::new(summary.ingest_errors_by_minute.clone()),
         }
     }
 
     fn add(&self, bucket: &LiveBucket) {
-        if bucket.start.date_naive() != self.now.get_untracked().date_naive() {
-            // Midnight (UTC) passed: today starts from nothing.
+        let zone = self.zone;
+        let before = self.now.get_untracked();
+        if zone.local_date(bucket.start) != zone.local_date(before) {
+            // Midnight passed: today starts from nothing.
             self.events_today.set(0);
             self.by_hour.update(|h| h.iter_mut().for_each(|v| *v = 0));
         }
         self.now.set(bucket.start);
         let events = bucket.total_events();
         self.events_today.update(|n| *n += events);
-        let hour = bucket.start.hour() as usize;
+        let hour = hour_of_day(zone, bucket.start);
         self.by_hour.update(|h| {
             if let Some(slot) = h.get_mut(hour) {
                 *slot += events;
             }
         });
-        self.errors.update(|n| *n += bucket.errors);
         self.errors_by_minute.update(|m| {
+            roll_minutes(m, before, bucket.start);
             if let Some(last) = m.last_mut() {
                 *last += bucket.errors;
             }
         });
     }
+
+    /// Refused calls in the last hour: what the sparkline shows, no more.
+    fn errors(&self) -> u64 {
+        self.errors_by_minute.read().iter().sum()
+    }
+}
+
+/// The hour of its day `at` falls in, in `zone` (0–23; 24 in a 25-hour day's last hour).
+fn hour_of_day(zone: UserZone, at: DateTime<Utc>) -> usize {
+    let midnight = zone.start_of(zone.local_date(at));
+    usize::try_from((at - midnight).num_hours()).unwrap_or(0)
+}
+
+/// Moves a per-minute window whose newest minute holds `last` forward to the minute holding
+/// `now`: minutes that left the hour are dropped and new ones start at zero, so an old spike
+/// scrolls away instead of staying in the count and the scale.
+fn roll_minutes(minutes: &mut Vec<u64>, last: DateTime<Utc>, now: DateTime<Utc>) {
+    let passed = (align(now, 60) - align(last, 60)).num_minutes();
+    let passed = usize::try_from(passed).unwrap_or(0).min(minutes.len());
+    minutes.drain(..passed);
+    minutes.resize(minutes.len() + passed, 0);
 }
 
 #[component]
@@ -151,19 +179,19 @@ fn EventsKpi(summary: DashboardSummary, live: LiveCounts) -> impl IntoView {
     };
     view! {
         <article class="kpi card">
-            <h2>"Events today (UTC)"</h2>
+            <h2>"Events today"</h2>
             <p class="kpi-value" data-testid="kpi-events-today">{move || live.events_today.get()}</p>
-            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&hours_so_far(&live.by_hour.get(), live.now.get()), &yesterday)></span>
+            <span class="sparkline" role="img" aria-label="events per hour, today in blue over yesterday in grey" inner_html=move || sparkline_pair_svg(&hours_so_far(&live.by_hour.get(), live.zone, live.now.get()), &yesterday)></span>
             <p class="muted kpi-compare">{compare}</p>
         </article>
     }
 }
 
 /// Today's hours up to the current one (later hours have not happened yet).
-fn hours_so_far(hours: &[u64], now: chrono::DateTime<chrono::Utc>) -> Vec<u64> {
+fn hours_so_far(hours: &[u64], zone: UserZone, now: DateTime<Utc>) -> Vec<u64> {
     hours
         .iter()
-        .take(now.hour() as usize + 1)
+        .take(hour_of_day(zone, now) + 1)
         .copied()
         .collect()
 }
@@ -173,7 +201,7 @@ fn ErrorsKpi(live: LiveCounts) -> impl IntoView {
     view! {
         <article class="kpi card">
             <h2>"Ingest errors, last hour"</h2>
-            <p class="kpi-value" data-testid="kpi-errors">{move || live.errors.get()}</p>
+            <p class="kpi-value" data-testid="kpi-errors">{move || live.errors()}</p>
             <span class="sparkline" role="img" aria-label="refused tracking calls per minute, last hour" inner_html=move || sparkline_svg(&live.errors_by_minute.get())></span>
             <p class="muted">"tracking calls refused (bad key, invalid body, too large)"</p>
         </article>
@@ -199,8 +227,10 @@ fn SegmentsKpi(summary: DashboardSummary) -> impl IntoView {
         <article class="kpi card">
             <h2>"Active segments"</h2>
             <p class="kpi-value" data-testid="kpi-segments">{summary.active_segments}</p>
-            {(summary.active_segments == 0).then(|| view! {
-                <p class="muted">"No segments yet. " <a href="/segments/new">"Build one"</a></p>
+            {(summary.active_segments == 0).then(|| if current_user().can(Permission::EditMarketing) {
+                view! { <p class="muted">"No segments yet. " <a href="/segments/new">"Build one"</a></p> }.into_any()
+            } else {
+                view! { <p class="muted">"No segments yet."</p> }.into_any()
             })}
             <ul class="segment-kpis">{rows}</ul>
             <p class="muted" data-testid="kpi-campaigns">{format!("{} active campaigns", summary.active_campaigns)}</p>
@@ -232,5 +262,46 @@ fn DemoOffer(demo: ServerAction<LoadDemoData>) -> impl IntoView {
             </ActionForm>
             {move || failure().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn item_16_an_error_spike_scrolls_out_of_the_last_hour() {
+        let mut minutes = vec![0; 60];
+        minutes[59] = 500;
+        roll_minutes(
+            &mut minutes,
+            at("2026-12-02T10:00:10Z"),
+            at("2026-12-02T10:30:05Z"),
+        );
+        assert_eq!(minutes.len(), 60);
+        assert_eq!(
+            minutes[29], 500,
+            "thirty minutes on, the spike has moved back"
+        );
+        roll_minutes(
+            &mut minutes,
+            at("2026-12-02T10:30:05Z"),
+            at("2026-12-02T11:05:00Z"),
+        );
+        assert_eq!(minutes.iter().sum::<u64>(), 0, "an hour on, it is gone");
+    }
+
+    #[test]
+    fn hours_are_counted_in_the_readers_zone() {
+        let seoul = UserZone::parse("Asia/Seoul").unwrap();
+        assert_eq!(hour_of_day(seoul, at("2026-12-02T15:30:00Z")), 0);
+        assert_eq!(
+            hour_of_day(UserZone::default(), at("2026-12-02T15:30:00Z")),
+            15
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Live: events per second, segment and campaign activity, top events and pages, active
 //! profiles and the event tail, starting from a snapshot and kept current over `/ws/live`.
 mod board;
+mod chart;
 mod tail;
 
 use crate::{api::get_live_snapshot, components::LoadError, model::live::WINDOWS};

@@ -1,4 +1,5 @@
 //! Sign-in: a plain form posting to `/auth/login`, the same with and without JavaScript.
+use crate::api::auth::take_typed_email;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -26,6 +27,8 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |key: &str| query.with(|q| q.get(key).unwrap_or_default());
     let error = move || error_message(&param("error"), Some(&param("wait")));
+    // After a failed attempt the server kept the typed email (not in the URL) for the form.
+    let typed = Resource::new(|| (), |_| take_typed_email());
     view! {
         <Title text="Sign in" />
         <section class="card login-card" aria-labelledby="login-heading">
@@ -43,7 +46,12 @@ pub fn LoginPage() -> impl IntoView {
             <form method="post" action="/auth/login" class="stack">
                 <input type="hidden" name="next" prop:value=move || param("next") />
                 <label for="login-email">"Email"</label>
-                <input id="login-email" name="email" type="email" autocomplete="username" required />
+                <Suspense fallback=|| view! { <EmailInput value=String::new() /> }>
+                    {move || Suspend::new(async move {
+                        let value = typed.await.ok().flatten().unwrap_or_default();
+                        view! { <EmailInput value /> }
+                    })}
+                </Suspense>
                 <label for="login-password">"Password"</label>
                 <input
                     id="login-password"
@@ -55,6 +63,21 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="button primary">"Sign in"</button>
             </form>
         </section>
+    }
+}
+
+/// The email field, holding `value` (what was typed before a failed attempt).
+#[component]
+fn EmailInput(value: String) -> impl IntoView {
+    view! {
+        <input
+            id="login-email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            required
+            value=value
+        />
     }
 }
 

@@ -4,7 +4,12 @@ mod builder;
 mod chips;
 mod detail;
 mod editor;
+mod inputs;
+mod preview;
+mod save;
 mod static_upload;
+mod summary;
+mod tree;
 
 pub use builder::{EditSegmentPage, NewSegmentPage};
 pub use detail::SegmentPage;
@@ -12,7 +17,11 @@ pub use static_upload::StaticSegmentPage;
 
 use crate::{
     api::segments::list_segments,
-    components::{LoadError, session::current_user, sparkline::sparkline_svg},
+    components::{
+        LoadError,
+        session::{RoleNote, current_user},
+        sparkline::sparkline_svg,
+    },
     model::{
         access::Permission,
         segment::{SegmentKind, SegmentStatus, SegmentSummary},
@@ -38,6 +47,7 @@ pub fn SegmentsPage() -> impl IntoView {
                 </div>
             </Show>
         </header>
+        {(!can_edit).then(|| view! { <RoleNote text="Only admins and marketers can create or change segments and campaigns." /> })}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading segments…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                 {move || Suspend::new(async move {

@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod channels;
 pub mod computed;
+pub mod demo;
 pub mod fields;
 pub mod import;
+pub mod import_mapping;
 pub mod import_progress;
 pub mod sources;
 pub mod users;
@@ -59,6 +61,7 @@ pub fn SettingsHeader() -> impl IntoView {
 }
 
 /// "3 minutes ago"-free timestamps: the same text on server and client, so hydration agrees.
+/// In the signed-in user's time zone (see `components::local_time`).
 pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::components::format_time(at)
 }

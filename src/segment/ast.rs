@@ -80,7 +80,8 @@ pub enum Scalar {
     Text(String),
 }
 
-/// Units for "within the last N …".
+/// Units for "within the last N …", stored as chosen (`"weeks"`, not converted to days), so a
+/// stored rule reloads into the builder exactly as it was entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
@@ -88,6 +89,53 @@ pub enum TimeUnit {
     Hours,
     /// Days.
     Days,
+    /// Weeks of 7 days.
+    Weeks,
+    /// Calendar months (the same day of the month, `amount` months back).
+    Months,
+}
+
+impl TimeUnit {
+    /// Every unit, in menu order.
+    pub const ALL: [TimeUnit; 4] = [
+        TimeUnit::Hours,
+        TimeUnit::Days,
+        TimeUnit::Weeks,
+        TimeUnit::Months,
+    ];
+
+    /// The unit's stored name, also its label (`"days"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeUnit::Hours => "hours",
+            TimeUnit::Days => "days",
+            TimeUnit::Weeks => "weeks",
+            TimeUnit::Months => "months",
+        }
+    }
+
+    /// The instant `amount` of these units before `now`.
+    pub fn back_from(self, now: DateTime<Utc>, amount: u32) -> DateTime<Utc> {
+        let amount = i64::from(amount);
+        match self {
+            TimeUnit::Hours => now - chrono::Duration::hours(amount),
+            TimeUnit::Days => now - chrono::Duration::days(amount),
+            TimeUnit::Weeks => now - chrono::Duration::weeks(amount),
+            TimeUnit::Months => now
+                .checked_sub_months(chrono::Months::new(amount as u32))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+
+    /// The largest amount of this unit a rule may look back (about ten years).
+    pub fn max_amount(self) -> u32 {
+        match self {
+            TimeUnit::Hours => 87_600,
+            TimeUnit::Days => 3_650,
+            TimeUnit::Weeks => 521,
+            TimeUnit::Months => 120,
+        }
+    }
 }
 
 /// A test on one value. Which tests apply depends on the field's type in the catalog

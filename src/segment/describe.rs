@@ -1,5 +1,5 @@
 //! Rules in words, for the segment page (readable without JavaScript) and version diffs.
-use super::ast::{CountOp, GroupKind, Rule, Scalar, TimeUnit, ValueTest};
+use super::ast::{CountOp, GroupKind, Rule, Scalar, ValueTest};
 
 /// The rule as indented lines: (depth, text).
 pub fn describe(rule: &Rule) -> Vec<(usize, String)> {
@@ -138,13 +138,9 @@ pub fn test_text(test: &ValueTest) -> String {
             from.format("%Y-%m-%d %H:%M UTC"),
             to.format("%Y-%m-%d %H:%M UTC")
         ),
-        ValueTest::WithinLast { amount, unit } => format!(
-            "within the last {amount} {}",
-            match unit {
-                TimeUnit::Hours => "hours",
-                TimeUnit::Days => "days",
-            }
-        ),
+        ValueTest::WithinLast { amount, unit } => {
+            format!("within the last {amount} {}", unit.as_str())
+        }
         ValueTest::MoreThanDaysAgo { days } => format!("more than {days} days ago"),
         ValueTest::OnWeekday { days } => format!(
             "on {}",

@@ -1,9 +1,7 @@
 //! The filter a rule lowers to at one instant: a small tree of primitives with MongoDB's query
 //! semantics. The server turns it into a query (`compile`), membership evaluates it in memory
 //! (`eval`); both read the same stored profile shape, so they agree by construction.
-use super::ast::{
-    CountOp, EventCondition, GroupKind, PropertyFilter, Rule, Scalar, TimeUnit, ValueTest,
-};
+use super::ast::{CountOp, EventCondition, GroupKind, PropertyFilter, Rule, Scalar, ValueTest};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -211,11 +209,7 @@ fn lower_date(test: &ValueTest, now: DateTime<Utc>) -> DateTest {
         ValueTest::After { at } => range(ms(*at).map(|m| m + 1), None),
         ValueTest::DateBetween { from, to } => range(ms(*from), ms(*to).map(|m| m + 1)),
         ValueTest::WithinLast { amount, unit } => {
-            let span = match unit {
-                TimeUnit::Hours => Duration::hours(i64::from(*amount)),
-                TimeUnit::Days => Duration::days(i64::from(*amount)),
-            };
-            range(ms(now - span), ms(now).map(|m| m + 1))
+            range(ms(unit.back_from(now, *amount)), ms(now).map(|m| m + 1))
         }
         ValueTest::MoreThanDaysAgo { days } => {
             range(None, ms(now - Duration::days(i64::from(*days))))

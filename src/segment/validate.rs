@@ -183,8 +183,12 @@ fn check_values(test: &ValueTest, at: &str) -> Result<(), AppError> {
             bad("needs finite numbers with min ≤ max")
         }
         ValueTest::DateBetween { from, to } if from > to => bad("`from` must not be after `to`"),
-        ValueTest::WithinLast { amount, .. } if *amount == 0 || *amount > MAX_DAYS * 24 => {
-            bad("amount must be between 1 and 87600")
+        ValueTest::WithinLast { amount, unit } if *amount == 0 || *amount > unit.max_amount() => {
+            bad(&format!(
+                "amount must be between 1 and {} {}",
+                unit.max_amount(),
+                unit.as_str()
+            ))
         }
         ValueTest::MoreThanDaysAgo { days } if *days > MAX_DAYS => bad("days must be at most 3650"),
         ValueTest::OnWeekday { days }

@@ -17,12 +17,15 @@ pub mod lifecycle;
 pub mod links;
 pub mod prepare;
 pub mod quiet;
+pub mod readiness;
 pub mod results;
 pub mod scheduler;
 pub mod settings_form;
 pub mod store;
 pub mod templates;
 pub mod timing;
+pub mod validate;
+pub mod variables;
 pub mod worker;
 
 use super::{

@@ -139,6 +139,14 @@ pub async fn import(
     for error in &status.errors {
         println!("line {}: {}", error.line, error.message);
     }
+    for warning in &status.warnings {
+        let column = &warning.column;
+        println!(
+            "line {}: column {column:?} {}",
+            warning.line,
+            warning.problem()
+        );
+    }
     Ok(if status.error_count > 0 { 2 } else { 0 })
 }
 

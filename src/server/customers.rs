@@ -16,7 +16,7 @@ use crate::{
     model::{
         CustomerSummary,
         field::{FieldClass, check_trait_key},
-        search::{CustomerQuery, CustomerSort, PAGE_SIZE},
+        search::{CustomerQuery, CustomerSort, PAGE_SIZE, name_words, prefix_key},
     },
 };
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -130,8 +130,7 @@ fn day(field: &str, text: &str) -> Result<Option<bson::DateTime>, AppError> {
     Ok(Some(bson::DateTime::from_chrono(start)))
 }
 
-/// Identifiers first (exact, normalised), then a name: its start for roles that read PII, the
-/// whole name for the others (a prefix would spell a masked name out letter by letter).
+/// Identifiers first (exact, normalised), then a name (see [`name_clause`]).
 /// `key:value` on a restricted trait looks up its blind index, for roles that read PII only:
 /// it confirms a guessed value as surely as showing it.
 async fn search_clause(
@@ -157,13 +156,28 @@ async fn search_clause(
     let candidates = identity_candidates(graph, q);
     let owners = graph.identities.owners(&candidates).await?;
     let ids: Vec<ObjectId> = owners.into_values().collect();
-    let name = q.to_lowercase();
-    let name = if read_pii {
-        doc! { "name_lower": { "$regex": format!("^{}", escape_regex(&name)) } }
-    } else {
-        doc! { "name_lower": name }
-    };
-    Ok(doc! { "$or": [{ "_id": { "$in": ids } }, name] })
+    Ok(doc! { "$or": [{ "_id": { "$in": ids } }, name_clause(q, read_pii)] })
+}
+
+/// Roles that read PII find a name by the start of any of its words ("garc" finds "Ana
+/// García"); the others by the whole name only, as before, now without regard to case or
+/// accents (a word or prefix would let them confirm a masked name piece by piece).
+fn name_clause(q: &str, read_pii: bool) -> Document {
+    let words = name_words(q);
+    if words.is_empty() {
+        return doc! { "_id": { "$exists": false } };
+    }
+    // `name_lower` also matches profiles stored before the word index existed, as it did then.
+    let lower = q.trim().to_lowercase();
+    if !read_pii {
+        return doc! { "$or": [{ "name_folded": words.join(" ") }, { "name_lower": lower }] };
+    }
+    let each: Vec<Document> = words
+        .iter()
+        .map(|w| doc! { "name_prefixes": prefix_key(w) })
+        .collect();
+    let old = doc! { "name_lower": { "$regex": format!("^{}", escape_regex(&lower)) } };
+    doc! { "$or": [{ "$and": each }, old] }
 }
 
 /// Every identifier key `q` could be, normalised per kind.

@@ -6,11 +6,15 @@ use super::{
 use crate::{
     api::dashboard::CHART_DAYS,
     error::AppError,
-    model::{DashboardSummary, SegmentKpi, live_series::align, segment::SegmentStatus},
+    model::{
+        DashboardSummary, SegmentKpi, live_series::align, segment::SegmentStatus,
+        time_zone::UserZone,
+    },
 };
-use chrono::{DateTime, Duration, NaiveTime, Utc};
-use futures::TryStreamExt as _;
-use mongodb::bson::{self, Bson, Document, doc};
+use chrono::{DateTime, Duration, Utc};
+use mongodb::bson::{Document, doc};
+
+mod local_days;
 
 /// Segments the dashboard lists.
 const SEGMENTS_SHOWN: usize = 6;
@@ -21,6 +25,7 @@ pub async fn summary(
     state: &AppState,
     now: DateTime<Utc>,
     marketing: bool,
+    zone: UserZone,
 ) -> Result<DashboardSummary, AppError> {
     let profiles = &state.ingest.graph.profiles;
     let mut identified = live_profiles();
@@ -28,9 +33,12 @@ pub async fn summary(
         "identities.kind",
         doc! { "$in": ["user_id", "email", "phone"] },
     );
-    let (today_hours, yesterday_hours) = events_by_hour(state, now).await?;
-    let elapsed_hour = usize::try_from((now - midnight(now)).num_hours()).unwrap_or(0);
-    let by_now = (now - midnight(now)).num_seconds() as f64 / 3600.0;
+    let (today_hours, yesterday_hours) = local_days::events_by_hour(state, zone, now).await?;
+    let since_midnight = now - local_days::midnight(zone, now);
+    let elapsed_hour = usize::try_from(since_midnight.num_hours())
+        .unwrap_or(0)
+        .min(23);
+    let by_now = since_midnight.num_seconds() as f64 / 3600.0;
     let partial = yesterday_hours.get(elapsed_hour).copied().unwrap_or(0) as f64
         * (by_now - elapsed_hour as f64);
     let errors = errors_by_minute(state, now).await?;
@@ -42,9 +50,7 @@ pub async fn summary(
     };
     Ok(DashboardSummary {
         profile_count: profiles.count().await?,
-        profiles_added: profiles
-            .created_per_day(now.date_naive(), CHART_DAYS)
-            .await?,
+        profiles_added: local_days::profiles_added(state, zone, now, CHART_DAYS).await?,
         identified_count: analytics::<Document>(&state.db, super::db::profiles::COLLECTION)
             .count_documents(identified)
             .await?,
@@ -61,53 +67,6 @@ pub async fn summary(
         ingest_errors_by_minute: errors,
         at: now,
     })
-}
-
-fn midnight(now: DateTime<Utc>) -> DateTime<Utc> {
-    now.date_naive().and_time(NaiveTime::MIN).and_utc()
-}
-
-/// Events received per UTC hour, yesterday and today: one `$bucket` over the arrival times.
-async fn events_by_hour(
-    state: &AppState,
-    now: DateTime<Utc>,
-) -> Result<(Vec<u64>, Vec<u64>), AppError> {
-    let start = midnight(now) - Duration::days(1);
-    let boundaries: Vec<Bson> = (0..=48)
-        .map(|h| Bson::DateTime(bson::DateTime::from_chrono(start + Duration::hours(h))))
-        .collect();
-    let pipeline = [
-        doc! { "$match": { "received_at": { "$gte": bson::DateTime::from_chrono(start) } } },
-        doc! { "$bucket": {
-            "groupBy": "$received_at",
-            "boundaries": boundaries,
-            "default": "later",
-            "output": { "count": { "$sum": 1 } },
-        } },
-    ];
-    let mut hours = vec![0u64; 48];
-    let mut cursor = analytics::<Document>(&state.db, "events")
-        .aggregate(pipeline)
-        .await?;
-    while let Some(bucket) = cursor.try_next().await? {
-        if let Ok(at) = bucket.get_datetime("_id") {
-            let hour = (at.to_chrono() - start).num_hours();
-            if let Some(slot) = usize::try_from(hour).ok().and_then(|h| hours.get_mut(h)) {
-                *slot = count_of(&bucket);
-            }
-        }
-    }
-    let today = hours.split_off(24);
-    Ok((today, hours))
-}
-
-fn count_of(doc: &Document) -> u64 {
-    match doc.get("count") {
-        Some(Bson::Int32(n)) => u64::try_from(*n).unwrap_or(0),
-        Some(Bson::Int64(n)) => u64::try_from(*n).unwrap_or(0),
-        Some(Bson::Double(n)) => *n as u64,
-        _ => 0,
-    }
 }
 
 /// Refused tracking calls per minute over the last hour (60 entries, oldest first).

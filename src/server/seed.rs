@@ -1,6 +1,8 @@
 //! Demo data: people spread over legacy systems that disagree on how to write them (email case,
 //! phone formats, missing fields), and 90 days of web and app events, all sent through the real
 //! import and ingestion pipelines so the result is exactly what production data would give.
+pub mod demo;
+
 use super::{
     db::sources::SourceDoc,
     identity::IdentityGraph,
@@ -13,6 +15,7 @@ use super::{
 };
 use crate::{error::AppError, model::source::SourceKind};
 use chrono::{DateTime, Duration, Utc};
+use demo::Progress;
 use rand::{Rng, SeedableRng, rngs::StdRng, seq::IndexedRandom};
 use serde_json::{Map, Value, json};
 
@@ -98,10 +101,30 @@ pub async fn seed(
     events: usize,
     seed: u64,
 ) -> Result<SeedSummary, AppError> {
+    seed_reporting(ingest, customers, events, seed, None).await
+}
+
+/// Reports `step` and the messages `done` so far to `progress`, if any.
+async fn report(progress: Option<&Progress>, step: &str, done: usize) {
+    if let Some(progress) = progress {
+        progress.report(step, done).await;
+    }
+}
+
+/// [`seed`], reporting each step to `progress`. The same `seed` gives the same people and
+/// identifiers, so seeding again attaches to the profiles already there.
+pub async fn seed_reporting(
+    ingest: &IngestState,
+    customers: usize,
+    events: usize,
+    seed: u64,
+    progress: Option<&Progress>,
+) -> Result<SeedSummary, AppError> {
     let mut rng = StdRng::seed_from_u64(seed);
     let people: Vec<Person> = (0..customers).map(|i| person(&mut rng, i)).collect();
     let now = Utc::now();
-    let mut sent = import_records(ingest, &mut rng, &people, now).await?;
+    let mut sent = import_records(ingest, &mut rng, &people, now, progress).await?;
+    report(progress, "Adding the product catalog", sent).await;
     catalog(ingest).await?;
     let web = ingest.sources.get_or_create("web", SourceKind::Api).await?;
     let app = ingest.sources.get_or_create("app", SourceKind::Api).await?;
@@ -118,7 +141,9 @@ pub async fn seed(
             web_messages.push(value)
         }
     }
+    report(progress, "Sending web events", sent).await;
     sent += send(&ingest.graph, &web, web_messages, now).await?;
+    report(progress, "Sending app events", sent).await;
     sent += send(&ingest.graph, &app, app_messages, now).await?;
     Ok(SeedSummary {
         messages: sent,
@@ -235,12 +260,14 @@ async fn import_records(
     rng: &mut StdRng,
     people: &[Person],
     now: DateTime<Utc>,
+    progress: Option<&Progress>,
 ) -> Result<usize, AppError> {
     let mut sent = 0;
     for (name, mapping_text, share) in [
         ("crm", CRM_MAPPING, 0.7),
         ("legacy-db", LEGACY_MAPPING, 0.5),
     ] {
+        report(progress, &format!("Importing customers from {name}"), sent).await;
         let source = ingest
             .sources
             .get_or_create(name, SourceKind::Import)

@@ -5,6 +5,7 @@
 //! static uploads (`members`).
 
 pub mod compute;
+pub mod detail;
 pub mod engine;
 pub mod members;
 pub mod pii_guard;

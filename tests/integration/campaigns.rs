@@ -241,12 +241,7 @@ async fn previews_show_each_step_and_render_for_a_customer_masked_per_role() {
         "a_body",
         "Dear {{ profile.name }}, write to {{ profile.email }}",
     );
-    let id = cs::save(&app, &form)
-        .await
-        .json()
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = cs::save_id(&app, &form).await;
     let ada = app
         .live_profiles()
         .await
@@ -270,8 +265,9 @@ async fn previews_show_each_step_and_render_for_a_customer_masked_per_role() {
         preview["rendered"][0]["body"],
         format!("Dear Ada Lovelace, write to ada-{t}@mail.test")
     );
-    let marketer = app.as_role(Role::Marketer).await;
-    let masked = marketer
+    // Analysts see personal values masked (marketers see them in the message: see item 12).
+    let analyst = app.as_role(Role::Analyst).await;
+    let masked = analyst
         .call("/api/campaigns/preview", &[("id", &id), ("customer", &ada)])
         .await
         .json();
@@ -461,6 +457,10 @@ async fn conversions_are_attributed_to_the_latest_send_and_compared_with_the_hol
     set(&mut rival, "goal_event", "Order Completed");
     let rival = launch(&app, &rival).await;
     cs::wait_status(&app, &rival, "completed").await;
+    // The order must follow the rival's send: "completed" once came before the run was even
+    // queued (a scheduler tick between launch and claim), and the order was credited here.
+    let rival_sent = variant(&results(&app, &rival).await, "A")["sent"].clone();
+    assert_eq!(rival_sent, 40, "everyone got the rival before ordering");
     app.track("/v1/track", &key, &order(&treated[5], "EUR"))
         .await;
     assert_eq!(variant(&results(&app, &id).await, "A")["converted"], 4);
@@ -493,4 +493,33 @@ async fn conversions_are_attributed_to_the_latest_send_and_compared_with_the_hol
         .unwrap();
     assert_eq!(converting["converted"], true, "{history}");
     assert_eq!(converting["status"], "sent");
+}
+
+#[tokio::test]
+async fn a_sending_campaign_is_not_completed_before_its_run_is_claimed_and_queued() {
+    use enrich::{model::campaign::CampaignStatus as S, server::db::campaigns::CampaignDoc};
+    let app = app(&[]).await;
+    let key = app.write_key("web").await;
+    person(&app, &key, "u1", json!({ "plan": "gold" }), true).await;
+    let gold = create(&app, "Gold", &plan("gold")).await;
+    let id = cs::save(&app, &email_form("Racing", &gold)).await.json();
+    let id: mongodb::bson::oid::ObjectId = id.as_str().unwrap().parse().unwrap();
+    let service = &app.state.campaigns;
+    let status = |doc: Option<CampaignDoc>| doc.unwrap().status;
+    // What a launch looks like to a scheduler tick between its two writes: sending, no run
+    // claimed yet; then claimed but not queued.
+    for (runs, queued) in [(0, 0), (1, 0)] {
+        let set = mongodb::bson::doc! { "runs": runs, "queued_runs": queued };
+        service
+            .campaigns
+            .transition(id, &[S::Draft, S::Sending], S::Sending, set)
+            .await
+            .unwrap();
+        service.complete_if_settled(id).await.unwrap();
+        assert_eq!(
+            status(service.campaigns.get(id).await.unwrap()),
+            S::Sending,
+            "{runs} {queued}"
+        );
+    }
 }

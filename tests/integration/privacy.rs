@@ -35,9 +35,10 @@ fn leaked(body: &str) -> Vec<&'static str> {
 }
 
 /// Server fns that change something: called elsewhere, not part of the read scan.
-const WRITES: [&str; 25] = [
+const WRITES: &[&str] = &[
     "catalog/save",
     "dashboard/demo",
+    "demo/start",
     "customers/add",
     "profiles/reveal",
     "profiles/consent",
@@ -51,6 +52,7 @@ const WRITES: [&str; 25] = [
     "campaigns/pause",
     "campaigns/resume",
     "campaigns/cancel",
+    "campaigns/retry",
     "channels/save",
     "sources/create",
     "sources/issue-key",
@@ -61,6 +63,7 @@ const WRITES: [&str; 25] = [
     "fields/classify",
     "users/add",
     "users/update",
+    "preferences/save",
 ];
 
 /// What the scan knows about the seeded person, to fill in server fn arguments.
@@ -78,6 +81,7 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("customers/list", vec![("query[q]", "zel".into())]),
         ("customers/list", vec![]),
         ("auth/me", vec![]),
+        ("auth/typed-email", vec![]),
         ("profiles/get", vec![("id", profile.clone())]),
         ("profiles/events", vec![("id", profile.clone())]),
         ("profiles/segments", vec![("id", profile.clone())]),
@@ -93,6 +97,11 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("campaigns/form", vec![("id", seeded.campaign.clone())]),
         ("campaigns/results", vec![("id", seeded.campaign.clone())]),
         (
+            "campaigns/launch_check",
+            vec![("id", seeded.campaign.clone())],
+        ),
+        ("campaigns/editor_options", vec![]),
+        (
             "campaigns/preview",
             vec![("id", seeded.campaign.clone()), ("customer", profile)],
         ),
@@ -103,8 +112,10 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("audit/list", vec![]),
         ("imports/recent", vec![]),
         ("imports/get", vec![("id", seeded.import.clone())]),
+        ("imports/staged", vec![("id", seeded.import.clone())]),
         ("users/list", vec![]),
         ("sources/list", vec![]),
+        ("demo/status", vec![]),
         ("computed/list", vec![]),
         ("segments/list", vec![]),
         ("segments/catalog", vec![]),

@@ -52,6 +52,7 @@ async fn consent_comes_from_context_from_the_consent_event_and_from_the_page() {
                 ("id", &id),
                 ("purpose", "email_marketing"),
                 ("granted", "false"),
+                ("reason", "Customer asked on the phone, ticket 12"),
             ],
         )
         .await;
@@ -59,7 +60,12 @@ async fn consent_comes_from_context_from_the_consent_event_and_from_the_page() {
     let bad = support
         .call(
             "/api/profiles/consent",
-            &[("id", &id), ("purpose", "advertising"), ("granted", "true")],
+            &[
+                ("id", &id),
+                ("purpose", "advertising"),
+                ("granted", "true"),
+                ("reason", "Customer asked on the phone, ticket 12"),
+            ],
         )
         .await;
     assert_eq!(bad.json()["field"], "purpose");

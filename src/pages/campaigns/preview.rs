@@ -64,9 +64,31 @@ fn PreviewBody(preview: CampaignPreview, draft: bool) -> impl IntoView {
     let who = preview.customer.clone().map(|c| view! {
         <p data-testid="preview-customer">{format!("Rendered for {c}: {}", preview.customer_group.clone().unwrap_or_default())}</p>
     });
+    let values = preview.customer.is_some().then(|| {
+        let note = if preview.real_values {
+            "The messages below show this customer's real values, as they would receive them; they are shown only here, and the preview is recorded in the audit log."
+        } else {
+            "Personal values are masked: real values are shown only for customers in this campaign's audience."
+        };
+        view! { <p class="hint" data-testid="preview-values">{note}</p> }
+    });
+    let warnings = (!preview.warnings.is_empty()).then(|| {
+        let items = preview
+            .warnings
+            .iter()
+            .map(|w| view! { <li>{w.clone()}</li> })
+            .collect_view();
+        view! {
+            <div class="alert alert-warning" role="status" data-testid="preview-warnings">
+                <p><strong>"Check these variables:"</strong></p>
+                <ul>{items}</ul>
+            </div>
+        }
+    });
     view! {
         {draft.then(|| view! { <Funnel steps=preview.steps.clone() /> })}
         <h3>"Message preview"</h3>
+        {warnings}
         <form method="get" class="form preview-picker">
             <div class="field">
                 <label for="preview-customer">"Customer"</label>
@@ -78,6 +100,7 @@ fn PreviewBody(preview: CampaignPreview, draft: bool) -> impl IntoView {
             <button type="submit" class="button">"Preview"</button>
         </form>
         {who}
+        {values}
         <div class="message-previews">{rendered}</div>
     }
 }

@@ -1,6 +1,6 @@
 //! Results: per variant and holdout counts, conversion rate, uplift with its interval and
 //! significance, failures by reason, and sends and conversions per hour.
-use super::detail::Actions;
+use super::actions::Actions;
 use crate::{
     api::campaigns::get_campaign_results,
     campaign::significance::Comparison,
@@ -87,7 +87,8 @@ fn row(v: VariantResult) -> impl IntoView {
 
 #[component]
 fn ResultsBody(results: CampaignResults) -> impl IntoView {
-    let chart = render_campaign_svg(&results.series, 640, 220);
+    let zone = crate::components::local_time::user_zone();
+    let chart = render_campaign_svg(&results.series, zone, 640, 220);
     let failures = (!results.failures.is_empty()).then(|| {
         let items = results
             .failures

@@ -56,10 +56,9 @@ fn Editor(id: Option<String>, form: ProductForm) -> impl IntoView {
     let save = ServerAction::<SaveProduct>::new();
     let errors: Errors = Signal::derive(move || save.value().get().and_then(Result::err));
     let general = move || {
-        errors.get().map(|e| match e {
-            crate::error::AppError::Invalid { field, message }
-            | crate::error::AppError::Conflict { field, message } => format!("{field}: {message}"),
-            other => other.to_string(),
+        errors.get().map(|e| match e.field_errors().len() {
+            0 => e.user_message(),
+            _ => "Please correct the fields marked above.".to_owned(),
         })
     };
     let editing = id.is_some();
@@ -77,7 +76,7 @@ fn Editor(id: Option<String>, form: ProductForm) -> impl IntoView {
                 } else {
                     view! { <FormText name="id" label="Product id" value=form.id.clone() error_keys=&["id"] errors hint="How imports and events name it; fixed once created." /> }.into_any()
                 }}
-                <FormText name="name" label="Name" value=form.name.clone() error_keys=&["name"] errors />
+                <FormText name="name" label="Name" value=form.name.clone() error_keys=&["name"] errors required=true maxlength=200 />
                 <FormText name="text" label="Description" rows=3 value=form.text.clone() error_keys=&["text"] errors />
                 <FormText name="locale" label="Locale" value=form.locale.clone() error_keys=&["locale"] errors hint="e.g. en-US, or en for every English locale; empty for all." />
                 <FormText name="attributes" label="Extra attributes" rows=3 value=form.attributes.clone() error_keys=&["attributes"] errors hint="One per line: brand = Acme, material = cotton." />

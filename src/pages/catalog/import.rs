@@ -2,8 +2,8 @@
 //! upload is a plain multipart form: it works the same with and without JavaScript.
 use crate::{
     api::catalog::{get_catalog_import, recent_catalog_imports},
-    components::{LoadError, import_progress::ImportProgress},
-    model::import::ImportStatus,
+    components::{LoadError, import_progress::ImportProgress, session::current_user},
+    model::{access::Permission, import::ImportStatus},
     pages::settings::when,
 };
 use leptos::prelude::*;
@@ -93,7 +93,10 @@ pub fn CatalogImportProgressPage() -> impl IntoView {
                     {move || Suspend::new(async move { status.await.map(|s| view! { <ImportProgress status=s /> }) })}
                 </ErrorBoundary>
             </Suspense>
-            <p><a href="/catalog">"Back to the catalog"</a>" · "<a href="/catalog/import">"Import another file"</a></p>
+            <p>
+                <a href="/catalog">"Back to the catalog"</a>
+                {current_user().can(Permission::EditMarketing).then(|| view! { " · " <a href="/catalog/import">"Import another file"</a> })}
+            </p>
         </section>
     }
 }

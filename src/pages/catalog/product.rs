@@ -3,7 +3,11 @@
 use super::swatch;
 use crate::{
     api::catalog::get_product,
-    components::{LoadError, session::current_user, url::encode},
+    components::{
+        LoadError,
+        session::{RoleNote, current_user},
+        url::encode,
+    },
     error::AppError,
     model::{
         access::Permission,
@@ -60,6 +64,7 @@ fn Product(detail: ProductDetail) -> impl IntoView {
                 <h1 data-testid="product-name">{product.name.clone()}</h1>
             </div>
             {can_edit.then(|| view! { <div class="actions"><a class="button" href=edit>"Edit"</a></div> })}
+            {(!can_edit).then(|| view! { <RoleNote text="Only admins and marketers can edit products." /> })}
         </header>
         <div class="grid-2">
             <section class="card" aria-labelledby="about-heading">

@@ -1,9 +1,7 @@
-//! Identities, consent and traits (with provenance and history on demand).
+//! Identities and traits (with provenance and history on demand).
 use super::{Actions, reveal::RevealButton};
 use crate::{
-    api::SetConsent,
     model::{
-        consent::{ConsentView, purpose_label},
         field::FieldClass,
         profile::{ProfileView, TraitView},
     },
@@ -49,73 +47,6 @@ pub fn Activity(profile: ProfileView) -> impl IntoView {
     }
 }
 
-/// Consent per purpose with its source and time; grant / withdraw for roles that may.
-#[component]
-pub fn Consent(profile: ProfileView, action: ServerAction<SetConsent>) -> impl IntoView {
-    let editable = profile.rights.edit_consent;
-    let id = profile.id.clone();
-    let rows = profile
-        .consent
-        .into_iter()
-        .map(move |c| view! { <ConsentRow consent=c id=id.clone() editable action /> });
-    let failure = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
-    view! {
-        <section class="card" aria-labelledby="consent-heading">
-            <h2 id="consent-heading">"Consent"</h2>
-            {move || failure().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
-            <table class="data-table" data-testid="consent">
-                <thead><tr><th scope="col">"Purpose"</th><th scope="col">"State"</th><th scope="col">"From"</th><th scope="col"><span class="visually-hidden">"Change"</span></th></tr></thead>
-                <tbody>{rows.collect_view()}</tbody>
-            </table>
-        </section>
-    }
-}
-
-#[component]
-fn ConsentRow(
-    consent: ConsentView,
-    id: String,
-    editable: bool,
-    action: ServerAction<SetConsent>,
-) -> impl IntoView {
-    let (state, class) = match consent.granted {
-        Some(true) => ("granted", "badge ok"),
-        Some(false) => ("withdrawn", "badge danger"),
-        None => ("not stated", "badge muted"),
-    };
-    let from = consent
-        .source
-        .map(|s| format!("{s}, {}", consent.at.map(when).unwrap_or_default()));
-    let label = purpose_label(&consent.purpose);
-    let row_id = format!("consent-{}", consent.purpose);
-    let change = editable.then(|| {
-        let grant = consent.granted != Some(true);
-        let verb = if grant { "Grant" } else { "Withdraw" };
-        view! {
-            <ActionForm action attr:class="inline-form">
-                <input type="hidden" name="id" value=id />
-                <input type="hidden" name="purpose" value=consent.purpose.clone() />
-                <input type="hidden" name="granted" value=grant.to_string() />
-                <button type="submit" class="button small" aria-label=format!("{verb} {label}")>{verb}</button>
-            </ActionForm>
-        }
-    });
-    view! {
-        <tr data-testid=row_id>
-            <th scope="row">{label}</th>
-            <td><span class=class>{state}</span></td>
-            <td>{from.unwrap_or_else(|| "—".to_owned())}</td>
-            <td>{change}</td>
-        </tr>
-    }
-}
-
 /// Traits with value, source and time; earlier values on demand; computed traits below.
 #[component]
 pub fn Traits(profile: ProfileView, actions: Actions) -> impl IntoView {
@@ -133,7 +64,7 @@ pub fn Traits(profile: ProfileView, actions: Actions) -> impl IntoView {
     });
     let computed = profile.computed.into_iter().map(|(k, v)| {
         view! {
-            <tr><th scope="row">{k}</th><td><code>{v}</code></td><td>"computed"</td><td></td></tr>
+            <tr><th scope="row">{k}</th><td><span class="trait-value">{display_value(&v)}</span></td><td>"computed"</td><td></td></tr>
         }
     });
     view! {
@@ -162,7 +93,7 @@ fn TraitRow(
     }
     .map(|(text, title)| view! { <span class="badge muted" title=title>{text}</span> });
     let history = (!t.history.is_empty()).then(|| {
-        let past = t.history.into_iter().map(|h| view! { <li><code>{h.value}</code>{format!(" from {} at {}", h.source, when(h.at))}</li> });
+        let past = t.history.into_iter().map(|h| view! { <li><span class="trait-value">{display_value(&h.value)}</span>{format!(" from {} at {}", h.source, when(h.at))}</li> });
         view! { <details><summary>"Earlier values"</summary><ul>{past.collect_view()}</ul></details> }
     });
     let revealed = shown.is_some();
@@ -171,7 +102,7 @@ fn TraitRow(
         <tr data-testid=format!("trait-{key}")>
             <th scope="row">{t.key}" "{badge}</th>
             <td>
-                <code>{shown.unwrap_or(t.value)}</code>
+                <span class="trait-value">{display_value(&shown.unwrap_or(t.value))}</span>
                 {revealed.then(|| view! { <span class="badge">"revealed"</span> })}
                 {can_reveal.then(|| view! { <RevealButton id field=format!("traits.{key}") label="trait" action=actions.reveal /> })}
                 {history}
@@ -180,4 +111,31 @@ fn TraitRow(
             <td>{when(t.at)}</td>
         </tr>
     }
+}
+
+/// A trait's JSON text as a person reads it: text without quotes, a midnight-UTC timestamp
+/// (how imports store dates) as its date, numbers and booleans as they are.
+pub fn display_value(json: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::String(text)) => {
+            let midnight = ["T00:00:00+00:00", "T00:00:00Z"];
+            match midnight.iter().find_map(|m| text.strip_suffix(m)) {
+                Some(day) if day.len() == 10 => day.to_owned(),
+                _ => text,
+            }
+        }
+        _ => json.to_owned(),
+    }
+}
+
+#[test]
+fn item_08_traits_show_values_not_json_literals() {
+    assert_eq!(display_value("\"Ann Lee\""), "Ann Lee");
+    assert_eq!(display_value("\"2020-07-31T00:00:00+00:00\""), "2020-07-31");
+    assert_eq!(
+        display_value("\"2020-07-31T09:30:00+00:00\""),
+        "2020-07-31T09:30:00+00:00"
+    );
+    assert_eq!(display_value("41"), "41");
+    assert_eq!(display_value("true"), "true");
 }

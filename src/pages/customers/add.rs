@@ -11,7 +11,21 @@ pub fn AddCustomerForm(action: ServerAction<AddCustomer>) -> impl IntoView {
     let form = NodeRef::<html::Form>::new();
     let failure = move || action.value().get().and_then(Result::err);
     let error_for = move |field: &'static str| {
-        Signal::derive(move || failure().and_then(|e| e.message_for(field)))
+        Signal::derive(move || {
+            failure()
+                .and_then(|e| e.message_for(field))
+                .map(|m| existing(&m).0)
+        })
+    };
+    let existing_email = move || {
+        let message = failure().and_then(|e| e.message_for("email"))?;
+        existing(&message).1.map(|href| {
+            view! {
+                <p class="field-link">
+                    <a href=href data-testid="existing-customer">"Open the existing customer"</a>
+                </p>
+            }
+        })
     };
     let added = move || {
         action
@@ -34,6 +48,7 @@ pub fn AddCustomerForm(action: ServerAction<AddCustomer>) -> impl IntoView {
                     label="Name"
                     autocomplete="name"
                     required=true
+                    maxlength=crate::model::customer::NAME_MAX_CHARS as u32
                     error=error_for("name")
                 />
                 <TextField
@@ -42,13 +57,16 @@ pub fn AddCustomerForm(action: ServerAction<AddCustomer>) -> impl IntoView {
                     input_type="email"
                     autocomplete="email"
                     required=true
+                    maxlength=crate::model::customer::EMAIL_MAX_CHARS as u32
                     error=error_for("email")
                 />
+                {existing_email}
                 <TextField
                     name="phone"
                     label="Phone"
                     input_type="tel"
                     autocomplete="tel"
+                    maxlength=32
                     hint="Optional. International format, e.g. +82 10 1234 5678."
                     error=error_for("phone")
                 />
@@ -78,5 +96,13 @@ fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     };
     move || {
         general().map(|e| view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> })
+    }
+}
+
+/// A duplicate's message ends with the existing customer's path: the sentence, and the path.
+fn existing(message: &str) -> (String, Option<String>) {
+    match message.split_once(": /customers/") {
+        Some((text, id)) => (format!("{text}."), Some(format!("/customers/{id}"))),
+        None => (message.to_owned(), None),
     }
 }

@@ -1,9 +1,11 @@
 //! The charts and figures of the live page, fed by the snapshot and then by the socket.
-use super::tail::EventTail;
+use super::{chart::LiveChart, tail::EventTail};
 use crate::{
     components::{
-        live_charts::{Band, Zone, activity_bands, css, event_rate_bands, render_bands_svg},
+        chart_colours::NameColours,
+        live_charts::{activity_bands, activity_unit, css, event_rate_bands},
         live_socket::{Connection, use_live_socket},
+        local_time::user_zone,
     },
     model::live::{
         Control, LiveMessage, LiveSeries, LiveSnapshot, NameCount, ServerFrame, Stream,
@@ -24,8 +26,18 @@ pub fn LiveBoard(snapshot: LiveSnapshot, resync: Callback<()>) -> impl IntoView 
     let tail = RwSignal::new(snapshot.tail);
     let active = RwSignal::new(snapshot.active_profiles);
     let paused = RwSignal::new(false);
-    let zone = RwSignal::new(Zone::default());
-    Effect::new(move |_| zone.set(browser_zone()));
+    let zone = user_zone();
+    // Kept for the page's life: a name keeps its colour in every chart and table.
+    let colours = StoredValue::new(NameColours::default());
+    let event_bands = Memo::new(move |_| {
+        colours
+            .try_update_value(|c| event_rate_bands(&series.read(), c))
+            .unwrap_or_default()
+    });
+    let activity = Memo::new(move |_| activity_bands(&series.read()));
+    let activity_unit = Signal::derive(move || activity_unit(&series.read()));
+    let colour_of =
+        Callback::new(move |name: String| colours.with_value(|c| c.get(&name)).map(css));
     let ticks_from = snapshot.ticks_from;
     let streams = vec![
         (Stream::Events, StreamFilter::default()),
@@ -53,51 +65,37 @@ pub fn LiveBoard(snapshot: LiveSnapshot, resync: Callback<()>) -> impl IntoView 
         <Status connection feed=snapshot.feed />
         <Figures series active />
         <section class="card">
-            <Chart
+            <LiveChart
                 title="Events per second, by event"
                 unit="events/s"
                 testid="events-chart"
                 stacked=true
                 series
                 zone
-                bands=event_rate_bands
+                bands=event_bands
             />
         </section>
         <div class="grid-2">
             <section class="card">
-                <TopTable title="Top events" testid="top-events" rows=Signal::derive(move || series.read().top_events(TOP_ROWS)) />
+                <TopTable title="Top events" testid="top-events" rows=Signal::derive(move || series.read().top_events(TOP_ROWS)) colour_of />
             </section>
             <section class="card">
-                <TopTable title="Top pages" testid="top-pages" rows=Signal::derive(move || series.read().top_pages(TOP_ROWS)) />
+                <TopTable title="Top pages" testid="top-pages" rows=Signal::derive(move || series.read().top_pages(TOP_ROWS)) colour_of=Callback::new(|_: String| None) />
             </section>
         </div>
         <section class="card">
-            <Chart
-                title="Segment entries, exits and campaign sends per minute"
-                unit="per minute"
+            <LiveChart
+                title="Segment entries, exits and campaign sends"
+                unit=activity_unit
                 testid="activity-chart"
                 stacked=false
                 series
                 zone
-                bands=activity_bands
+                bands=activity
             />
         </section>
-        <EventTail tail paused />
+        <EventTail tail paused zone />
     }
-}
-
-/// The reader's time zone, once the page runs in a browser.
-fn browser_zone() -> Zone {
-    #[cfg(feature = "hydrate")]
-    {
-        let offset = -(js_sys::Date::new_0().get_timezone_offset() as i32);
-        Zone {
-            offset_minutes: offset,
-            local: true,
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    Zone::default()
 }
 
 /// Connection badge and where events come from.
@@ -158,109 +156,14 @@ fn Figures(series: RwSignal<LiveSeries>, active: RwSignal<u64>) -> impl IntoView
     }
 }
 
-/// A plotters chart with its legend and, for screen readers, the numbers as a table.
-#[component]
-fn Chart(
-    title: &'static str,
-    unit: &'static str,
-    testid: &'static str,
-    stacked: bool,
-    series: RwSignal<LiveSeries>,
-    zone: RwSignal<Zone>,
-    bands: fn(&LiveSeries) -> Vec<Band>,
-) -> impl IntoView {
-    let drawn = Memo::new(move |_| bands(&series.read()));
-    let svg = move || {
-        render_bands_svg(
-            &series.read(),
-            &drawn.read(),
-            stacked,
-            unit,
-            zone.get(),
-            (720, 260),
-        )
-    };
-    let summary = move || {
-        let parts: Vec<String> = drawn
-            .read()
-            .iter()
-            .map(|b| {
-                format!(
-                    "{} peak {:.1}",
-                    b.name,
-                    b.values.iter().fold(0.0_f64, |m, v| m.max(*v))
-                )
-            })
-            .collect();
-        format!(
-            "{title} ({unit}): {}",
-            if parts.is_empty() {
-                "no data yet".to_owned()
-            } else {
-                parts.join(", ")
-            }
-        )
-    };
-    view! {
-        <figure class="chart" data-testid=testid>
-            <figcaption>{title}</figcaption>
-            <ul class="legend">
-                {move || drawn.read().iter().map(|b| view! {
-                    <li><span class="swatch" style=format!("background: {}", css(b.color))></span>{b.name.clone()}</li>
-                }).collect_view()}
-            </ul>
-            <div class="chart-svg wide" role="img" aria-label=summary inner_html=svg></div>
-            <ChartTable unit series bands=drawn zone />
-        </figure>
-    }
-}
-
-/// The chart's numbers, newest first, one column per band (non-empty rows only).
-#[component]
-fn ChartTable(
-    unit: &'static str,
-    series: RwSignal<LiveSeries>,
-    bands: Memo<Vec<Band>>,
-    zone: RwSignal<Zone>,
-) -> impl IntoView {
-    let rows = move || {
-        let series = series.read();
-        let bands = bands.read();
-        (0..series.buckets.len())
-            .rev()
-            .filter(|i| bands.iter().any(|b| b.values.get(*i).is_some_and(|v| *v > 0.0)))
-            .take(60)
-            .map(|i| {
-                let cells = bands
-                    .iter()
-                    .map(|b| view! { <td class="num">{format!("{:.1}", b.values.get(i).copied().unwrap_or(0.0))}</td> })
-                    .collect_view();
-                view! { <tr><td>{zone.get().clock(series.buckets[i].start)}</td>{cells}</tr> }
-            })
-            .collect_view()
-    };
-    view! {
-        <details class="chart-data">
-            <summary>"Show data table"</summary>
-            <table>
-                <thead>
-                    <tr>
-                        <th scope="col">{move || format!("Time ({})", zone.get().label())}</th>
-                        {move || bands.read().iter().map(|b| view! { <th scope="col" class="num">{format!("{} ({unit})", b.name)}</th> }).collect_view()}
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </details>
-    }
-}
-
 /// The most frequent names of the window, with a bar for each.
 #[component]
 fn TopTable(
     title: &'static str,
     testid: &'static str,
     rows: Signal<Vec<NameCount>>,
+    /// The colour a name has in the charts (bars of names not charted stay the default).
+    colour_of: Callback<String, Option<String>>,
 ) -> impl IntoView {
     let body = move || {
         let rows = rows.get();
@@ -272,10 +175,12 @@ fn TopTable(
             .into_iter()
             .map(|r| {
                 let width = r.count * 100 / max;
+                let colour = colour_of.run(r.name.clone())
+                    .map_or(String::new(), |c| format!("; background: {c}"));
                 view! {
                     <tr>
                         <th scope="row">{r.name}</th>
-                        <td class="bar-cell"><span class="inline-bar" style=format!("width: {width}%")></span></td>
+                        <td class="bar-cell"><span class="inline-bar" style=format!("width: {width}%{colour}")></span></td>
                         <td class="num">{r.count}</td>
                     </tr>
                 }

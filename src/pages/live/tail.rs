@@ -1,13 +1,17 @@
 //! The live event tail: newest first, pausable, filterable, each row leading to its customer.
 use crate::{
     components::session::current_user,
-    model::{access::Permission, live::LiveEvent},
+    model::{access::Permission, live::LiveEvent, time_zone::UserZone},
 };
 use leptos::prelude::*;
 
 /// The newest events as they arrive.
 #[component]
-pub fn EventTail(tail: RwSignal<Vec<LiveEvent>>, paused: RwSignal<bool>) -> impl IntoView {
+pub fn EventTail(
+    tail: RwSignal<Vec<LiveEvent>>,
+    paused: RwSignal<bool>,
+    zone: UserZone,
+) -> impl IntoView {
     let filter = RwSignal::new(String::new());
     let can_open = current_user().can(Permission::ViewCustomers);
     let shown = move || {
@@ -45,10 +49,11 @@ pub fn EventTail(tail: RwSignal<Vec<LiveEvent>>, paused: RwSignal<bool>) -> impl
                     </button>
                 </div>
             </div>
+            <div class="table-scroll">
             <table class="tail" data-testid="event-tail">
                 <thead>
                     <tr>
-                        <th scope="col">"Time (UTC)"</th>
+                        <th scope="col">{format!("Time ({})", zone.name())}</th>
                         <th scope="col">"Event"</th>
                         <th scope="col">"Source"</th>
                         <th scope="col">"Who"</th>
@@ -61,16 +66,17 @@ pub fn EventTail(tail: RwSignal<Vec<LiveEvent>>, paused: RwSignal<bool>) -> impl
                         if rows.is_empty() {
                             return view! { <tr><td colspan="5" class="muted">"No events yet. They appear here as they arrive."</td></tr> }.into_any();
                         }
-                        rows.into_iter().map(|e| view! { <TailRow event=e can_open /> }).collect_view().into_any()
+                        rows.into_iter().map(|e| view! { <TailRow event=e can_open zone /> }).collect_view().into_any()
                     }}
                 </tbody>
             </table>
+            </div>
         </section>
     }
 }
 
 #[component]
-fn TailRow(event: LiveEvent, can_open: bool) -> impl IntoView {
+fn TailRow(event: LiveEvent, can_open: bool, zone: UserZone) -> impl IntoView {
     let who = event.who.clone().unwrap_or_else(|| {
         if event.identified {
             "identified"
@@ -85,7 +91,7 @@ fn TailRow(event: LiveEvent, can_open: bool) -> impl IntoView {
     };
     view! {
         <tr>
-            <td>{event.received_at.format("%H:%M:%S").to_string()}</td>
+            <td>{zone.clock(event.received_at)}</td>
             <td>{event.event}</td>
             <td>{event.source}</td>
             <td>{who}</td>

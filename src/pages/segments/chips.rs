@@ -1,29 +1,18 @@
 //! Multi-value input for "in list" style tests: each value a chip with its own remove button,
-//! and a text box that adds what is typed on Enter (commas split several at once).
+//! and a text box that adds what is typed on Enter (commas split several at once). Without
+//! JavaScript the chips travel as hidden inputs, the box's text is added on submit, and a chip's
+//! remove button submits the form naming the chip.
+use crate::segment::{
+    draft::{chip_text, pieces},
+    form::name,
+};
 use leptos::prelude::*;
 use serde_json::Value;
 
-/// The text of one list value as a chip shows it.
-pub fn chip_text(value: &Value) -> String {
-    value
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| value.to_string())
-}
-
-/// `typed` split on commas into the values to add (blank pieces dropped).
-pub fn pieces(typed: &str) -> Vec<String> {
-    typed
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Chips for `values` of list `name`; `set` receives the new list (as typed texts).
+/// Chips for the list `values` of the test at form key `key`; `set` receives the new list (as
+/// typed texts).
 #[component]
-pub fn ChipsInput(name: String, values: Vec<Value>, set: Callback<Vec<String>>) -> impl IntoView {
+pub fn ChipsInput(key: String, values: Vec<Value>, set: Callback<Vec<String>>) -> impl IntoView {
     let texts: Vec<String> = values.iter().map(chip_text).collect();
     let chips = texts
         .iter()
@@ -38,8 +27,10 @@ pub fn ChipsInput(name: String, values: Vec<Value>, set: Callback<Vec<String>>) 
             view! {
                 <li class="chip">
                     <span>{text.clone()}</span>
-                    <button type="button" class="chip-remove" aria-label=format!("Remove {text}")
-                        on:click=move |_| set.run(rest.clone())>"×"</button>
+                    <input type="hidden" name=name(&key, &format!("values.{i}")) value=text.clone() />
+                    <button type="submit" class="chip-remove" aria-label=format!("Remove {text}")
+                        name="do" value=format!("unchip:{key}.values.{i}")
+                        on:click=move |ev| { ev.prevent_default(); set.run(rest.clone()) }>"×"</button>
                 </li>
             }
         })
@@ -57,10 +48,10 @@ pub fn ChipsInput(name: String, values: Vec<Value>, set: Callback<Vec<String>>) 
     };
     let on_enter = add.clone();
     view! {
-        <div class="value-input chips-input" role="group" aria-label=name.clone()>
-            <span>{name.clone()}</span>
+        <div class="value-input chips-input" role="group" aria-label="Values">
+            <span>"Values"</span>
             <ul class="chips">{chips}</ul>
-            <input type="text" node_ref=input aria-label=format!("Add to {name}")
+            <input type="text" node_ref=input aria-label="Add to values" name=name(&key, "values.add")
                 placeholder="type, then Enter"
                 on:keydown=move |ev| {
                     if ev.key() == "Enter" {
@@ -70,22 +61,5 @@ pub fn ChipsInput(name: String, values: Vec<Value>, set: Callback<Vec<String>>) 
                 }
                 on:change=move |ev| add(event_target_value(&ev)) />
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typed_text_splits_on_commas_and_drops_blanks() {
-        assert_eq!(pieces(" gold, vip ,, "), ["gold", "vip"]);
-        assert!(pieces("  ").is_empty());
-    }
-
-    #[test]
-    fn chips_show_texts_bare_and_other_values_as_json() {
-        assert_eq!(chip_text(&serde_json::json!("gold")), "gold");
-        assert_eq!(chip_text(&serde_json::json!(30.5)), "30.5");
     }
 }

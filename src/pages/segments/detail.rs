@@ -5,7 +5,11 @@ use crate::{
         ArchiveSegment, DuplicateSegment, get_segment, list_segment_members, list_segments,
         overlap_segments,
     },
-    components::{DailyBarChart, LoadError, session::current_user, status::set_status},
+    components::{
+        DailyBarChart, LoadError,
+        session::{RoleNote, current_user},
+        status::set_status,
+    },
     error::AppError,
     model::{
         DailyCount,
@@ -53,9 +57,12 @@ fn Segment(detail: SegmentDetail, archive: ServerAction<ArchiveSegment>) -> impl
         .clone()
         .filter(|c| c.state != "done")
         .map(|c| {
-            let text = match c.error {
-                Some(e) => format!("Computing failed: {e}"),
-                None => format!("Computing members: {} ({} of {})", c.state, c.done, c.total),
+            let text = match (c.error, c.total) {
+                (Some(e), _) => format!("Computing members failed: {e}"),
+                (None, 0) => "Computing members… the count below may still change.".to_owned(),
+                (None, total) => {
+                    format!("Computing members… {} of {total} changes applied.", c.done)
+                }
             };
             view! { <p class="alert" role="status">{text}</p> }
         });
@@ -63,16 +70,12 @@ fn Segment(detail: SegmentDetail, archive: ServerAction<ArchiveSegment>) -> impl
         .history
         .iter()
         .map(|(at, size)| DailyCount {
-            day: at.format("%Y-%m-%d %H:%M").to_string(),
+            day: crate::components::local_time::user_zone().date_time(*at),
             count: *size,
         })
         .collect();
     let (export, members_id, overlap_id) = (s.id.clone(), s.id.clone(), s.id.clone());
-    let lines = detail
-        .rule_text
-        .lines()
-        .map(|l| view! { <li><code>{l.to_owned()}</code></li> })
-        .collect_view();
+    let rule = detail.rule.clone();
     view! {
         <Title text=format!("{} · Segments", s.name) />
         <header class="page-header">
@@ -82,13 +85,14 @@ fn Segment(detail: SegmentDetail, archive: ServerAction<ArchiveSegment>) -> impl
                 <SegmentActions id=s.id.clone() kind=s.kind status=s.status archive />
             </Show>
         </header>
+        {(!can_edit).then(|| view! { <RoleNote text="Only admins and marketers can create or change segments and campaigns." /> })}
         {unknown.map(|n| view! { <p class="alert" role="status">{format!("List uploaded: {n} identifiers matched no one.")}</p> })}
         {progress}
         <div class="split">
             <section class="card" aria-labelledby="rule-heading">
                 <h2 id="rule-heading">"Who is in it"</h2>
-                <p class="kpi"><strong>{s.size}</strong>" members"</p>
-                <ul class="rule-text">{lines}</ul>
+                <p class="kpi"><strong data-testid="member-count">{s.size}</strong>{if s.size == 1 { " member" } else { " members" }}</p>
+                <super::summary::RuleSummary rule />
                 {detail.time_relative.then_some(view! { <p class="hint">"Depends on the clock: recomputed every minute."</p> })}
                 <p><a class="button" href=format!("/segments/{export}/export") download>"Export members (CSV)"</a></p>
             </section>
@@ -156,12 +160,13 @@ fn Members(id: String) -> impl IntoView {
                             if page.members.is_empty() {
                                 return view! { <p class="empty">"No members right now."</p> }.into_any();
                             }
+                            let shown = page.members.len();
                             let rows = page.members.into_iter().map(|(m, at)| view! {
                                 <tr><th scope="row"><a href=format!("/customers/{}", m.id)>{if m.name.is_empty() { "Anonymous".to_owned() } else { m.name }}</a></th>
                                 <td>{m.email.unwrap_or_default()}</td><td>{when(at)}</td></tr>
                             }).collect_view();
                             view! {
-                                <p class="hint">{format!("Newest 50 of {}", page.total)}</p>
+                                <p class="hint" data-testid="members-total">{format!("Newest {shown} of {}", page.total)}</p>
                                 <table class="data-table"><thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Entered"</th></tr></thead><tbody>{rows}</tbody></table>
                             }.into_any()
                         })
@@ -225,13 +230,18 @@ fn Versions(detail: SegmentDetail) -> impl IntoView {
 
 #[component]
 fn Transitions(detail: SegmentDetail) -> impl IntoView {
+    let empty = detail.transitions.is_empty();
     let rows = detail.transitions.into_iter().map(|t| view! {
-        <tr><td>{when(t.at)}</td><td>{t.kind}</td><td><a href=format!("/customers/{}", t.profile_id)>{t.profile_id.clone()}</a></td></tr>
+        <tr><td>{when(t.at)}</td><td>{t.kind}</td><td><a href=format!("/customers/{}", t.profile_id)>{t.customer}</a></td></tr>
     }).collect_view();
     view! {
-        <section class="card" aria-labelledby="transitions-heading">
+        <section class="card" aria-labelledby="transitions-heading" data-testid="transitions">
             <h2 id="transitions-heading">"Latest entries and exits"</h2>
-            <table class="data-table"><thead><tr><th scope="col">"When"</th><th scope="col">"Change"</th><th scope="col">"Customer"</th></tr></thead><tbody>{rows}</tbody></table>
+            {if empty {
+                view! { <p class="empty">"No one has entered or left yet."</p> }.into_any()
+            } else {
+                view! { <table class="data-table"><thead><tr><th scope="col">"When"</th><th scope="col">"Change"</th><th scope="col">"Customer"</th></tr></thead><tbody>{rows}</tbody></table> }.into_any()
+            }}
         </section>
     }
 }

@@ -3,7 +3,10 @@
 use super::SettingsHeader;
 use crate::{
     api::campaigns::{SaveChannelSettings, get_channel_settings},
-    components::{LoadError, session::current_user},
+    components::{
+        LoadError,
+        session::{RoleNote, current_user},
+    },
     model::{
         access::Permission,
         campaign::Channel,
@@ -96,6 +99,7 @@ fn ChannelsForm(
     };
     let saved = move || save.value().get().is_some_and(|r| r.is_ok());
     view! {
+        {ro.then(|| view! { <RoleNote text="Only admins can change channel settings." /> })}
         <ActionForm action=save attr:class="form channels-form" attr:novalidate=true>
             <fieldset class="card"><legend>"Email (SMTP)"</legend>
                 {text("smtp_host", "Host", f.smtp_host.clone(), "text", ro)}

@@ -2,61 +2,68 @@
 use super::SettingsHeader;
 use crate::{
     api::enrichment::{CreateComputedTrait, list_computed_traits},
-    components::{LoadError, TextField},
-    model::computed::{AGGREGATES, ComputedTraitSummary},
+    components::{
+        LoadError, TextField,
+        form_fields::{FormAlert, form_state},
+        session::{RoleNote, current_user},
+    },
+    model::{
+        access::Permission,
+        computed::{AGGREGATES, ComputedTraitSummary},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
-/// Form fields; errors about others are shown above the button.
-const FIELDS: [&str; 5] = ["name", "event", "aggregate", "property", "within_days"];
-
-/// The definitions with back-fill progress, and a form to add one.
+/// The definitions with back-fill progress, and a form to add one (admins).
 #[component]
 pub fn ComputedTraitsPage() -> impl IntoView {
     let create = ServerAction::<CreateComputedTrait>::new();
     let list = Resource::new(move || create.version().get(), |_| list_computed_traits());
-    let failure = move || create.value().get().and_then(Result::err);
-    let error_for = move |field: &'static str| {
-        Signal::derive(move || failure().and_then(|e| e.message_for(field)))
-    };
-    let general = move || {
-        failure()
-            .filter(|e| FIELDS.iter().all(|f| e.message_for(f).is_none()))
-            .map(|e| e.to_string())
-    };
+    let manage = current_user().can(Permission::ManageData);
     view! {
         <Title text="Computed traits · Settings" />
         <SettingsHeader />
         <div class="split">
             <section class="card" aria-labelledby="computed-heading">
                 <h2 id="computed-heading">"Computed traits"</h2>
+                {(!manage).then(|| view! { <RoleNote text="Only admins can define computed traits." /> })}
                 <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                     <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                         {move || Suspend::new(async move { list.await.map(|items| view! { <ComputedTable items /> }) })}
                     </ErrorBoundary>
                 </Transition>
             </section>
-            <section class="card form-card" aria-labelledby="new-computed-heading">
-                <h2 id="new-computed-heading">"New computed trait"</h2>
-                <ActionForm action=create attr:class="form" attr:novalidate=true>
-                    <TextField name="name" label="Name" required=true hint="e.g. lifetime_value; stored as computed.<name>" error=error_for("name") />
-                    <TextField name="event" label="Event" required=true hint="e.g. Order Completed" error=error_for("event") />
-                    <div class="field">
-                        <label for="aggregate">"Aggregate"</label>
-                        <select id="aggregate" name="aggregate">
-                            {AGGREGATES.iter().map(|(_, key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
-                        </select>
-                    </div>
-                    <TextField name="property" label="Property" hint="Dotted path in the event's properties, e.g. total. Not for counts." error=error_for("property") />
-                    <TextField name="within_days" label="Within the last (days)" input_type="number" hint="Optional; empty means all time." error=error_for("within_days") />
-                    <div class="form-actions">
-                        <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create and back-fill"</button>
-                    </div>
-                    {move || general().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
-                </ActionForm>
-            </section>
+            {manage.then(|| view! { <NewComputedForm create /> })}
         </div>
+    }
+}
+
+/// The form defining a computed trait; every problem beside its field at once.
+#[component]
+fn NewComputedForm(create: ServerAction<CreateComputedTrait>) -> impl IntoView {
+    let state = form_state(create, "computed");
+    view! {
+        <section class="card form-card" aria-labelledby="new-computed-heading">
+            <h2 id="new-computed-heading">"New computed trait"</h2>
+            <ActionForm action=create attr:class="form" attr:novalidate=true>
+                <TextField name="name" label="Name" required=true maxlength=60 hint="e.g. lifetime_value; stored as computed.<name>" error=state.error("name") />
+                <TextField name="event" label="Event" required=true maxlength=200 hint="e.g. Order Completed" error=state.error("event") />
+                <div class="field">
+                    <label for="aggregate">"Aggregate"</label>
+                    <select id="aggregate" name="aggregate">
+                        {AGGREGATES.iter().map(|(_, key, label)| view! { <option value=*key>{*label}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error" id="aggregate-error">{move || state.error("aggregate").get()}</p>
+                </div>
+                <TextField name="property" label="Property" maxlength=200 hint="Dotted path in the event's properties, e.g. total. Not for counts." error=state.error("property") />
+                <TextField name="within_days" label="Within the last (days)" input_type="number" hint="Optional; empty means all time." error=state.error("within_days") />
+                <FormAlert state saved="Computed trait created: back-filling now." />
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create and back-fill"</button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

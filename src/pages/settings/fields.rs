@@ -22,7 +22,7 @@ pub fn FieldsPage() -> impl IntoView {
             .value()
             .get()
             .and_then(Result::err)
-            .map(|e| e.to_string())
+            .map(|e| e.user_message())
     };
     view! {
         <Title text="Field catalog · Settings" />
@@ -30,6 +30,9 @@ pub fn FieldsPage() -> impl IntoView {
         <section class="card" aria-labelledby="fields-heading">
             <h2 id="fields-heading">"Field catalog"</h2>
             <p class="muted">"Kept up to date as data arrives; the segment builder picks fields from here. Personal fields are masked for roles without access; restricted fields are encrypted at rest and never shown."</p>
+            {(!may_classify).then(|| view! {
+                <crate::components::session::RoleNote text="Only admins can change a field's class." />
+            })}
             {move || failure().map(|e| view! { <p class="alert alert-error" role="alert">{e}</p> })}
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading fields…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>

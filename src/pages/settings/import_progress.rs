@@ -2,7 +2,8 @@
 use super::SettingsHeader;
 use crate::{
     api::imports::get_import,
-    components::{LoadError, import_progress::ImportProgress},
+    components::{LoadError, import_progress::ImportProgress, session::current_user},
+    model::access::Permission,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +27,7 @@ pub fn ImportProgressPage() -> impl IntoView {
                     {move || Suspend::new(async move { status.await.map(|s| view! { <ImportProgress status=s /> }) })}
                 </ErrorBoundary>
             </Suspense>
-            <p><a href="/settings/import">"Import another file"</a></p>
+            {current_user().can(Permission::ManageData).then(|| view! { <p><a href="/settings/import">"Import another file"</a></p> })}
         </section>
     }
 }

@@ -7,12 +7,22 @@ use crate::{
         CreateSource, IssueServerKey, IssueWriteKey, RevokeServerKey, RevokeWriteKey, SourceList,
         list_sources,
     },
-    components::{LoadError, TextField},
-    model::source::{CreatedWriteKey, SourceSummary},
+    components::{
+        LoadError, TextField,
+        form_fields::{FormAlert, form_state},
+        session::{RoleNote, current_user},
+    },
+    model::{
+        access::Permission,
+        source::{SOURCE_NAME_MAX_CHARS, SourceSummary},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use server_keys::{IssueServerKeyButton, NewServerKey, ServerKeyList};
+use server_keys::{NewKey, NewKeyButtons, NewServerKey, ServerKeyList};
+
+/// Why a role without `ManageData` sees no key or source buttons.
+const ADMINS_ONLY: &str = "Only admins can create sources and issue or revoke keys.";
 
 /// The forms that change keys; the list reloads after each.
 #[derive(Clone, Copy)]
@@ -21,15 +31,18 @@ struct KeyActions {
     revoke: ServerAction<RevokeWriteKey>,
     issue_server: ServerAction<IssueServerKey>,
     revoke_server: ServerAction<RevokeServerKey>,
+    /// Whether the viewer may use them (the others see keys, not buttons).
+    manage: bool,
 }
 
 impl KeyActions {
-    fn new() -> Self {
+    fn new(manage: bool) -> Self {
         Self {
             issue: ServerAction::new(),
             revoke: ServerAction::new(),
             issue_server: ServerAction::new(),
             revoke_server: ServerAction::new(),
+            manage,
         }
     }
 
@@ -43,28 +56,23 @@ impl KeyActions {
     }
 }
 
-/// Lists sources with their keys beside a form to add a source.
+/// Lists sources with their keys beside a form to add a source (admins), and demo data.
 #[component]
 pub fn SourcesPage() -> impl IntoView {
     let create = ServerAction::<CreateSource>::new();
-    let actions = KeyActions::new();
+    let manage = current_user().can(Permission::ManageData);
+    let actions = KeyActions::new(manage);
     let sources = Resource::new(
         move || (create.version().get(), actions.versions()),
         |_| list_sources(),
     );
-    let create_error = Signal::derive(move || {
-        create
-            .value()
-            .get()
-            .and_then(Result::err)
-            .and_then(|e| e.message_for("name").or(Some(e.to_string())))
-    });
     view! {
         <Title text="Settings" />
         <SettingsHeader />
         <div class="split">
             <section class="card" aria-labelledby="sources-heading">
                 <h2 id="sources-heading">"Sources"</h2>
+                {(!manage).then(|| view! { <RoleNote text=ADMINS_ONLY /> })}
                 <Transition fallback=|| view! { <p class="loading" role="status">"Loading sources…"</p> }>
                     <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                         {move || Suspend::new(async move {
@@ -73,20 +81,33 @@ pub fn SourcesPage() -> impl IntoView {
                     </ErrorBoundary>
                 </Transition>
             </section>
-            <section class="card form-card" aria-labelledby="new-source-heading">
-                <h2 id="new-source-heading">"New source"</h2>
-                <ActionForm action=create attr:class="form" attr:novalidate=true>
-                    <TextField name="name" label="Name" required=true
-                        hint="Lower-case, e.g. web, ios-app, crm. Gets a write key for the tracking API."
-                        error=create_error />
-                    <div class="form-actions">
-                        <button type="submit" class="button primary" disabled=move || create.pending().get()>
-                            "Create source"
-                        </button>
-                    </div>
-                </ActionForm>
-            </section>
+            <div class="stack">
+                {manage.then(|| view! { <NewSourceForm create /> })}
+                {manage.then(|| view! { <super::demo::DemoDataCard /> })}
+            </div>
         </div>
+    }
+}
+
+/// The "New source" form (admins).
+#[component]
+fn NewSourceForm(create: ServerAction<CreateSource>) -> impl IntoView {
+    let state = form_state(create, "source");
+    view! {
+        <section class="card form-card" aria-labelledby="new-source-heading">
+            <h2 id="new-source-heading">"New source"</h2>
+            <ActionForm action=create attr:class="form" attr:novalidate=true>
+                <TextField name="name" label="Name" required=true maxlength=SOURCE_NAME_MAX_CHARS as u32
+                    hint="Lower-case, e.g. web, ios-app, crm. Gets a write key for the tracking API."
+                    error=state.error("name") />
+                <FormAlert state saved="Source created: copy its write key now." />
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || create.pending().get()>
+                        "Create source"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 
@@ -131,31 +152,20 @@ fn SourceTable(list: SourceList, actions: KeyActions) -> impl IntoView {
 }
 
 #[component]
-fn NewKey(key: CreatedWriteKey) -> impl IntoView {
-    view! {
-        <div class="alert alert-success" role="status" data-testid="new-key">
-            <p>
-                <strong>{format!("New write key for {}. ", key.source)}</strong>
-                "Copy it now: it is stored hashed and cannot be shown again."
-            </p>
-            <code class="secret" data-testid="new-key-value">{key.key}</code>
-        </div>
-    }
-}
-
-#[component]
 fn SourceRow(source: SourceSummary, actions: KeyActions) -> impl IntoView {
     let KeyActions {
         issue,
         revoke,
         issue_server,
         revoke_server,
+        manage,
     } = actions;
     let kind = format!("{:?}", source.kind).to_lowercase();
     let keys = source.keys.into_iter().map(|key| {
         let label = format!("{}… created {}", key.prefix, when(key.created_at));
         let state = match key.revoked_at {
             Some(at) => view! { <span class="badge muted">{format!("revoked {}", when(at))}</span> }.into_any(),
+            None if !manage => view! { <span class="badge ok">"live"</span> }.into_any(),
             None => view! {
                 <ActionForm action=revoke attr:class="inline-form">
                     <input type="hidden" name="key_id" value=key.id.clone() />
@@ -167,37 +177,16 @@ fn SourceRow(source: SourceSummary, actions: KeyActions) -> impl IntoView {
         };
         view! { <li class="key-row"><code>{label}</code>" "{state}</li> }
     });
-    let api = kind == "api";
+    let api = kind == "api" && manage;
     view! {
         <tr data-testid="source-row">
             <th scope="row">{source.name.clone()}</th>
             <td>{kind}</td>
             <td><ul class="plain-list">{keys.collect_view()}</ul></td>
-            <td><ServerKeyList keys=source.server_keys revoke=revoke_server /></td>
+            <td><ServerKeyList keys=source.server_keys revoke=revoke_server manage /></td>
             <td>
                 {api.then(|| view! { <NewKeyButtons id=source.id name=source.name issue issue_server /> })}
             </td>
         </tr>
-    }
-}
-
-/// An API source's buttons for another write key and another server key.
-#[component]
-fn NewKeyButtons(
-    id: String,
-    name: String,
-    issue: ServerAction<IssueWriteKey>,
-    issue_server: ServerAction<IssueServerKey>,
-) -> impl IntoView {
-    let label = format!("New key for {name}");
-    let source_id = id.clone();
-    view! {
-        <ActionForm action=issue attr:class="inline-form">
-            <input type="hidden" name="source_id" value=source_id />
-            <button type="submit" class="button small" aria-label=label>
-                "New key"
-            </button>
-        </ActionForm>
-        <IssueServerKeyButton id name issue=issue_server />
     }
 }

@@ -2,7 +2,10 @@
 use super::{SettingsHeader, when};
 use crate::{
     api::users::{AddUser, UpdateUser, list_users},
-    components::{LoadError, TextField},
+    components::{
+        LoadError, TextField,
+        form_fields::{FormAlert, FormState, form_state},
+    },
     model::access::{ROLES, UserSummary},
 };
 use leptos::prelude::*;
@@ -17,28 +20,15 @@ pub fn UsersPage() -> impl IntoView {
         move || (add.version().get(), update.version().get()),
         |_| list_users(),
     );
-    let error_for = move |field: &'static str| {
-        Signal::derive(move || {
-            add.value()
-                .get()
-                .and_then(Result::err)
-                .and_then(|e| e.message_for(field))
-        })
-    };
-    let update_error = move || {
-        update
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let added = form_state(add, "user");
+    let updated = form_state(update, "role");
     view! {
         <Title text="Users" />
         <SettingsHeader />
         <div class="split">
             <section class="card" aria-labelledby="users-heading">
                 <h2 id="users-heading">"Users"</h2>
-                <p class="form-error" role="alert">{update_error}</p>
+                <FormAlert state=updated saved="Role and access saved." />
                 <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> }>
                     <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                         {move || Suspend::new(async move {
@@ -47,22 +37,32 @@ pub fn UsersPage() -> impl IntoView {
                     </ErrorBoundary>
                 </Transition>
             </section>
-            <section class="card form-card" aria-labelledby="new-user-heading">
-                <h2 id="new-user-heading">"Add a user"</h2>
-                <ActionForm action=add attr:class="form" attr:novalidate=true>
-                    <TextField name="email" label="Email" input_type="email" required=true error=error_for("email") />
-                    <RoleSelect id="new-user-role" selected=None />
-                    <TextField name="password" label="Initial password" input_type="password"
-                        autocomplete="new-password" required=true
-                        hint="At least 12 characters; share it privately." error=error_for("password") />
-                    <div class="form-actions">
-                        <button type="submit" class="button primary" disabled=move || add.pending().get()>
-                            "Add user"
-                        </button>
-                    </div>
-                </ActionForm>
-            </section>
+            <NewUserForm add state=added />
         </div>
+    }
+}
+
+/// The "Add a user" form; every problem is shown beside its field at once.
+#[component]
+fn NewUserForm(add: ServerAction<AddUser>, state: FormState) -> impl IntoView {
+    view! {
+        <section class="card form-card" aria-labelledby="new-user-heading">
+            <h2 id="new-user-heading">"Add a user"</h2>
+            <ActionForm action=add attr:class="form" attr:novalidate=true>
+                <TextField name="email" label="Email" input_type="email" required=true maxlength=254
+                    error=state.error("email") />
+                <RoleSelect id="new-user-role" selected=None />
+                <TextField name="password" label="Initial password" input_type="password"
+                    autocomplete="new-password" required=true maxlength=128
+                    hint="At least 12 characters; share it privately." error=state.error("password") />
+                <FormAlert state saved="User added." />
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || add.pending().get()>
+                        "Add user"
+                    </button>
+                </div>
+            </ActionForm>
+        </section>
     }
 }
 

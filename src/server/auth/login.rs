@@ -52,6 +52,7 @@ async fn sign_in(
         (Ok(()), false) => Redirect::to(next).into_response(),
         (Err(err), true) => err.into_response(),
         (Err(err), false) => {
+            keep_typed_email(&session, &form.email).await;
             let code = match &err {
                 AppError::TooManyRequests { retry_after } => {
                     format!("throttled&wait={retry_after}")
@@ -63,6 +64,25 @@ async fn sign_in(
             Redirect::to(&format!("/login?error={code}&{back}")).into_response()
         }
     }
+}
+
+/// The session key holding the email of a failed sign-in, for the form to show it again (kept
+/// out of the URL, which logs and browser histories keep).
+const TYPED_EMAIL: &str = "sign_in_email";
+
+async fn keep_typed_email(session: &Session, email: &str) {
+    let email: String = email.trim().chars().take(254).collect();
+    if let Err(err) = session.insert(TYPED_EMAIL, email).await {
+        tracing::warn!(%err, "could not keep the typed sign-in email");
+    }
+}
+
+/// The email typed into the last failed sign-in on `session`, forgotten once read.
+pub async fn take_typed_email(session: &Session) -> Result<Option<String>, AppError> {
+    session
+        .remove::<String>(TYPED_EMAIL)
+        .await
+        .map_err(session::store_error)
 }
 
 async fn attempt(

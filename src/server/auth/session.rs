@@ -63,6 +63,9 @@ pub async fn signed_in_user(
             id: user.id.to_hex(),
             email: user.email,
             role: user.role,
+            time_zone: user
+                .time_zone
+                .unwrap_or_else(|| crate::model::time_zone::DEFAULT_ZONE.to_owned()),
         })),
         None => {
             end(session).await?;

@@ -33,6 +33,7 @@ pub async fn add(
         password_hash: password::hash(password)?,
         disabled: false,
         created_at: bson::DateTime::now(),
+        time_zone: None,
     };
     users.insert(&user).await?;
     Ok(user)

@@ -40,11 +40,13 @@ pub fn context(
         None => Value::Null,
     };
     let name = Some(profile.name.clone()).filter(|n| !n.is_empty());
+    let first_name = first_name(profile);
     let trigger = trigger.map(|d| Bson::Document(d.clone()).into_relaxed_extjson());
     json!({
         "profile": {
             "id": profile.id.to_hex(),
             "name": pick(&name, mask_text),
+            "first_name": pick(&first_name, mask_text),
             "email": pick(&profile.email, mask_email),
             "phone": pick(&profile.phone, mask_phone),
         },
@@ -55,6 +57,16 @@ pub fn context(
         "unsubscribe_url": unsubscribe_url,
         "recommendations": recommendations(profile),
     })
+}
+
+/// The first name: the `firstName` / `first_name` trait, else the display name's first word.
+fn first_name(profile: &ProfileDoc) -> Option<String> {
+    let text = |key: &str| profile.traits.get_str(key).ok().map(str::trim);
+    text("firstName")
+        .or(text("first_name"))
+        .filter(|t| !t.is_empty())
+        .or(profile.name.split_whitespace().next())
+        .map(str::to_owned)
 }
 
 /// The profile's recommended products (`{% for p in recommendations %}{{ p.name }}…`).

@@ -1,6 +1,6 @@
 //! The editor's form into a definition: every field parsed, each error naming its form field.
 use crate::{
-    error::AppError,
+    error::{AppError, FieldErrors},
     model::{
         campaign::{
             CampaignDefinition, Channel, ConversionGoal, FrequencyCap, GoalFilter, Schedule,
@@ -17,32 +17,48 @@ fn number<T: std::str::FromStr>(field: &str, text: &str, rule: &str) -> Result<T
         .map_err(|_| AppError::invalid(field, rule))
 }
 
-/// The definition `form` describes (not yet checked against stored segments and templates).
+/// The definition `form` describes (not yet checked against stored segments and templates);
+/// every unreadable field at once, in plain words.
 pub fn definition(form: &CampaignForm) -> Result<CampaignDefinition, AppError> {
-    let channel = Channel::parse(&form.channel)
-        .ok_or_else(|| AppError::invalid("channel", "must be email, webhook or in_app"))?;
+    let (definition, errors) = parse(form);
+    errors.finish()?;
+    Ok(definition)
+}
+
+/// The definition `form` describes, unreadable fields left at their defaults, and what was
+/// unreadable (so the save can report it together with every other problem).
+pub fn parse(form: &CampaignForm) -> (CampaignDefinition, FieldErrors) {
+    let mut errors = FieldErrors::new();
+    let channel = Channel::parse(&form.channel).ok_or_else(|| {
+        AppError::invalid(
+            "channel",
+            "Channel must be email, webhook or in-app message",
+        )
+    });
     let holdout = if form.holdout.trim().is_empty() {
-        0
+        Some(0)
     } else {
-        number(
-            "holdout",
-            &form.holdout,
-            "must be a whole percent from 0 to 50",
-        )?
+        let rule = "Holdout must be a whole percent from 0 to 50";
+        errors.check("holdout", number("holdout", &form.holdout, rule))
     };
-    Ok(CampaignDefinition {
+    let definition = CampaignDefinition {
         name: form.name.clone(),
         goal: form.goal.clone(),
         include: clean(&form.include),
         exclude: clean(&form.exclude),
-        channel,
+        channel: errors.check("channel", channel).unwrap_or(Channel::Email),
         consent_purpose: form.consent_purpose.clone(),
-        variants: variants(form)?,
-        holdout_percent: holdout,
-        schedule: schedule(form)?,
-        conversion: conversion(form)?,
-        frequency_cap: cap(form)?,
-    })
+        variants: errors
+            .check("split_a", variants(form))
+            .unwrap_or_else(|| only_a(form)),
+        holdout_percent: holdout.unwrap_or(0),
+        schedule: errors
+            .check("schedule", schedule(form))
+            .unwrap_or(Schedule::Now),
+        conversion: errors.check("goal_days", conversion(form)).flatten(),
+        frequency_cap: errors.check("cap_max", cap(form)).flatten(),
+    };
+    (definition, errors)
 }
 
 fn clean(ids: &[String]) -> Vec<String> {
@@ -53,6 +69,16 @@ fn clean(ids: &[String]) -> Vec<String> {
         .collect();
     out.dedup();
     out
+}
+
+/// Variant A alone, to check the rest of a form whose split is unreadable.
+fn only_a(form: &CampaignForm) -> Vec<Variant> {
+    vec![Variant {
+        key: "A".into(),
+        split: 100,
+        subject: form.a_subject.clone(),
+        body: form.a_body.clone(),
+    }]
 }
 
 fn variants(form: &CampaignForm) -> Result<Vec<Variant>, AppError> {
@@ -72,13 +98,13 @@ fn variants(form: &CampaignForm) -> Result<Vec<Variant>, AppError> {
         number(
             "split_a",
             &form.split_a,
-            "must be a whole percent from 1 to 99",
+            "Share getting A must be a whole percent from 1 to 99",
         )?
     };
     if !(1..=99).contains(&split) {
         return Err(AppError::invalid(
             "split_a",
-            "must be a whole percent from 1 to 99",
+            "Share getting A must be a whole percent from 1 to 99",
         ));
     }
     Ok(vec![
@@ -92,9 +118,7 @@ fn schedule(form: &CampaignForm) -> Result<Schedule, AppError> {
         "" | "now" => Ok(Schedule::Now),
         "at" => {
             let local = NaiveDateTime::parse_from_str(form.send_at.trim(), "%Y-%m-%dT%H:%M")
-                .map_err(|_| {
-                    AppError::invalid("send_at", "must be a date and time (YYYY-MM-DDTHH:MM)")
-                })?;
+                .map_err(|_| AppError::invalid("send_at", "Send at must be a date and time"))?;
             let zone_name = if form.send_at_zone.trim().is_empty() {
                 "UTC"
             } else {
@@ -103,13 +127,13 @@ fn schedule(form: &CampaignForm) -> Result<Schedule, AppError> {
             let zone = super::quiet::zone(zone_name).ok_or_else(|| {
                 AppError::invalid(
                     "send_at_zone",
-                    "is not a known time zone (e.g. Europe/Paris)",
+                    "Send-at time zone must be a time zone from the list",
                 )
             })?;
             let at = zone.from_local_datetime(&local).earliest().ok_or_else(|| {
                 AppError::invalid(
                     "send_at",
-                    "does not exist in that time zone (a clock change)",
+                    "Send at does not exist in that time zone (the clocks change then)",
                 )
             })?;
             Ok(Schedule::At {
@@ -129,7 +153,7 @@ fn schedule(form: &CampaignForm) -> Result<Schedule, AppError> {
             if segment.is_empty() {
                 return Err(AppError::invalid(
                     "trigger_segment",
-                    "must name the segment whose entries trigger a send",
+                    "Choose the segment whose entries trigger a send",
                 ));
             }
             Ok(Schedule::Triggered {
@@ -138,7 +162,7 @@ fn schedule(form: &CampaignForm) -> Result<Schedule, AppError> {
         }
         _ => Err(AppError::invalid(
             "schedule",
-            "must be now, at, recurring or triggered",
+            "Choose when the campaign sends",
         )),
     }
 }
@@ -153,7 +177,7 @@ fn conversion(form: &CampaignForm) -> Result<Option<ConversionGoal>, AppError> {
         number(
             "goal_days",
             &form.goal_days,
-            "must be a whole number of days from 1 to 90",
+            "Within (days) must be a whole number of days from 1 to 90",
         )?
     };
     let filters = if form.goal_property.trim().is_empty() {
@@ -179,9 +203,13 @@ fn cap(form: &CampaignForm) -> Result<Option<FrequencyCap>, AppError> {
         max: number(
             "cap_max",
             &form.cap_max,
-            "must be a whole number of messages",
+            "At most (messages) must be a whole number",
         )?,
-        days: number("cap_days", &form.cap_days, "must be a whole number of days")?,
+        days: number(
+            "cap_days",
+            &form.cap_days,
+            "Per (days) must be a whole number",
+        )?,
     }))
 }
 

@@ -70,12 +70,16 @@ impl CampaignService {
         Ok(out)
     }
 
-    /// The audience steps of campaign `id` now, and its variants rendered for `customer`.
+    /// The audience steps of campaign `id` now, warnings for variables nobody has, and its
+    /// variants rendered for `customer`: with real values for roles that read personal data,
+    /// and for those who `personalize` (edit campaigns) when the customer is in the audience;
+    /// masked otherwise. Names in the picker stay masked per role.
     pub async fn preview(
         &self,
         id: ObjectId,
         customer: Option<ObjectId>,
         read_pii: bool,
+        personalize: bool,
     ) -> Result<CampaignPreview, AppError> {
         let campaign = self.campaigns.must_get(id).await?;
         let occasion = Occasion {
@@ -91,6 +95,10 @@ impl CampaignService {
             customer_group: None,
             rendered: Vec::new(),
             sample: Vec::new(),
+            warnings: self
+                .unknown_variables(&campaign.definition.variants)
+                .await?,
+            real_values: false,
         };
         let sample: Vec<ObjectId> = draw.items.iter().take(20).map(|i| i.profile_id).collect();
         for profile in self.graph.profiles.get_many(&sample).await? {
@@ -119,7 +127,9 @@ impl CampaignService {
             None => "not in the audience".to_owned(),
         });
         let classes = self.graph.gate.classes.current().await?;
-        let audience = if read_pii {
+        let in_audience = draw.items.iter().any(|i| i.profile_id == live);
+        preview.real_values = read_pii || (personalize && in_audience);
+        let audience = if preview.real_values {
             Audience::Recipient
         } else {
             Audience::MaskedPreview

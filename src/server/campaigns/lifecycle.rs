@@ -24,6 +24,7 @@ impl CampaignService {
         }
         // Segments may have been archived since it was saved.
         self.validate(&mut campaign.definition, Some(id)).await?;
+        self.require_channel(campaign.definition.channel).await?;
         let now = Utc::now();
         let (status, set) = match &campaign.definition.schedule {
             Schedule::Now => (S::Sending, doc! {}),
@@ -102,8 +103,8 @@ impl CampaignService {
         Ok(draw)
     }
 
-    /// Marks a sending campaign completed once its run is claimed and queued and nothing of it
-    /// waits or is in flight.
+    /// Ends a sending campaign once its run is claimed and queued and nothing of it waits or is
+    /// in flight: failed when every send failed (nothing was sent), else completed.
     pub async fn complete_if_settled(&self, id: ObjectId) -> Result<(), AppError> {
         let Some(campaign) = self.campaigns.get(id).await? else {
             return Ok(());
@@ -112,8 +113,14 @@ impl CampaignService {
         if campaign.status != S::Sending || !queued {
             return Ok(());
         }
-        if !self.outbox.has_unsettled(id).await? {
-            self.campaigns.finish(&campaign, S::Completed).await?;
+        let totals = self.outbox.totals_of(id).await?;
+        if totals.pending == 0 {
+            let end = if totals.all_failed() {
+                S::Failed
+            } else {
+                S::Completed
+            };
+            self.campaigns.finish(&campaign, end).await?;
         }
         Ok(())
     }

@@ -57,14 +57,9 @@ impl CampaignService {
             }
         }
         let count = |f: &dyn Fn(&OutboxDoc) -> bool| items.iter().filter(|i| f(i)).count() as u64;
-        let unsettled = [
-            OutboxStatus::Pending,
-            OutboxStatus::Sending,
-            OutboxStatus::Paused,
-        ];
         Ok(CampaignResults {
             variants,
-            pending: count(&|i| unsettled.contains(&i.status)),
+            pending: count(&|i| i.status.is_unsettled()),
             capped: count(&|i| i.status == OutboxStatus::Capped),
             deferred: count(&|i| i.deferrals > 0),
             failures: failures(&items),
@@ -82,7 +77,7 @@ impl CampaignService {
         let window = Duration::days(i64::from(goal.window_days));
         let counted: Vec<&OutboxDoc> = items
             .iter()
-            .filter(|i| i.status == OutboxStatus::Sent || i.status == OutboxStatus::HeldOut)
+            .filter(|i| i.status.is_sent() || i.status == OutboxStatus::HeldOut)
             .collect();
         let profiles: Vec<ObjectId> = counted
             .iter()
@@ -201,7 +196,7 @@ fn latest_is(
     let later_own = items.iter().any(|other| {
         other.profile_id == item.profile_id
             && other.id != item.id
-            && other.status == OutboxStatus::Sent
+            && other.status.is_sent()
             && start_of(other) > mine
             && start_of(other) <= t
     });
@@ -240,11 +235,9 @@ fn tally(
     VariantResult {
         key: key.to_owned(),
         targeted: mine.len() as u64,
-        sent: count(&|i| {
-            i.status == OutboxStatus::Sent || (i.status == OutboxStatus::Failed && i.attempts > 0)
-        }),
+        sent: count(&|i| i.status.is_sent()),
         failed: count(&|i| i.status == OutboxStatus::Failed),
-        delivered: count(&|i| i.status == OutboxStatus::Sent && i.delivered),
+        delivered: count(&|i| i.status.is_sent() && i.delivered),
         opened: count(&|i| i.opened_at.is_some()),
         clicked: count(&|i| i.clicked_at.is_some()),
         converted: count(&|i| converted.contains_key(&i.id)),

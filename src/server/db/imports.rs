@@ -1,7 +1,7 @@
 //! The `imports` collection: each bulk import's progress and result.
 use crate::{
     error::AppError,
-    model::import::{ImportStatus, RowError},
+    model::import::{FieldWarning, ImportStatus, RowError},
 };
 use futures::TryStreamExt;
 use mongodb::{
@@ -40,6 +40,10 @@ struct ImportDoc {
     error_count: i64,
     errors: Vec<RowError>,
     #[serde(default)]
+    warning_count: i64,
+    #[serde(default)]
+    warnings: Vec<FieldWarning>,
+    #[serde(default)]
     failure: Option<String>,
     started_at: bson::DateTime,
 }
@@ -59,6 +63,8 @@ impl From<ImportDoc> for ImportStatus {
             duplicates: count(d.duplicates),
             error_count: count(d.error_count),
             errors: d.errors,
+            warning_count: count(d.warning_count),
+            warnings: d.warnings,
             failure: d.failure,
             started_at: d.started_at.to_chrono(),
         }
@@ -78,6 +84,10 @@ pub struct ImportTally {
     pub error_count: u64,
     /// The first rejected rows.
     pub errors: Vec<RowError>,
+    /// Fields left out of imported rows.
+    pub warning_count: u64,
+    /// The first of them.
+    pub warnings: Vec<FieldWarning>,
 }
 
 impl ImportTally {
@@ -87,6 +97,13 @@ impl ImportTally {
         if self.errors.len() < listed {
             self.errors.push(error);
         }
+    }
+
+    /// Counts fields left out of an imported row, listing them while fewer than `listed` are.
+    pub fn warn(&mut self, warnings: Vec<FieldWarning>, listed: usize) {
+        self.warning_count += warnings.len() as u64;
+        let room = listed.saturating_sub(self.warnings.len());
+        self.warnings.extend(warnings.into_iter().take(room));
     }
 }
 
@@ -125,6 +142,8 @@ impl Imports {
             duplicates: 0,
             error_count: 0,
             errors: Vec::new(),
+            warning_count: 0,
+            warnings: Vec::new(),
             failure: None,
             started_at: bson::DateTime::now(),
         };
@@ -140,10 +159,12 @@ impl Imports {
         finished: bool,
     ) -> Result<(), AppError> {
         let errors = bson::to_bson(&tally.errors).map_err(AppError::internal)?;
+        let warnings = bson::to_bson(&tally.warnings).map_err(AppError::internal)?;
         let set = doc! {
             "processed": tally.processed as i64, "imported": tally.imported as i64,
             "duplicates": tally.duplicates as i64, "error_count": tally.error_count as i64,
             "errors": errors, "state": if finished { "done" } else { "running" },
+            "warning_count": tally.warning_count as i64, "warnings": warnings,
         };
         self.collection
             .update_one(doc! { "_id": id }, doc! { "$set": set })
@@ -189,5 +210,34 @@ impl Imports {
             .try_collect()
             .await?;
         Ok(docs.into_iter().map(Into::into).collect())
+    }
+
+    /// Clears the value of every listed warning (line, column and rule stay): a warning does not
+    /// say whose row it came from, so forgetting anyone clears them all.
+    pub async fn forget_values(&self) -> Result<(), AppError> {
+        let listed: Vec<ImportDoc> = self
+            .collection
+            .find(doc! { "warning_count": { "$gt": 0 } })
+            .await?
+            .try_collect()
+            .await?;
+        for import in listed {
+            if import.warnings.iter().all(|w| w.value.is_none()) {
+                continue;
+            }
+            let cleared: Vec<FieldWarning> = import
+                .warnings
+                .into_iter()
+                .map(|w| FieldWarning { value: None, ..w })
+                .collect();
+            let warnings = bson::to_bson(&cleared).map_err(AppError::internal)?;
+            self.collection
+                .update_one(
+                    doc! { "_id": import.id },
+                    doc! { "$set": { "warnings": warnings } },
+                )
+                .await?;
+        }
+        Ok(())
     }
 }

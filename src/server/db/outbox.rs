@@ -10,6 +10,8 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 
+mod totals;
+
 /// Collection name.
 pub const COLLECTION: &str = "outbox";
 
@@ -263,14 +265,9 @@ impl Outbox {
         Ok(self.collection.count_documents(filter).await?)
     }
 
-    /// Messages of `campaign` sent so far.
+    /// Messages of `campaign` sent so far ([`OutboxStatus::is_sent`]).
     pub async fn count_sent(&self, campaign: ObjectId) -> Result<u64, AppError> {
-        Ok(self
-            .collection
-            .count_documents(
-                doc! { "campaign_id": campaign, "status": OutboxStatus::Sent.as_str() },
-            )
-            .await?)
+        Ok(self.totals_of(campaign).await?.sent)
     }
 
     /// One message.

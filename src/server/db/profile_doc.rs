@@ -49,6 +49,12 @@ pub struct ProfileDoc {
     /// `name` lower-cased, for case-insensitive prefix search on an index.
     #[serde(default)]
     pub name_lower: String,
+    /// The name's words, lower case without accents, joined by one space (whole-name search).
+    #[serde(default)]
+    pub name_folded: String,
+    /// Every start of every word of `name_folded` (word search without regular expressions).
+    #[serde(default)]
+    pub name_prefixes: Vec<String>,
     /// Primary email (normalised), from the `email` trait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -245,6 +251,8 @@ impl ProfileDoc {
             last_seen: None,
             name: String::new(),
             name_lower: String::new(),
+            name_folded: String::new(),
+            name_prefixes: Vec::new(),
             email: None,
             phone: None,
             sources: Vec::new(),

@@ -30,6 +30,9 @@ pub struct UserDoc {
     pub disabled: bool,
     /// When added.
     pub created_at: bson::DateTime,
+    /// The IANA time zone the user reads times in; `None` until they choose (UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 impl UserDoc {
@@ -114,6 +117,14 @@ impl Users {
                 doc! { "_id": id },
                 doc! { "$set": { "password_hash": hash } },
             )
+            .await?;
+        Ok(())
+    }
+
+    /// Sets the time zone user `id` reads times in.
+    pub async fn set_time_zone(&self, id: ObjectId, zone: &str) -> Result<(), AppError> {
+        self.collection
+            .update_one(doc! { "_id": id }, doc! { "$set": { "time_zone": zone } })
             .await?;
         Ok(())
     }

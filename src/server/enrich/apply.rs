@@ -176,6 +176,9 @@ pub fn refresh_display(profile: &mut ProfileDoc, policy: &IdentityPolicy) {
         }
     };
     profile.name_lower = name.to_lowercase();
+    let words = crate::model::search::name_words(&name);
+    profile.name_prefixes = crate::model::search::name_prefixes(&words);
+    profile.name_folded = words.join(" ");
     profile.name = name;
     profile.email = text("email").and_then(normalise_email);
     profile.phone = text("phone").map(|raw| policy.normalise_phone(raw).unwrap_or(raw.to_owned()));

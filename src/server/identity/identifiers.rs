@@ -108,10 +108,28 @@ impl IdentityPolicy {
     }
 
     /// A phone number in E.164 (`+821012345678`), or `None` if it is not a valid number.
+    ///
+    /// A number written with `+` is parsed with no default region: phonenumber 0.3.10 strips
+    /// the *default* region's national prefix from it otherwise (US `1` from `+82 10 …`).
+    /// Separators go first, since it also misreads mixed spaces and dashes (`+1 650-253-…`).
     pub fn normalise_phone(&self, raw: &str) -> Option<String> {
-        let parsed = phonenumber::parse(Some(self.default_region), raw.trim()).ok()?;
+        let compact: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}'))
+            .collect();
+        let region = (!compact.starts_with('+')).then_some(self.default_region);
+        let parsed = phonenumber::parse(region, &compact).ok()?;
         phonenumber::is_valid(&parsed)
             .then(|| parsed.format().mode(phonenumber::Mode::E164).to_string())
+    }
+
+    /// The same policy with phones written without a country code read as `region`'s.
+    pub fn with_region(&self, region: Option<phonenumber::country::Id>) -> Self {
+        Self {
+            blocked: self.blocked.clone(),
+            default_region: region.unwrap_or(self.default_region),
+        }
     }
 
     /// Every identifier in `message`, strongest kind first, without duplicates.

@@ -81,3 +81,65 @@ fn only_identify_traits_and_context_traits_identify() {
     })));
     assert_eq!(keys(&track), ["user_id:u", "email:me@example.com"]);
 }
+
+/// Real numbers from eight countries, written internationally (any default region) and
+/// nationally (with that country as the default), all normalise to the same E.164 number.
+#[test]
+fn item_02_phones_of_every_country_normalise_to_e164() {
+    use phonenumber::country::Id;
+    let cases = [
+        (Id::KR, "+82 10 1234 5678", "010-1234-5678", "+821012345678"),
+        (Id::KR, "+82 2-312-3456", "02-312-3456", "+8223123456"),
+        (Id::US, "+1 201-555-0123", "(201) 555-0123", "+12015550123"),
+        (Id::GB, "+44 7400 123456", "07400 123456", "+447400123456"),
+        (
+            Id::FR,
+            "+33 6 12 34 56 78",
+            "06 12 34 56 78",
+            "+33612345678",
+        ),
+        (
+            Id::DE,
+            "+49 1512 3456789",
+            "01512 3456789",
+            "+4915123456789",
+        ),
+        (Id::DE, "+49 30 1234567", "030 1234567", "+49301234567"),
+        (Id::JP, "+81 90-1234-5678", "090-1234-5678", "+819012345678"),
+        (
+            Id::BR,
+            "+55 11 96123-4567",
+            "(11) 96123-4567",
+            "+5511961234567",
+        ),
+        (Id::IN, "+91 81234 56789", "081234 56789", "+918123456789"),
+    ];
+    for (region, international, national, e164) in cases {
+        for default_region in [Id::US, Id::KR, Id::DE, region] {
+            let policy = IdentityPolicy {
+                default_region,
+                ..IdentityPolicy::default()
+            };
+            let got = policy.normalise_phone(international);
+            assert_eq!(
+                got.as_deref(),
+                Some(e164),
+                "{international} ({default_region:?})"
+            );
+        }
+        let policy = IdentityPolicy {
+            default_region: region,
+            ..IdentityPolicy::default()
+        };
+        assert_eq!(
+            policy.normalise_phone(national).as_deref(),
+            Some(e164),
+            "{national} ({region:?})"
+        );
+        let compact = e164.trim_start_matches('+');
+        assert_eq!(
+            policy.normalise_phone(&format!("+{compact}")).as_deref(),
+            Some(e164)
+        );
+    }
+}

@@ -1,13 +1,15 @@
 //! Running an import: rows through the pipeline in chunks, progress and errors recorded in
 //! the `imports` collection for the UI's progress bar and the CLI.
 use super::{
-    mapping::parse_mapping,
-    rows::{read_records, to_message},
+    convert::convert,
+    mapping::{Target, parse_mapping},
+    rows::read_records,
+    sniff,
 };
 use crate::{
     error::AppError,
     model::{
-        import::{ImportStatus, RowError},
+        import::{FieldWarning, ImportStatus, RowError},
         source::{SourceKind, parse_source_name},
     },
     server::{
@@ -15,7 +17,7 @@ use crate::{
             imports::{ImportTally, Imports, RECORDS},
             sources::Sources,
         },
-        identity::IdentityGraph,
+        identity::{IdentityGraph, identifiers::IdentityPolicy},
         ingest::pipeline,
     },
 };
@@ -24,7 +26,7 @@ use mongodb::bson::oid::ObjectId;
 
 /// Rows sent through the pipeline at once (and between progress updates).
 const CHUNK: usize = 500;
-/// Rejected rows listed in the report; the rest are only counted.
+/// Rejected rows (and left-out fields) listed in the report; the rest are only counted.
 pub const MAX_LISTED_ERRORS: usize = 200;
 
 /// A validated import request.
@@ -49,12 +51,10 @@ pub async fn start(
     let name = parse_source_name(&request.source).map_err(|_| {
         AppError::invalid(
             "source",
-            "must start with a letter and use only a-z, 0-9, '-' and '_'",
+            "Source name must start with a letter and use only a-z, 0-9, '-' and '_'",
         )
     })?;
-    if request.bytes.is_empty() {
-        return Err(AppError::invalid("file", "is empty"));
-    }
+    sniff::check_file(&request.file_name, &request.bytes)?;
     let source = sources.get_or_create(&name, SourceKind::Import).await?;
     let mapping_text = match (&request.mapping, &source.mapping) {
         (Some(text), _) if !text.trim().is_empty() => text.clone(),
@@ -62,23 +62,29 @@ pub async fn start(
         _ => {
             return Err(AppError::invalid(
                 "mapping",
-                "is required (no mapping is saved for this source)",
+                "A column mapping is required (no mapping is saved for this source yet)",
             ));
         }
     };
     let mapping = parse_mapping(&mapping_text)?;
+    let columns = sniff::columns_of(&request.file_name, &request.bytes)?;
+    sniff::check_columns(&mapping, &columns)?;
     sources.save_mapping(source.id, &mapping_text).await?;
     let records = read_records(&request.file_name, &request.bytes);
     let imports = Imports::new(&graph.db);
     let id = imports
         .begin(RECORDS, &name, &request.file_name, records.len() as u64)
         .await?;
+    let restricted = graph.gate.classes.current().await?.restricted();
+    let policy = graph.policy.with_region(mapping.phone_region);
     Ok((
         id,
         PreparedImport {
             source,
             mapping,
             records,
+            policy,
+            restricted,
         },
     ))
 }
@@ -89,6 +95,23 @@ pub struct PreparedImport {
     source: crate::server::db::sources::SourceDoc,
     mapping: super::mapping::Mapping,
     records: Vec<Result<super::rows::Record, RowError>>,
+    policy: IdentityPolicy,
+    restricted: Vec<String>,
+}
+
+impl PreparedImport {
+    /// Values of restricted traits are never stored in clear, not even in a warning.
+    fn redact(&self, warnings: &mut [FieldWarning]) {
+        for warning in warnings {
+            let restricted = match self.mapping.columns.get(&warning.column) {
+                Some(Target::Trait(name, _)) => self.restricted.contains(name),
+                _ => false,
+            };
+            if restricted {
+                warning.value = None;
+            }
+        }
+    }
 }
 
 /// Runs a started import to the end, recording progress; returns the final status.
@@ -123,9 +146,13 @@ async fn run_chunks(
             let converted = record
                 .as_ref()
                 .map_err(Clone::clone)
-                .and_then(|r| to_message(&prepared.mapping, r, &graph.policy, received_at));
+                .and_then(|r| convert(&prepared.mapping, r, &prepared.policy, received_at));
             match converted {
-                Ok(message) => messages.push(message),
+                Ok(mut row) => {
+                    prepared.redact(&mut row.warnings);
+                    tally.warn(row.warnings, MAX_LISTED_ERRORS);
+                    messages.push(row.message);
+                }
                 Err(error) => tally.reject(error, MAX_LISTED_ERRORS),
             }
         }

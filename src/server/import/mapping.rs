@@ -1,4 +1,5 @@
 //! The column → identifier / trait mapping, written in TOML and saved per source.
+use super::dates::DateOrder;
 use crate::error::AppError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,6 +43,73 @@ pub struct Mapping {
     pub columns: BTreeMap<String, Target>,
     /// Column with the record's update time, if any.
     pub timestamp: Option<String>,
+    /// How dates written with slashes are read (`date_order = "dmy"` or `"mdy"`; `dmy` if unset).
+    pub date_order: DateOrder,
+    /// Country assumed for phone numbers written without `+` (`phone_region = "KR"`); the
+    /// server's `ENRICH_PHONE_REGION` if unset.
+    pub phone_region: Option<phonenumber::country::Id>,
+}
+
+impl Mapping {
+    /// The column names the mapping reads, the timestamp column included.
+    pub fn column_names(&self) -> impl Iterator<Item = &String> {
+        self.columns.keys().chain(self.timestamp.iter())
+    }
+
+    /// The mapping as the TOML the CLI reads (what a source's saved mapping holds).
+    pub fn to_toml(&self) -> String {
+        #[derive(serde::Serialize)]
+        struct Text<'a> {
+            columns: BTreeMap<&'a str, String>,
+            options: BTreeMap<&'a str, String>,
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|(c, t)| (c.as_str(), t.to_string()))
+            .collect();
+        let mut options = BTreeMap::from([("date_order", self.date_order.as_str().to_owned())]);
+        if let Some(column) = &self.timestamp {
+            options.insert("timestamp", column.clone());
+        }
+        if let Some(region) = self.phone_region {
+            options.insert("phone_region", region.as_ref().to_owned());
+        }
+        toml::to_string(&Text { columns, options }).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UserId => f.write_str("user_id"),
+            Self::AnonymousId => f.write_str("anonymous_id"),
+            Self::Email => f.write_str("email"),
+            Self::Phone => f.write_str("phone"),
+            Self::External(kind) => write!(f, "external:{kind}"),
+            Self::Trait(name, kind) => write!(f, "trait:{name}:{}", kind.as_str()),
+            Self::Ignore => f.write_str("ignore"),
+        }
+    }
+}
+
+impl ValueType {
+    /// The mapping's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Number => "number",
+            Self::Boolean => "boolean",
+            Self::Date => "date",
+        }
+    }
+
+    /// Parses `string`, `number`, `boolean` or `date`.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::String, Self::Number, Self::Boolean, Self::Date]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
 }
 
 #[derive(Deserialize)]
@@ -56,6 +124,8 @@ struct RawMapping {
 #[serde(deny_unknown_fields)]
 struct RawOptions {
     timestamp: Option<String>,
+    date_order: Option<String>,
+    phone_region: Option<String>,
 }
 
 /// Parses a mapping; errors name the `mapping` field and say which entry is wrong.
@@ -88,13 +158,36 @@ pub fn parse_mapping(text: &str) -> Result<Mapping, AppError> {
             "map at least one column to user_id, anonymous_id, email, phone or external:<type>",
         ));
     }
+    let options = raw.options;
+    let date_order = match options.date_order.as_deref() {
+        None => DateOrder::default(),
+        Some(text) => DateOrder::parse(text)
+            .ok_or_else(|| AppError::invalid("mapping", "date_order must be \"dmy\" or \"mdy\""))?,
+    };
+    let phone_region = match options.phone_region.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(parse_region(text)?),
+    };
     Ok(Mapping {
         columns,
-        timestamp: raw.options.timestamp,
+        timestamp: options.timestamp.filter(|t| !t.trim().is_empty()),
+        date_order,
+        phone_region,
     })
 }
 
-fn parse_target(text: &str) -> Option<Target> {
+/// A two-letter country code (`KR`, `us`) as a phone region.
+pub fn parse_region(text: &str) -> Result<phonenumber::country::Id, AppError> {
+    text.trim().to_uppercase().parse().map_err(|_| {
+        AppError::invalid(
+            "phone_region",
+            format!("Phone country {text:?} is not a two-letter country code such as KR or US"),
+        )
+    })
+}
+
+/// `email`, `trait:age:number` … as a target.
+pub fn parse_target(text: &str) -> Option<Target> {
     let text = text.trim();
     Some(match text {
         "user_id" => Target::UserId,
@@ -108,19 +201,14 @@ fn parse_target(text: &str) -> Option<Target> {
             }
             let rest = text.strip_prefix("trait:")?;
             let (name, kind) = rest.split_once(':').unwrap_or((rest, "string"));
-            let kind = match kind {
-                "string" => ValueType::String,
-                "number" => ValueType::Number,
-                "boolean" => ValueType::Boolean,
-                "date" => ValueType::Date,
-                _ => return None,
-            };
+            let kind = ValueType::parse(kind)?;
             return valid_name(name).then(|| Target::Trait(name.to_owned(), kind));
         }
     })
 }
 
-fn valid_name(name: &str) -> bool {
+/// Whether `name` may name a trait or an external id type.
+pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('$')
         && name
@@ -129,36 +217,5 @@ fn valid_name(name: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_example_mapping_parses() {
-        let mapping = parse_mapping(crate::model::import::EXAMPLE_MAPPING).unwrap();
-        assert_eq!(mapping.columns["E-mail"], Target::Email);
-        assert_eq!(
-            mapping.columns["Customer No"],
-            Target::External("crm_id".into())
-        );
-        assert_eq!(
-            mapping.columns["Age"],
-            Target::Trait("age".into(), ValueType::Number)
-        );
-    }
-
-    #[test]
-    fn bad_mappings_say_what_is_wrong() {
-        for (text, needle) in [
-            ("[columns]\nA = \"trait:x:colour\"", "column \"A\""),
-            ("[columns]\nA = \"trait:name\"", "at least one column"),
-            ("[columns]\nA = \"external:\"", "unknown target"),
-            ("[columns]\nA = \"trait:a.b\"", "unknown target"),
-            ("columns = 3", "invalid type"),
-            ("[columns]\nA = \"email\"\n[extra]\n", "unknown field"),
-        ] {
-            let err = parse_mapping(text).unwrap_err();
-            let message = err.message_for("mapping").unwrap();
-            assert!(message.contains(needle), "{text}: {message}");
-        }
-    }
-}
+#[path = "mapping_tests.rs"]
+mod tests;

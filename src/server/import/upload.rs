@@ -1,21 +1,26 @@
-//! `POST /imports`: a multipart form (`source`, `mapping`, `file`) that works without
-//! JavaScript. The import runs in the background; browsers are sent to its progress page,
-//! API clients get `202 {"id": …}`.
-use super::job::{self, ImportRequest};
+//! `POST /imports`: a multipart form that works without JavaScript. Fields: `source`, then a
+//! `file` or a staged `upload` id, then a mapping: TOML in `mapping`, the mapping form's
+//! column fields, or none (the source's saved one). `step=map` stops after keeping the file,
+//! for the mapping form. The import runs in the background; browsers are sent to its progress
+//! page (or back to the form, which keeps the source, the file and the choices, with the error
+//! beside its field); API clients get `202 {"id": …}`.
+use super::{
+    flow::{self, Next},
+    form::Fields,
+};
 use crate::{
     error::AppError,
     server::{
         AppState,
-        audit::{self, Record},
         auth::Caller,
-        respond::{Accepted, upload_reply},
+        respond::{Accepted, upload_reply, wants_json},
     },
 };
 use axum::{
-    Extension,
+    Extension, Json,
     extract::{DefaultBodyLimit, Multipart, State},
-    http::HeaderMap,
-    response::Response,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
     routing::{MethodRouter, post},
 };
 
@@ -29,31 +34,73 @@ pub fn route() -> MethodRouter<AppState> {
     post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
 }
 
+/// The posted form: its text fields and the file, if one was chosen.
+#[derive(Debug, Default)]
+pub struct Posted {
+    /// Text fields by name.
+    pub fields: Fields,
+    /// The chosen file's name.
+    pub file_name: String,
+    /// The chosen file (empty when none was).
+    pub bytes: Vec<u8>,
+}
+
 async fn upload(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     form: Multipart,
 ) -> Response {
-    let result = accept(&state, &caller, form)
-        .await
-        .map(|id| Accepted::import_started(FORM_PAGE, id));
-    upload_reply(&headers, FORM_PAGE, result)
+    let json = wants_json(&headers);
+    // Taken before the file is read: each running import holds its whole file in memory.
+    let slot = match state.limits.import_slot() {
+        Ok(slot) => slot,
+        Err(err) => return upload_reply(&headers, FORM_PAGE, Err(err)),
+    };
+    let mut posted = match read(form).await {
+        Ok(posted) => posted,
+        Err(err) => return upload_reply(&headers, FORM_PAGE, Err(err)),
+    };
+    match flow::accept(&state, &caller, &mut posted, json, slot).await {
+        Ok(Next::Started(id)) => upload_reply(
+            &headers,
+            FORM_PAGE,
+            Ok(Accepted::import_started(FORM_PAGE, id)),
+        ),
+        Ok(Next::Map(upload)) if json => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "upload": upload })),
+        )
+            .into_response(),
+        Ok(Next::Map(upload)) => {
+            let source = posted.fields.get("source").cloned().unwrap_or_default();
+            let query = serde_urlencoded::to_string([("upload", upload), ("source", source)]);
+            Redirect::to(&format!("{FORM_PAGE}?{}", query.unwrap_or_default())).into_response()
+        }
+        Err(err) if json => err.into_response(),
+        Err(err) => Redirect::to(&back_to_form(&posted.fields, &err)).into_response(),
+    }
 }
 
-async fn accept(
-    state: &AppState,
-    caller: &Caller,
-    mut form: Multipart,
-) -> Result<String, AppError> {
-    // Taken before the file is read: each running import holds its whole file in memory.
-    let slot = state.limits.import_slot()?;
-    let mut request = ImportRequest {
-        source: String::new(),
-        file_name: String::new(),
-        mapping: None,
-        bytes: Vec::new(),
-    };
+/// The form page again, with what was chosen and every error by field (`err_<field>`).
+fn back_to_form(fields: &Fields, err: &AppError) -> String {
+    let mut query: Vec<(String, String)> = fields
+        .iter()
+        .filter(|(k, _)| k.as_str() != "mapping" && k.as_str() != "step")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    query.push(("error".into(), err.user_message()));
+    for e in err.field_errors() {
+        query.push((format!("err_{}", e.field), e.message));
+    }
+    format!(
+        "{FORM_PAGE}?{}",
+        serde_urlencoded::to_string(&query).unwrap_or_default()
+    )
+}
+
+async fn read(mut form: Multipart) -> Result<Posted, AppError> {
+    let mut posted = Posted::default();
     while let Some(field) = form.next_field().await.map_err(|e| AppError::BadRequest {
         message: format!("unreadable upload: {e}"),
     })? {
@@ -61,26 +108,13 @@ async fn accept(
         let unreadable = |e: axum::extract::multipart::MultipartError| AppError::BadRequest {
             message: format!("unreadable field {name}: {e}"),
         };
-        match name.as_str() {
-            "source" => request.source = field.text().await.map_err(unreadable)?,
-            "mapping" => request.mapping = Some(field.text().await.map_err(unreadable)?),
-            "file" => {
-                request.file_name = field.file_name().unwrap_or("upload.csv").to_owned();
-                request.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
-            }
-            _ => {}
+        if name == "file" {
+            posted.file_name = field.file_name().unwrap_or("upload.csv").to_owned();
+            posted.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+        } else {
+            let text = field.text().await.map_err(unreadable)?;
+            posted.fields.insert(name, text);
         }
     }
-    let graph = state.ingest.graph.clone();
-    let (id, prepared) = job::start(&graph, &state.ingest.sources, &request).await?;
-    let detail = format!("source {}, file {}", request.source, request.file_name);
-    let record = Record::new("import.start", id.to_hex()).detail(detail);
-    audit::write(&state.db, caller, None, record).await?;
-    tokio::spawn(async move {
-        if let Err(err) = job::run(&graph, id, prepared).await {
-            tracing::error!(import = %id, %err, "import failed");
-        }
-        drop(slot);
-    });
-    Ok(id.to_hex())
+    Ok(posted)
 }

@@ -40,8 +40,21 @@ pub async fn add_customer(
             )
         })?;
     refuse_taken(graph, "email", Some(&email)).await?;
-    let phone = customer.phone.as_deref();
-    let phone = phone.and_then(|p| graph.policy.normalise(IdentityKind::Phone, p));
+    let phone = match customer.phone.as_deref() {
+        None => None,
+        // A number that identifies nobody would be stored as a trait alone, silently.
+        Some(raw) => Some(
+            graph
+                .policy
+                .normalise(IdentityKind::Phone, raw)
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "phone",
+                        "Phone is not a valid number: include the country code, e.g. +82 10 1234 5678",
+                    )
+                })?,
+        ),
+    };
     refuse_taken(graph, "phone", phone.as_ref()).await?;
     let source = state
         .ingest
@@ -68,12 +81,16 @@ async fn refuse_taken(
         return Ok(());
     };
     let owners = graph.identities.owners(&[identifier.key()]).await?;
-    if owners.is_empty() {
+    let Some(owner) = owners.values().next() else {
         return Ok(());
-    }
+    };
+    // The page turns the path into a link to the existing customer.
     Err(AppError::Conflict {
         field: field.into(),
-        message: format!("a customer with this {field} already exists"),
+        message: format!(
+            "A customer with this {field} already exists: /customers/{}",
+            owner.to_hex()
+        ),
     })
 }
 

@@ -22,19 +22,24 @@ use crate::{
 use mongodb::bson::oid::ObjectId;
 use serde_json::json;
 
-/// Sets `purpose` to `granted` on customer `id`, on behalf of `user`; audited.
+/// Sets `purpose` to `granted` on customer `id`, on behalf of `user`, for `reason` (if
+/// given); audited with the reason.
 pub async fn set_consent(
     state: &AppState,
     user: &SessionUser,
     id: ObjectId,
     purpose: &str,
     granted: bool,
+    reason: Option<&str>,
 ) -> Result<(), AppError> {
     let profile = record_consent(state, id, purpose, granted, &user.email).await?;
-    let detail = format!(
+    let mut detail = format!(
         "{purpose} {}",
         if granted { "granted" } else { "withdrawn" }
     );
+    if let Some(reason) = reason {
+        detail.push_str(&format!(" — reason: {reason}"));
+    }
     audit::write_current(
         &state.db,
         Record::new("consent.update", profile.to_hex()).detail(detail),

@@ -4,15 +4,18 @@
 //! event; the field catalog drops every value of theirs it kept as a sample. Keyed hashes of the
 //! identifiers stay as suppressions so later events about them are dropped and counted, not
 //! re-creating them. The audit log is insert-only: it keeps the profile ids acted on, never a
-//! value.
+//! value. Import warnings lose their values and staged uploads are dropped, since either may
+//! hold the person's row.
 use crate::{
     error::AppError,
     server::{
         db::{
-            events, identities, in_app_messages::InAppMessages, memberships::Memberships, merges,
-            outbox::Outbox, profile_doc::ProfileDoc, profiles, segments::Segments,
+            events, identities, imports::Imports, in_app_messages::InAppMessages,
+            memberships::Memberships, merges, outbox::Outbox, profile_doc::ProfileDoc, profiles,
+            segments::Segments,
         },
         identity::IdentityGraph,
+        import::staged,
     },
 };
 use futures::TryStreamExt;
@@ -55,6 +58,8 @@ pub async fn forget(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, Ap
     let removed = delete_everything(graph, &ids, &keys).await?;
     catalog::forget_in_catalog(graph, &live, samples).await?;
     forget_campaigns(graph, &ids).await?;
+    Imports::new(&graph.db).forget_values().await?;
+    staged::forget_all(&graph.db).await?;
     Ok(Forgotten {
         profile_id: live.id.to_hex(),
         identifiers: keys.len() as u64,

@@ -3,7 +3,7 @@
 //! catalog rule is checked.
 use super::validate::validate;
 use crate::{
-    error::AppError,
+    error::{AppError, FieldErrors},
     model::{
         product::{Product, Variant, minor_digits},
         product_form::{ProductForm, VariantForm},
@@ -11,57 +11,116 @@ use crate::{
 };
 use serde_json::{Map, Value};
 
-/// The validated product the form describes.
+/// The validated product the form describes; an error lists every problem at once, in plain
+/// words naming the field as the editor labels it ("Price of variant 2 must be 0 or more").
 pub fn product(form: &ProductForm) -> Result<Product, AppError> {
-    let mut variants = Vec::new();
-    for (index, row) in form.variants.iter().enumerate() {
-        if !row.is_blank() {
-            variants.push(variant(&format!("variants[{index}]"), row)?);
-        }
-    }
+    let mut errors = FieldErrors::new();
+    // Rows kept (not blank), by their number in the editor: validation numbers among these.
+    let kept: Vec<usize> = (0..form.variants.len())
+        .filter(|i| !form.variants[*i].is_blank())
+        .collect();
+    let variants = kept
+        .iter()
+        .map(|&row| {
+            variant(
+                &mut errors,
+                &format!("variants[{row}]"),
+                &form.variants[row],
+            )
+        })
+        .collect();
+    let attributes = errors
+        .check("attributes", attributes(&form.attributes))
+        .unwrap_or_default();
     let mut product = Product {
         id: form.id.clone(),
         name: form.name.clone(),
         text: form.text.trim().to_owned(),
         locale: form.locale.clone(),
         variants,
-        attributes: attributes(&form.attributes)?,
+        attributes,
     };
-    validate(&mut product).map_err(|err| renumber(err, form))?;
+    if let Err(err) = validate(&mut product) {
+        for e in err.field_errors() {
+            errors.add(&renumber(&e.field, &kept), e.message);
+        }
+    }
+    errors.labelled(label_of).finish()?;
     Ok(product)
 }
 
 /// Validation numbers variants among the kept rows; the editor's fields are numbered among all
 /// rows, blank ones included.
-fn renumber(err: AppError, form: &ProductForm) -> AppError {
-    let AppError::Invalid { field, message } = err else {
-        return err;
-    };
-    let kept: Vec<usize> = (0..form.variants.len())
-        .filter(|i| !form.variants[*i].is_blank())
-        .collect();
-    let field = match field
+fn renumber(field: &str, kept: &[usize]) -> String {
+    let renumbered = field
         .strip_prefix("variants[")
         .and_then(|rest| rest.split_once(']'))
-    {
-        Some((n, tail)) => match n.parse::<usize>().ok().and_then(|n| kept.get(n)) {
-            Some(row) => format!("variants[{row}]{tail}"),
-            None => field,
-        },
-        None => field,
-    };
-    AppError::Invalid { field, message }
+        .and_then(|(n, tail)| {
+            let row = kept.get(n.parse::<usize>().ok()?)?;
+            Some(format!("variants[{row}]{tail}"))
+        });
+    renumbered.unwrap_or_else(|| field.to_owned())
 }
 
-fn variant(at: &str, row: &VariantForm) -> Result<Variant, AppError> {
+/// The editor's label of a field: `variants[1].price` → "Price of variant 2".
+fn label_of(field: &str) -> String {
+    let Some((row, part)) = field
+        .strip_prefix("variants[")
+        .and_then(|rest| rest.split_once("]."))
+        .and_then(|(n, part)| Some((n.parse::<usize>().ok()? + 1, part)))
+    else {
+        return match field {
+            "id" => "Product id",
+            "name" => "Name",
+            "text" => "Description",
+            "locale" => "Locale",
+            "variants" => "Variants",
+            "attributes" => "Extra attributes",
+            other => other,
+        }
+        .to_owned();
+    };
+    let what = match part {
+        "id" => "SKU".to_owned(),
+        "name" => "Variant name".to_owned(),
+        "price" => "Price".to_owned(),
+        "currency" => "Currency".to_owned(),
+        "stock" => "Stock".to_owned(),
+        "size" => "Size".to_owned(),
+        "color" => "Colour".to_owned(),
+        "display-color" => "Display colour".to_owned(),
+        "display-thumbnail" => "Thumbnail".to_owned(),
+        "attributes" => "Attributes".to_owned(),
+        other => match other
+            .strip_prefix("pictures[")
+            .and_then(|n| n.trim_end_matches(']').parse::<usize>().ok())
+        {
+            Some(n) => format!("Picture {}", n + 1),
+            None => "Pictures".to_owned(),
+        },
+    };
+    format!("{what} of variant {row}")
+}
+
+/// The row as a variant; a number that cannot be read is recorded and stands as 0, so the
+/// row's other fields are still checked.
+fn variant(errors: &mut FieldErrors, at: &str, row: &VariantForm) -> Variant {
     let currency = row.currency.trim().to_uppercase();
     let stock = match row.stock.trim() {
         "" => 0,
-        text => text
-            .parse()
-            .map_err(|_| AppError::invalid(&format!("{at}.stock"), "must be a whole number"))?,
+        text => text.parse().unwrap_or_else(|_| {
+            errors.add(&format!("{at}.stock"), "must be a whole number");
+            0
+        }),
     };
-    Ok(Variant {
+    let price_field = format!("{at}.price");
+    let price = errors
+        .check(
+            &price_field,
+            minor_units(&price_field, &row.price, &currency),
+        )
+        .unwrap_or(0);
+    Variant {
         id: row.id.clone(),
         name: row.name.trim().to_owned(),
         stock,
@@ -69,11 +128,11 @@ fn variant(at: &str, row: &VariantForm) -> Result<Variant, AppError> {
         color: row.color.trim().to_owned(),
         display_color: row.display_color.trim().to_owned(),
         display_thumbnail: row.display_thumbnail.trim().to_owned(),
-        price: minor_units(&format!("{at}.price"), &row.price, &currency)?,
+        price,
         currency,
         pictures: row.pictures.split_whitespace().map(str::to_owned).collect(),
         attributes: Map::new(),
-    })
+    }
 }
 
 /// `19.99` in `currency` → `1999`: at most the currency's decimals, exactly (no float rounding).
@@ -165,7 +224,13 @@ mod tests {
             ..ProductForm::default()
         };
         let err = product(&form).unwrap_err();
-        assert!(err.message_for("variants[2].price").is_some(), "{err:?}");
+        assert_eq!(
+            err.message_for("variants[2].price").as_deref(),
+            Some(
+                "Price of variant 3 must be a price of 0 or more with at most 2 decimals, e.g. 19.99"
+            ),
+            "{err:?}"
+        );
         let mut fixed = form.clone();
         fixed.variants[2].price = "2.50".into();
         fixed.variants[2].display_color = "red".into();
@@ -180,6 +245,40 @@ mod tests {
         assert_eq!(saved.variants[1].price, 250);
         assert_eq!(saved.attributes["year"], 2024);
         assert_eq!(saved.attributes["brand"], "Acme");
+    }
+
+    #[test]
+    fn every_problem_comes_back_at_once_in_plain_words() {
+        let form = ProductForm {
+            id: String::new(),
+            name: String::new(),
+            variants: vec![VariantForm {
+                stock: "many".into(),
+                ..row("", "-1")
+            }],
+            ..ProductForm::default()
+        };
+        let err = product(&form).unwrap_err();
+        let got: Vec<(String, String)> = err
+            .field_errors()
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
+        let want = [
+            (
+                "variants[0].stock",
+                "Stock of variant 1 must be a whole number",
+            ),
+            ("variants[0].price", "Price of variant 1 must be 0 or more"),
+            ("id", "Product id is required"),
+            ("name", "Name is required"),
+            ("variants[0].id", "SKU of variant 1 is required"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(f, m)| (f.to_string(), m.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 
     #[test]

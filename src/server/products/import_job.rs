@@ -133,8 +133,12 @@ async fn save_one(
         line: parsed.line_of(&field),
         message: format!("{field}: {message}"),
     };
-    if let Err(AppError::Invalid { field, message }) = validate(&mut product) {
-        return Ok(Err(rejected(field, message)));
+    if let Err(err) = validate(&mut product) {
+        // A line names one problem, the first: the line is refused whatever the rest say.
+        return match err.field_errors().into_iter().next() {
+            Some(first) => Ok(Err(rejected(first.field, first.message))),
+            None => Err(err),
+        };
     }
     match products.save(&product).await {
         Ok(saved) => {

@@ -1,7 +1,7 @@
 //! The catalog's rules: every product is checked and tidied before it is stored, whether it
 //! comes from the editor or an import. Errors name the field (`variants[1].price`) and the rule.
 use crate::{
-    error::AppError,
+    error::{AppError, FieldErrors},
     model::product::{PRODUCT_KEYS, Product, VARIANT_KEYS, Variant},
 };
 use serde_json::{Map, Value};
@@ -21,89 +21,111 @@ const MAX_ATTRIBUTE_BYTES: usize = 4096;
 const RESERVED_IDS: &[&str] = &["new", "import"];
 
 /// Checks `product` against every rule, normalising what has one right spelling (trimmed text,
-/// upper-case currency, `en-US` locale case). The first broken rule is the error.
+/// upper-case currency, `en-US` locale case). Every broken rule is listed (one per field), each
+/// named by its field (`variants[1].price`) with the rule in short words ("must be 0 or more").
 pub fn validate(product: &mut Product) -> Result<(), AppError> {
+    let mut errors = FieldErrors::new();
     product.id = product.id.trim().to_owned();
     product.name = product.name.trim().to_owned();
-    check_id("id", &product.id)?;
+    errors.check("id", check_id("id", &product.id));
     if RESERVED_IDS.contains(&product.id.as_str()) {
-        return Err(AppError::invalid(
-            "id",
-            "new and import are page names, not product ids",
-        ));
+        errors.add("id", "new and import are page names, not product ids");
     }
-    check_text("name", &product.name, 1, 200)?;
-    check_text("text", &product.text, 0, 5000)?;
-    product.locale = normalise_locale(&product.locale)
-        .ok_or_else(|| AppError::invalid("locale", "must be a locale such as en or en-US"))?;
+    errors.check("name", check_text("name", &product.name, 1, 200));
+    errors.check("text", check_text("text", &product.text, 0, 5000));
+    match normalise_locale(&product.locale) {
+        Some(locale) => product.locale = locale,
+        None => {
+            errors.add("locale", "must be a locale such as en or en-US");
+        }
+    }
     if product.variants.is_empty() {
-        return Err(AppError::invalid(
+        errors.add(
             "variants",
             "needs at least one variant (a SKU with a price)",
-        ));
+        );
     }
     if product.variants.len() > MAX_VARIANTS {
-        return Err(AppError::invalid(
-            "variants",
-            format!("at most {MAX_VARIANTS} variants"),
-        ));
+        errors.add("variants", format!("at most {MAX_VARIANTS} variants"));
     }
     let mut skus = HashSet::new();
     for (index, variant) in product.variants.iter_mut().enumerate() {
-        validate_variant(&format!("variants[{index}]"), variant, &product.name)?;
-        if !skus.insert(variant.id.clone()) {
-            return Err(AppError::invalid(
+        validate_variant(
+            &mut errors,
+            &format!("variants[{index}]"),
+            variant,
+            &product.name,
+        );
+        if !variant.id.is_empty() && !skus.insert(variant.id.clone()) {
+            errors.add(
                 &format!("variants[{index}].id"),
                 format!("SKU {} is used twice in this product", variant.id),
-            ));
+            );
         }
     }
-    check_attributes("attributes", &product.attributes, PRODUCT_KEYS)
+    errors.check(
+        "attributes",
+        check_attributes("attributes", &product.attributes, PRODUCT_KEYS),
+    );
+    errors.finish()
 }
 
-fn validate_variant(at: &str, variant: &mut Variant, product_name: &str) -> Result<(), AppError> {
+fn validate_variant(errors: &mut FieldErrors, at: &str, variant: &mut Variant, product_name: &str) {
     let field = |name: &str| format!("{at}.{name}");
     variant.id = variant.id.trim().to_owned();
-    check_id(&field("id"), &variant.id)?;
+    errors.check(&field("id"), check_id(&field("id"), &variant.id));
     if variant.name.trim().is_empty() {
         variant.name = product_name.to_owned();
     }
-    check_text(&field("name"), &variant.name, 1, 200)?;
-    check_text(&field("size"), &variant.size, 0, 50)?;
-    check_text(&field("color"), &variant.color, 0, 50)?;
+    // A blank name falls back to the product's: when that is blank too, its own error says so.
+    let name_min = usize::from(!variant.name.is_empty());
+    for (name, text, min, max) in [
+        ("name", &variant.name, name_min, 200),
+        ("size", &variant.size, 0, 50),
+        ("color", &variant.color, 0, 50),
+    ] {
+        errors.check(&field(name), check_text(&field(name), text, min, max));
+    }
     if variant.stock < 0 {
-        return Err(AppError::invalid(&field("stock"), "must be 0 or more"));
+        errors.add(&field("stock"), "must be 0 or more");
     }
     if variant.price < 0 {
-        return Err(AppError::invalid(
+        errors.add(
             &field("price"),
             "must be 0 or more (an integer in the currency's minor unit, e.g. cents)",
-        ));
+        );
     }
     variant.currency = variant.currency.trim().to_uppercase();
     if iso_currency::Currency::from_code(&variant.currency).is_none() {
-        return Err(AppError::invalid(
+        errors.add(
             &field("currency"),
             "must be an ISO 4217 currency code such as EUR or USD",
-        ));
+        );
     }
     if !variant.display_color.is_empty() && !is_hex_colour(&variant.display_color) {
-        return Err(AppError::invalid(
+        errors.add(
             &field("display-color"),
             "must be a colour written #RRGGBB, e.g. #1a2b3c",
-        ));
+        );
     }
-    check_url(&field("display-thumbnail"), &variant.display_thumbnail)?;
+    errors.check(
+        &field("display-thumbnail"),
+        check_url(&field("display-thumbnail"), &variant.display_thumbnail),
+    );
     if variant.pictures.len() > MAX_PICTURES {
-        return Err(AppError::invalid(
+        errors.add(
             &field("pictures"),
             format!("at most {MAX_PICTURES} pictures"),
-        ));
+        );
     }
     for (index, picture) in variant.pictures.iter().enumerate() {
-        check_url(&format!("{at}.pictures[{index}]"), picture)?;
+        let at = format!("{at}.pictures[{index}]");
+        errors.check(&at, check_url(&at, picture));
     }
-    check_attributes(&field("attributes"), &variant.attributes, VARIANT_KEYS)
+    errors.check(
+        &field("attributes"),
+        check_attributes(&field("attributes"), &variant.attributes, VARIANT_KEYS),
+    );
 }
 
 /// An id or SKU: 1–100 characters, no spaces or control characters.
@@ -219,8 +241,28 @@ mod tests {
     fn error_of(mut product: Product) -> (String, String) {
         match validate(&mut product) {
             Err(AppError::Invalid { field, message }) => (field, message),
-            other => panic!("expected an invalid error, got {other:?}"),
+            other => panic!("expected one invalid field, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn every_broken_rule_is_listed_at_once() {
+        let mut p = product(json!([
+            {"id": "A", "price": -1, "currency": "EUX"},
+            {"id": "B", "price": 1, "currency": "EUR", "display-color": "blue"},
+        ]));
+        p.name = " ".into();
+        let err = validate(&mut p).unwrap_err();
+        let fields: Vec<String> = err.field_errors().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "variants[0].price",
+                "variants[0].currency",
+                "variants[1].display-color"
+            ]
+        );
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::{
 use mongodb::bson::{self, oid::ObjectId};
 use std::collections::BTreeMap;
 
+/// Members changed at most by a save computed before it answers.
+const INLINE_COMPUTE_MAX: u64 = 5_000;
+
 /// A save request, checked by [`SegmentEngine::save`].
 #[derive(Debug, Clone)]
 pub struct SegmentSave {
@@ -56,8 +59,30 @@ impl SegmentEngine {
             None => self.create(id, &save, by, now).await?,
             Some(id) => self.update(id, &save, by, now).await?,
         };
-        self.queue_compute(segment.id, segment.version).await?;
+        self.compute_after_save(&segment).await?;
         Ok(segment)
+    }
+
+    /// Computes a small segment before the save answers, so the page opened next shows its
+    /// members and count; a large one is computed in the background, with progress.
+    async fn compute_after_save(&self, segment: &SegmentDoc) -> Result<(), AppError> {
+        let small = match &segment.rule {
+            Some(rule) => {
+                let query = self.compiled(rule, chrono::Utc::now()).await?;
+                let matching = crate::server::db::analytics::<bson::Document>(
+                    &self.db,
+                    crate::server::db::profiles::COLLECTION,
+                )
+                .count_documents(query)
+                .await?;
+                matching + segment.size.max(0) as u64 <= INLINE_COMPUTE_MAX
+            }
+            None => false,
+        };
+        if small && self.compute(segment.id).await.is_ok() {
+            return Ok(());
+        }
+        self.queue_compute(segment.id, segment.version).await
     }
 
     async fn create(
@@ -168,6 +193,18 @@ impl SegmentEngine {
         }
         Ok(())
     }
+}
+
+/// A rule without conditions matches everyone: saved only when that was confirmed, so an
+/// unfinished builder never becomes a send to the whole database by accident.
+pub fn check_everyone(rule: &Rule, confirmed: bool) -> Result<(), AppError> {
+    if rule.condition_count() == 0 && !confirmed {
+        return Err(AppError::invalid(
+            "confirm_everyone",
+            "This segment has no conditions, so it includes everyone: tick the box to confirm",
+        ));
+    }
+    Ok(())
 }
 
 /// The version record of `segment` as it is now.

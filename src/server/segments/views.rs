@@ -1,12 +1,11 @@
 //! Stored segments turned into what the pages show.
-use super::{SegmentEngine, preview::member_sample, store::not_found, vocabulary::vocabulary};
+use super::{SegmentEngine, preview::member_sample, vocabulary::vocabulary};
 use crate::{
     error::AppError,
     model::segment::{
-        BuilderCatalog, CatalogEvent, CatalogField, MemberPage, MembershipView, SegmentDetail,
-        SegmentStatus, SegmentSummary, SegmentVersion, TransitionView,
+        BuilderCatalog, CatalogEvent, CatalogField, MemberPage, MembershipView, SegmentStatus,
+        SegmentSummary, TransitionView,
     },
-    segment::describe::{describe_text, diff},
     server::db::{
         memberships::TransitionDoc,
         profiles::{COLLECTION as PROFILES, live},
@@ -18,12 +17,11 @@ use std::collections::HashMap;
 
 /// Size samples in a list row's sparkline.
 const TREND_POINTS: i64 = 24;
-/// Size samples on the segment page's chart.
-const HISTORY_POINTS: i64 = 288;
 /// Transitions listed on the segment and customer pages.
-const TRANSITIONS_SHOWN: i64 = 20;
+pub const TRANSITIONS_SHOWN: i64 = 20;
 
-fn summary(doc: &SegmentDoc, trend: Vec<u64>) -> SegmentSummary {
+/// The list row of `doc`, with its size `trend`.
+pub fn summary(doc: &SegmentDoc, trend: Vec<u64>) -> SegmentSummary {
     SegmentSummary {
         id: doc.id.to_hex(),
         name: doc.name.clone(),
@@ -51,63 +49,6 @@ impl SegmentEngine {
             ));
         }
         Ok(out)
-    }
-
-    /// The segment page for `id`.
-    pub async fn detail(&self, id: ObjectId) -> Result<SegmentDetail, AppError> {
-        let doc = self.segments.get(id).await?.ok_or_else(|| not_found(id))?;
-        let history = self.segments.sizes(id, HISTORY_POINTS).await?;
-        let versions = self.segments.versions(id).await?;
-        let version_views = versions
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                let older = versions.get(i + 1);
-                let mut changes = Vec::new();
-                if let Some(older) = older {
-                    if older.name != v.name {
-                        changes.push(format!("name: \"{}\" → \"{}\"", older.name, v.name));
-                    }
-                    if older.description != v.description {
-                        changes.push("description changed".to_owned());
-                    }
-                    changes.extend(diff(&older.rule_text, &v.rule_text));
-                } else {
-                    changes.push("created".to_owned());
-                }
-                SegmentVersion {
-                    version: u32::try_from(v.version).unwrap_or(0),
-                    by: v.by.clone(),
-                    at: v.at.to_chrono(),
-                    diff: changes,
-                }
-            })
-            .collect();
-        let transitions = self
-            .memberships
-            .transitions(doc! { "segment_id": id }, TRANSITIONS_SHOWN)
-            .await?;
-        let names = HashMap::from([(id, doc.name.clone())]);
-        Ok(SegmentDetail {
-            summary: summary(&doc, Vec::new()),
-            rule_text: doc
-                .rule
-                .as_ref()
-                .map(describe_text)
-                .unwrap_or_else(|| "uploaded list".into()),
-            rule: doc.rule.clone(),
-            time_relative: doc.time_relative,
-            compute: doc.compute.as_ref().map(Into::into),
-            history: history
-                .iter()
-                .map(|s| (s.at.to_chrono(), s.size.max(0) as u64))
-                .collect(),
-            versions: version_views,
-            transitions: transitions
-                .iter()
-                .map(|t| transition_view(t, &names))
-                .collect(),
-        })
     }
 
     /// A page of members of `id`, masked unless `read_pii`.
@@ -237,8 +178,10 @@ impl SegmentEngine {
     }
 }
 
-fn transition_view(t: &TransitionDoc, names: &HashMap<ObjectId, String>) -> TransitionView {
+/// `t` as pages list it, with its segment's name from `names`.
+pub fn transition_view(t: &TransitionDoc, names: &HashMap<ObjectId, String>) -> TransitionView {
     TransitionView {
+        customer: String::new(),
         segment_id: t.segment_id.to_hex(),
         segment: names.get(&t.segment_id).cloned().unwrap_or_default(),
         profile_id: t.profile_id.to_hex(),
