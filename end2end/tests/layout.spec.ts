@@ -41,6 +41,10 @@ test("item 15: at phone width the nav collapses to a menu that opens and closes"
   if (javaScriptEnabled) await expect(menu).toHaveAttribute("aria-expanded", "true");
   await customers.click();
   await expect(page.getByRole("heading", { level: 1, name: "Customers" })).toBeVisible();
+  // A short page gives its spare height to the content, not to the closed menu's bar.
+  await open(page, "/preferences", javaScriptEnabled);
+  const bar = await page.locator(".sidebar").boundingBox();
+  expect(bar!.height).toBeLessThan(100);
   // On a laptop the links are always shown, with no menu button.
   await page.setViewportSize(LAPTOP);
   await expect(nav.getByRole("link", { name: "Segments", exact: true })).toBeVisible();

@@ -5,7 +5,7 @@ use crate::{
         DailyBarChart, LoadError,
         live_socket::use_live_socket,
         local_time::user_zone,
-        session::current_user,
+        session::{RoleNote, current_user},
         sparkline::{sparkline_pair_svg, sparkline_svg},
     },
     model::{
@@ -58,7 +58,11 @@ fn Summary(summary: DashboardSummary, demo: ServerAction<LoadDemoData>) -> impl 
         },
     );
     view! {
-        {(empty && current_user().can(Permission::ManageData)).then(|| view! { <DemoOffer demo /> })}
+        {empty.then(|| if current_user().can(Permission::ManageData) {
+            view! { <DemoOffer demo /> }.into_any()
+        } else {
+            view! { <RoleNote text="No customers yet: an admin can import customers or load demo data in Settings." /> }.into_any()
+        })}
         <div class="kpis">
             <ProfilesKpi summary=summary.clone() />
             <EventsKpi summary=summary.clone() live />
