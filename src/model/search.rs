@@ -67,48 +67,40 @@ pub struct CustomerQuery {
     pub after: String,
 }
 
-/// Letters with diacritics and the plain letters they are searched as.
-const FOLDS: [(&str, &str); 24] = [
-    ("àáâãäåāăą", "a"),
-    ("çćĉċč", "c"),
-    ("ďđð", "d"),
-    ("èéêëēĕėęě", "e"),
-    ("ĝğġģ", "g"),
-    ("ĥħ", "h"),
-    ("ìíîïĩīĭįı", "i"),
-    ("ĵ", "j"),
-    ("ķ", "k"),
-    ("ĺļľŀł", "l"),
-    ("ñńņňŉ", "n"),
-    ("òóôõöøōŏő", "o"),
-    ("ŕŗř", "r"),
-    ("śŝşšș", "s"),
-    ("ţťŧț", "t"),
-    ("ùúûüũūŭůűų", "u"),
-    ("ŵ", "w"),
-    ("ýÿŷ", "y"),
-    ("źżž", "z"),
-    ("æ", "ae"),
-    ("œ", "oe"),
-    ("ß", "ss"),
-    ("þ", "th"),
-    ("ĳ", "ij"),
+/// Letters that carry no separable accent, and the plain letters they are searched as (every
+/// other accented letter decomposes into a base letter and marks, which are dropped).
+const FOLDS: [(char, &str); 12] = [
+    ('ø', "o"),
+    ('đ', "d"),
+    ('ð', "d"),
+    ('ł', "l"),
+    ('ħ', "h"),
+    ('ŧ', "t"),
+    ('ı', "i"),
+    ('æ', "ae"),
+    ('œ', "oe"),
+    ('ß', "ss"),
+    ('þ', "th"),
+    ('ĳ', "ij"),
 ];
-
-fn fold_char(c: char, out: &mut String) {
-    match FOLDS.iter().find(|(from, _)| from.contains(c)) {
-        Some((_, to)) => out.push_str(to),
-        None => out.push(c),
-    }
-}
 
 /// The words of a name as searched: lower case, accents removed, split at anything that is
 /// not a letter or digit ("María-José O'Neil" → `maria`, `jose`, `o`, `neil`).
 pub fn name_words(name: &str) -> Vec<String> {
-    let mut folded = String::with_capacity(name.len());
+    use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
+    let mut plain = String::with_capacity(name.len());
     for c in name.chars().flat_map(char::to_lowercase) {
-        fold_char(c, &mut folded);
+        match FOLDS.iter().find(|(from, _)| *from == c) {
+            Some((_, to)) => plain.push_str(to),
+            None => plain.push(c),
+        }
     }
+    // Decomposed, accents are marks of their own; composed again, Hangul syllables stay whole.
+    let folded: String = plain
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .collect();
     folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -152,6 +144,8 @@ mod tests {
         );
         assert_eq!(name_words("Łukasz Żółć"), ["lukasz", "zolc"]);
         assert_eq!(name_words("Kim Min-jun"), ["kim", "min", "jun"]);
+        assert_eq!(name_words("Nguyễn Thị Ánh"), ["nguyen", "thi", "anh"]);
+        assert_eq!(name_words("Søren Ｋｉｍ"), ["soren", "kim"]);
         assert_eq!(name_words("김민준"), ["김민준"]);
     }
 
