@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod browser;
 pub mod campaigns;
 pub mod catalog;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod config;
 pub mod customers;
 pub mod dashboard;
 pub mod db;
+pub mod demo_shop;
 pub mod enrich;
 pub mod health;
 pub mod identity;
@@ -17,6 +19,7 @@ pub mod import;
 pub mod ingest;
 pub mod limits;
 pub mod live;
+pub mod personalize;
 pub mod privacy;
 pub mod products;
 pub mod profile_view;
@@ -52,9 +55,21 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
+    // What web pages call from other origins: CORS per source around all of it.
+    let browser_api = Router::new()
+        .merge(ingest::routes::routes(&state))
+        .merge(personalize::routes::routes())
+        .merge(browser::routes())
+        .layer(from_fn_with_state(state.clone(), browser::cors::cors));
+    let demo_shop = if state.settings.demo_shop {
+        demo_shop::routes()
+    } else {
+        Router::new()
+    };
     Router::new()
         .route(declared("GET", "/healthz"), get(health::healthz))
-        .merge(ingest::routes::routes(&state))
+        .merge(browser_api)
+        .merge(demo_shop)
         .merge(campaigns::in_app_api::routes())
         .merge(products::recommend_api::routes())
         .route(declared("POST", "/imports"), import::upload::route())

@@ -66,6 +66,7 @@ pub async fn list_fields() -> Result<Vec<FieldInfo>, AppError> {
     for field in &mut fields {
         let key = crate::model::field::top_level_key(field.path.trim_start_matches("properties."));
         field.class = classes.of(key);
+        field.exposed = field.scope == "trait" && classes.is_exposed(key);
         classify::mask_catalog_samples(field, &classes, read_pii);
     }
     Ok(fields)
@@ -98,4 +99,28 @@ pub async fn classify_field(key: String, class: String) -> Result<u64, AppError>
     let detail = format!("{} ({sealed} documents encrypted)", class.as_str());
     audit::write_current(&state.db, Record::new("field.classify", key).detail(detail)).await?;
     Ok(sealed)
+}
+
+/// Exposes a top-level trait key to websites through the personalization API (`exposed` is
+/// the checkbox: present means on), or stops. Personal and restricted keys never are. Audited.
+#[server(endpoint = "fields/expose")]
+pub async fn expose_field(key: String, exposed: Option<String>) -> Result<(), AppError> {
+    use crate::server::{
+        app_state,
+        audit::{self, Record},
+    };
+    let key = crate::model::field::check_trait_key("key", key.trim())?.to_owned();
+    let exposed = exposed.is_some_and(|v| v != "false");
+    let state = app_state()?;
+    state
+        .ingest
+        .graph
+        .gate
+        .classes
+        .set_exposed(&key, exposed)
+        .await?;
+    let detail = if exposed { "exposed" } else { "not exposed" };
+    audit::write_current(&state.db, Record::new("field.expose", key).detail(detail)).await?;
+    crate::api::form::saved("field-exposure");
+    Ok(())
 }

@@ -191,6 +191,44 @@ pub async fn archive_segment(id: String, archived: bool) -> Result<(), AppError>
     audit::write_current(&state.db, Record::new("segment.change", id).detail(detail)).await
 }
 
+/// Exposes segment `id` to websites under `key` (the personalization API lists the keys of
+/// the segments a visitor is in); an empty key stops exposing it. Audited.
+#[server(endpoint = "segments/expose")]
+pub async fn expose_segment(id: String, key: String) -> Result<(), AppError> {
+    use crate::server::{
+        audit::{self, Record},
+        db::segments::Segments,
+    };
+    let key = crate::model::segment::parse_exposed_key(&key)?;
+    let id = parse_id("id", &id)?;
+    let state = crate::server::app_state()?;
+    let store = Segments::new(&state.db);
+    if store.get(id).await?.is_none() {
+        return Err(AppError::NotFound {
+            what: format!("segment {id}"),
+        });
+    }
+    if let Some(key) = &key {
+        let taken = store.exposed().await?;
+        if taken.iter().any(|(other, k)| *other != id && k == key) {
+            return Err(AppError::Conflict {
+                field: "key".into(),
+                message: format!("another active segment is already exposed as {key}"),
+            });
+        }
+    }
+    store.set_exposed_key(id, key.as_deref()).await?;
+    state.personalize.forget_exposure();
+    let detail = key.map_or_else(|| "not exposed".to_owned(), |k| format!("exposed as {k}"));
+    audit::write_current(
+        &state.db,
+        Record::new("segment.expose", id.to_hex()).detail(detail),
+    )
+    .await?;
+    crate::api::form::saved("exposure");
+    Ok(())
+}
+
 /// Sizes of the overlap of two segments. Without access to personal data, neither segment's
 /// rule may compare a personal field's value.
 #[server(endpoint = "segments/overlap")]

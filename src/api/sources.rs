@@ -14,6 +14,8 @@ pub struct SourceList {
     pub new_key: Option<CreatedWriteKey>,
     /// A server key just created, likewise.
     pub new_server_key: Option<CreatedServerKey>,
+    /// This enrich as browsers reach it (`https://cdp.example`), for the install snippets.
+    pub public_url: String,
 }
 
 /// Session entry holding a just-created key until the page shows it.
@@ -54,12 +56,36 @@ async fn take<K: serde::de::DeserializeOwned>(entry: &str) -> Result<Option<K>, 
 /// Every source with its keys, and the key created just before (taken out of the session).
 #[server(endpoint = "sources/list")]
 pub async fn list_sources() -> Result<SourceList, AppError> {
-    let sources = crate::server::app_state()?.ingest.sources.list().await?;
+    let state = crate::server::app_state()?;
+    let sources = state.ingest.sources.list().await?;
+    let headers = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let (scheme, host) = crate::server::browser::sdk_settings::public_address(&state, &headers);
     Ok(SourceList {
         sources,
         new_key: take(NEW_KEY).await?,
         new_server_key: take(NEW_SERVER_KEY).await?,
+        public_url: format!("{scheme}://{host}"),
     })
+}
+
+/// Replaces the web origins whose pages may use source `source_id`'s keys (one per line).
+/// Every bad line is reported at once under `origins`. Audited.
+#[server(endpoint = "sources/origins")]
+pub async fn save_allowed_origins(source_id: String, origins: String) -> Result<(), AppError> {
+    let list = crate::model::source::parse_origins("origins", &origins)?;
+    let sources = crate::server::app_state()?.ingest.sources;
+    let source = source_named(&sources, &source_id).await?;
+    sources.save_origins(source.id, &list).await?;
+    let detail = if list.is_empty() {
+        "no origins".to_owned()
+    } else {
+        list.join(" ")
+    };
+    audit_source("source.origins", &source.id, Some(detail)).await?;
+    crate::api::form::saved("origins");
+    Ok(())
 }
 
 /// Creates an API source and its first write key, shown this once.

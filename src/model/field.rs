@@ -24,6 +24,9 @@ pub struct FieldInfo {
     /// For traits: how the top-level key is protected.
     #[serde(default)]
     pub class: FieldClass,
+    /// For traits: whether the top-level key is exposed to websites (personalization API).
+    #[serde(default)]
+    pub exposed: bool,
 }
 
 /// How a top-level trait is protected.

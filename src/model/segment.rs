@@ -69,6 +69,36 @@ pub struct SegmentSummary {
     pub updated_by: String,
     /// Current version number.
     pub version: u32,
+    /// The key websites see for members (personalization API), when exposed.
+    #[serde(default)]
+    pub exposed_key: Option<String>,
+}
+
+/// Longest key a segment is exposed to websites under.
+pub const EXPOSED_KEY_MAX_CHARS: usize = 64;
+
+/// A segment's key for websites: 1–64 of a-z, 0-9 and `_`, starting with a letter (`browsing_shoes`).
+/// Empty means "not exposed".
+pub fn parse_exposed_key(raw: &str) -> Result<Option<String>, AppError> {
+    let key = raw.trim();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let valid = key.chars().count() <= EXPOSED_KEY_MAX_CHARS
+        && key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if valid {
+        Ok(Some(key.to_owned()))
+    } else {
+        Err(AppError::invalid(
+            "key",
+            format!(
+                "must start with a letter and use only a-z, 0-9 and _ (at most {EXPOSED_KEY_MAX_CHARS}), e.g. browsing_shoes"
+            ),
+        ))
+    }
 }
 
 /// The segment page.
@@ -310,4 +340,29 @@ pub struct MemberPage {
     pub members: Vec<(MemberSample, DateTime<Utc>)>,
     /// All members.
     pub total: u64,
+}
+
+#[cfg(test)]
+mod exposed_key_tests {
+    use super::*;
+
+    #[test]
+    fn exposed_keys_are_snake_case_slugs_and_empty_means_none() {
+        assert_eq!(
+            parse_exposed_key(" browsing_shoes ").unwrap().as_deref(),
+            Some("browsing_shoes")
+        );
+        assert_eq!(parse_exposed_key("  ").unwrap(), None);
+        for bad in [
+            "Browsing",
+            "1st",
+            "cart-abandoner",
+            "a b",
+            "ü",
+            &"a".repeat(65),
+        ] {
+            let err = parse_exposed_key(bad).unwrap_err();
+            assert!(err.message_for("key").is_some(), "{bad:?}");
+        }
+    }
 }

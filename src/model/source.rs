@@ -34,6 +34,9 @@ pub struct SourceSummary {
     pub keys: Vec<KeySummary>,
     /// Its server keys, newest first (never the key itself).
     pub server_keys: Vec<KeySummary>,
+    /// Web origins whose pages may call enrich with this source's keys (CORS).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 /// A write or server key as shown after creation: its first characters only.
@@ -92,9 +95,139 @@ pub fn parse_source_name(raw: &str) -> Result<String, AppError> {
     }
 }
 
+/// Most allowed origins per source.
+pub const MAX_ORIGINS: usize = 50;
+/// Longest allowed origin.
+const ORIGIN_MAX_CHARS: usize = 200;
+
+/// The rule an origin must follow, in words.
+const ORIGIN_RULE: &str = "must be a web origin like https://shop.example or http://localhost:8080 (scheme, host and port only)";
+
+/// One origin as browsers send it (`https://shop.example`, `http://localhost:8080`): lower-case
+/// scheme and host, a port only when given, no path, query or user name; `None` otherwise.
+pub fn normalise_origin(raw: &str) -> Option<String> {
+    let text = raw.trim().trim_end_matches('/');
+    if text.is_empty() || text.chars().count() > ORIGIN_MAX_CHARS {
+        return None;
+    }
+    let (scheme, rest) = text.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !rest.ends_with(']') => (host, Some(port)),
+        _ => (rest, None),
+    };
+    let host = host.to_ascii_lowercase();
+    let label_chars = |h: &str| {
+        !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            && !h.starts_with(['.', '-'])
+            && !h.ends_with(['.', '-'])
+            && !h.contains("..")
+    };
+    let ipv6 = |h: &str| {
+        h.len() > 2
+            && h.starts_with('[')
+            && h.ends_with(']')
+            && h[1..h.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    };
+    if !label_chars(&host) && !ipv6(&host) {
+        return None;
+    }
+    match port {
+        None => Some(format!("{scheme}://{host}")),
+        Some(port) => {
+            let number: u16 = port.parse().ok().filter(|p| *p > 0)?;
+            (port.chars().all(|c| c.is_ascii_digit()))
+                .then(|| format!("{scheme}://{host}:{number}"))
+        }
+    }
+}
+
+/// The allowed origins typed one per line (or separated by commas or spaces): each checked,
+/// duplicates dropped, order kept. Every bad line is reported at once, under `field`.
+pub fn parse_origins(field: &str, text: &str) -> Result<Vec<String>, AppError> {
+    let mut origins: Vec<String> = Vec::new();
+    let mut problems = Vec::new();
+    for raw in text.split(['\n', ',', ' ', '\t', '\r']) {
+        if raw.trim().is_empty() {
+            continue;
+        }
+        match normalise_origin(raw) {
+            Some(origin) if !origins.contains(&origin) => origins.push(origin),
+            Some(_) => {}
+            None => problems.push(format!("\"{}\" {ORIGIN_RULE}", raw.trim())),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::invalid(field, problems.join("; ")));
+    }
+    if origins.len() > MAX_ORIGINS {
+        return Err(AppError::invalid(
+            field,
+            format!("must list at most {MAX_ORIGINS} origins"),
+        ));
+    }
+    Ok(origins)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_normalised_like_browsers_send_them() {
+        let ok = |raw: &str, want: &str| assert_eq!(normalise_origin(raw).as_deref(), Some(want));
+        ok("https://Shop.Example/", "https://shop.example");
+        ok(" http://localhost:8080 ", "http://localhost:8080");
+        ok("HTTP://127.0.0.1:3000", "http://127.0.0.1:3000");
+        ok("http://[::1]:8080", "http://[::1]:8080");
+        for bad in [
+            "",
+            "shop.example",
+            "ftp://shop.example",
+            "https://shop.example/path",
+            "https://user@shop.example",
+            "https://shop.example?x=1",
+            "https://shop.example:0",
+            "https://shop.example:99999",
+            "https://shop.example:8a",
+            "https://*.shop.example",
+            "https://.shop.example",
+            "null",
+        ] {
+            assert_eq!(normalise_origin(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn origin_lists_report_every_bad_line_and_drop_duplicates() {
+        let list = parse_origins(
+            "origins",
+            "https://a.example\nhttps://A.example/, http://b.example:81",
+        )
+        .unwrap();
+        assert_eq!(list, vec!["https://a.example", "http://b.example:81"]);
+        let err = parse_origins("origins", "https://a.example/x\nnope").unwrap_err();
+        let message = err.message_for("origins").unwrap();
+        assert!(
+            message.contains("https://a.example/x") && message.contains("nope"),
+            "{message}"
+        );
+        let many: String = (0..=MAX_ORIGINS)
+            .map(|i| format!("https://s{i}.example\n"))
+            .collect();
+        assert!(parse_origins("origins", &many).is_err());
+        assert_eq!(
+            parse_origins("origins", "  \n ").unwrap(),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn names_are_slugs() {

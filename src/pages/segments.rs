@@ -4,6 +4,7 @@ mod builder;
 mod chips;
 mod detail;
 mod editor;
+mod exposure;
 mod inputs;
 mod preview;
 mod save;

@@ -61,6 +61,9 @@ pub struct Settings {
     pub campaigns: crate::server::campaigns::config::CampaignEnv,
     /// Limits on expensive work (rates per user, sockets, imports at once).
     pub limits: crate::server::limits::settings::LimitSettings,
+    /// `ENRICH_DEMO_SHOP` (`false`; `make run` sets `true`): serve the demo storefront at
+    /// `/demo/shop`, open without sign-in.
+    pub demo_shop: bool,
 }
 
 impl Default for Settings {
@@ -143,6 +146,7 @@ impl Settings {
             .max(16),
             campaigns: crate::server::campaigns::config::CampaignEnv::from_lookup(&lookup),
             limits: crate::server::limits::settings::LimitSettings::from_lookup(&lookup),
+            demo_shop: parsed(lookup("ENRICH_DEMO_SHOP"), "ENRICH_DEMO_SHOP", false),
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub campaigns: super::campaigns::CampaignService,
     /// Limits on expensive work held in this instance (hashing, imports, sockets).
     pub limits: super::limits::Limits,
+    /// The personalization API's shared state.
+    pub personalize: super::personalize::Personalizer,
 }
 
 /// What the ingestion path needs.
@@ -84,6 +86,7 @@ impl AppState {
         );
         Self {
             limits: super::limits::Limits::new(settings),
+            personalize: super::personalize::Personalizer::new(&db),
             leptos_options,
             db,
             ingest,

@@ -2,8 +2,8 @@
 //! what changed, recent entries and exits, overlap with another segment, and the actions.
 use crate::{
     api::segments::{
-        ArchiveSegment, DuplicateSegment, get_segment, list_segment_members, list_segments,
-        overlap_segments,
+        ArchiveSegment, DuplicateSegment, ExposeSegment, get_segment, list_segment_members,
+        list_segments, overlap_segments,
     },
     components::{
         DailyBarChart, LoadError,
@@ -27,10 +27,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn SegmentPage() -> impl IntoView {
     let params = use_params_map();
     let archive = ServerAction::<ArchiveSegment>::new();
+    let expose = ServerAction::<ExposeSegment>::new();
     let id = move || params.read().get("id").unwrap_or_default();
     let detail = Resource::new(
-        move || (id(), archive.version().get()),
-        |(id, _)| get_segment(id),
+        move || (id(), archive.version().get(), expose.version().get()),
+        |(id, _, _)| get_segment(id),
     );
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading the segment…"</p> }>
@@ -40,7 +41,7 @@ pub fn SegmentPage() -> impl IntoView {
                     if matches!(loaded, Err(AppError::NotFound { .. })) {
                         set_status(404);
                     }
-                    loaded.map(|d| view! { <Segment detail=d archive /> })
+                    loaded.map(|d| view! { <Segment detail=d archive expose /> })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -48,7 +49,11 @@ pub fn SegmentPage() -> impl IntoView {
 }
 
 #[component]
-fn Segment(detail: SegmentDetail, archive: ServerAction<ArchiveSegment>) -> impl IntoView {
+fn Segment(
+    detail: SegmentDetail,
+    archive: ServerAction<ArchiveSegment>,
+    expose: ServerAction<ExposeSegment>,
+) -> impl IntoView {
     let s = detail.summary.clone();
     let can_edit = current_user().can(Permission::EditMarketing);
     let unknown = use_query_map().read_untracked().get("unknown");
@@ -75,6 +80,7 @@ fn Segment(detail: SegmentDetail, archive: ServerAction<ArchiveSegment>) -> impl
         })
         .collect();
     let (export, members_id, overlap_id) = (s.id.clone(), s.id.clone(), s.id.clone());
+    let (exposure_id, exposed_key) = (s.id.clone(), s.exposed_key.clone());
     let rule = detail.rule.clone();
     view! {
         <Title text=format!("{} · Segments", s.name) />
@@ -105,6 +111,7 @@ fn Segment(detail: SegmentDetail, archive: ServerAction<ArchiveSegment>) -> impl
                 }}
             </section>
         </div>
+        <super::exposure::Exposure id=exposure_id key=exposed_key can_edit expose />
         <Members id=members_id />
         <Overlap id=overlap_id />
         <Versions detail=detail.clone() />

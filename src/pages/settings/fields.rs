@@ -1,7 +1,7 @@
 //! The field catalog: every trait and property path seen, with types and coverage.
 use super::{SettingsHeader, when};
 use crate::{
-    api::enrichment::{ClassifyField, list_fields},
+    api::enrichment::{ClassifyField, ExposeField, list_fields},
     components::{LoadError, session::current_user},
     model::{
         access::Permission,
@@ -15,21 +15,23 @@ use leptos_meta::Title;
 #[component]
 pub fn FieldsPage() -> impl IntoView {
     let classify = ServerAction::<ClassifyField>::new();
-    let fields = Resource::new(move || classify.version().get(), |_| list_fields());
+    let expose = ServerAction::<ExposeField>::new();
+    let fields = Resource::new(
+        move || (classify.version().get(), expose.version().get()),
+        |_| list_fields(),
+    );
     let may_classify = current_user().can(Permission::ManageData);
     let failure = move || {
-        classify
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.user_message())
+        let classify = classify.value().get().and_then(Result::err);
+        let expose = expose.value().get().and_then(Result::err);
+        classify.or(expose).map(|e| e.user_message())
     };
     view! {
         <Title text="Field catalog · Settings" />
         <SettingsHeader />
         <section class="card" aria-labelledby="fields-heading">
             <h2 id="fields-heading">"Field catalog"</h2>
-            <p class="muted">"Kept up to date as data arrives; the segment builder picks fields from here. Personal fields are masked for roles without access; restricted fields are encrypted at rest and never shown."</p>
+            <p class="muted">"Kept up to date as data arrives; the segment builder picks fields from here. Personal fields are masked for roles without access; restricted fields are encrypted at rest and never shown. Exposed traits are what websites may read about a visitor through the personalization API; personal and restricted ones never are."</p>
             {(!may_classify).then(|| view! {
                 <crate::components::session::RoleNote text="Only admins can change a field's class." />
             })}
@@ -37,7 +39,7 @@ pub fn FieldsPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading fields…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <LoadError errors /> }>
                     {move || Suspend::new(async move {
-                        fields.await.map(|items| view! { <FieldTable items may_classify classify /> })
+                        fields.await.map(|items| view! { <FieldTable items may_classify classify expose /> })
                     })}
                 </ErrorBoundary>
             </Suspense>
@@ -50,6 +52,7 @@ fn FieldTable(
     items: Vec<FieldInfo>,
     may_classify: bool,
     classify: ServerAction<ClassifyField>,
+    expose: ServerAction<ExposeField>,
 ) -> impl IntoView {
     if items.is_empty() {
         return view! {
@@ -71,6 +74,7 @@ fn FieldTable(
             "—".to_owned()
         };
         let class = class_cell(&f, may_classify, classify);
+        let exposure = exposure_cell(&f, may_classify, expose);
         view! {
             <tr>
                 <th scope="row"><code>{f.path}</code></th>
@@ -81,6 +85,7 @@ fn FieldTable(
                 <td class="samples">{f.samples.join(" · ")}</td>
                 <td>{when(f.last_seen)}</td>
                 <td>{class}</td>
+                <td>{exposure}</td>
             </tr>
         }
     });
@@ -90,6 +95,7 @@ fn FieldTable(
                 <th scope="col">"Path"</th><th scope="col">"Scope"</th><th scope="col">"Types"</th>
                 <th scope="col" class="num">"Profiles"</th><th scope="col" class="num">"Seen"</th>
                 <th scope="col">"Samples"</th><th scope="col">"Last seen"</th><th scope="col">"Class"</th>
+                <th scope="col">"Websites"</th>
             </tr></thead>
             <tbody>{rows.collect_view()}</tbody>
         </table>
@@ -127,4 +133,43 @@ fn class_cell(
         </ActionForm>
     }
     .into_any()
+}
+
+/// Whether a trait's top-level key is exposed to websites, with a form to change it for admins
+/// (standard keys only: personal and restricted ones never are).
+fn exposure_cell(
+    field: &FieldInfo,
+    may_expose: bool,
+    expose: ServerAction<ExposeField>,
+) -> AnyView {
+    if field.scope != "trait" {
+        return view! { <span class="muted">"—"</span> }.into_any();
+    }
+    let label = if field.exposed { "exposed" } else { "hidden" };
+    if !may_expose || field.class != FieldClass::Standard || !is_top_level(&field.path) {
+        let class = if field.exposed {
+            "badge ok"
+        } else {
+            "badge muted"
+        };
+        return view! { <span class=class>{label}</span> }.into_any();
+    }
+    let key = top_level_key(&field.path).to_owned();
+    let box_id = format!("expose-{}", field.path.replace('.', "-"));
+    let checked = field.exposed;
+    view! {
+        <ActionForm action=expose attr:class="inline-form">
+            <input type="hidden" name="key" value=key.clone() />
+            <input type="checkbox" id=box_id.clone() name="exposed" value="true" checked=checked />
+            <label for=box_id>{format!("Expose {key}")}</label>
+            <button type="submit" class="button small">"Save"</button>
+        </ActionForm>
+    }
+    .into_any()
+}
+
+/// Whether a catalog path is a top-level trait (`traits.plan`, not `traits.address.city`).
+fn is_top_level(path: &str) -> bool {
+    path.strip_prefix("traits.")
+        .is_some_and(|rest| !rest.contains('.'))
 }

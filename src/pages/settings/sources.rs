@@ -1,5 +1,6 @@
 //! Sources and their write and server keys: create, rotate, revoke. A new key is shown once.
 mod server_keys;
+mod web;
 
 use super::{SettingsHeader, when};
 use crate::{
@@ -128,6 +129,18 @@ fn SourceTable(list: SourceList, actions: KeyActions) -> impl IntoView {
         }
         .into_any();
     }
+    let manage = actions.manage;
+    let public_url = list.public_url.clone();
+    let panels = list
+        .sources
+        .iter()
+        .filter(|s| s.kind == crate::model::source::SourceKind::Api)
+        .cloned()
+        .map(|source| {
+            let public_url = public_url.clone();
+            view! { <web::WebsitePanel source public_url manage /> }
+        })
+        .collect_view();
     let rows = list
         .sources
         .into_iter()
@@ -147,6 +160,9 @@ fn SourceTable(list: SourceList, actions: KeyActions) -> impl IntoView {
             </thead>
             <tbody>{rows.collect_view()}</tbody>
         </table>
+        <h2 class="section-heading">"Websites"</h2>
+        <p class="muted">"Pages of the origins listed may send events with the source's write key and read anonymous visitors' personalization."</p>
+        <div class="stack">{panels}</div>
     }
     .into_any()
 }

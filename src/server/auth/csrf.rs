@@ -31,16 +31,20 @@ pub fn check(
             "a state-changing request must carry an Origin or Referer header",
         ));
     };
-    let ours = match &settings.public_url {
-        Some(url) => origin.eq_ignore_ascii_case(url),
-        None => {
-            host_of(&origin).is_some_and(|host| Some(host) == header_str(headers, header::HOST))
-        }
-    };
-    if ours {
+    if is_own_origin(settings, &origin, headers) {
         Ok(())
     } else {
         Err(refused("the request came from another site"))
+    }
+}
+
+/// Whether `origin` is enrich's own: the public URL when one is configured, else the `Host`
+/// the request was sent to.
+pub fn is_own_origin(settings: &AuthSettings, origin: &str, headers: &HeaderMap) -> bool {
+    let origin = origin.trim_end_matches('/');
+    match &settings.public_url {
+        Some(url) => origin.eq_ignore_ascii_case(url.trim_end_matches('/')),
+        None => host_of(origin).is_some_and(|host| Some(host) == header_str(headers, header::HOST)),
     }
 }
 

@@ -43,6 +43,10 @@ pub async fn guard(State(state): State<AppState>, mut request: Request, next: Ne
 fn is_anonymous_path(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/v1/")
+        || path.starts_with("/sourceConfig")
+        || path.starts_with("/analytics.js/")
+        || path.starts_with("/analytics-next/")
+        || path.starts_with("/demo/shop")
         || path == "/healthz"
         || path == "/favicon.svg"
 }

@@ -113,6 +113,7 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("segments/save", Needs(P::EditMarketing)),
     ("segments/duplicate", Needs(P::EditMarketing)),
     ("segments/archive", Needs(P::EditMarketing)),
+    ("segments/expose", Needs(P::EditMarketing)),
     ("campaigns/list", Needs(P::ViewMarketing)),
     ("campaigns/get", Needs(P::ViewMarketing)),
     ("campaigns/form", Needs(P::ViewMarketing)),
@@ -142,10 +143,12 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("sources/revoke-key", Needs(P::ManageData)),
     ("sources/issue-server-key", Needs(P::ManageData)),
     ("sources/revoke-server-key", Needs(P::ManageData)),
+    ("sources/origins", Needs(P::ManageData)),
     ("computed/list", Needs(P::ViewSettings)),
     ("computed/create", Needs(P::ManageData)),
     ("fields/list", Needs(P::ViewSettings)),
     ("fields/classify", Needs(P::ManageData)),
+    ("fields/expose", Needs(P::ManageData)),
     ("imports/get", Needs(P::ViewSettings)),
     ("imports/recent", Needs(P::ViewSettings)),
     ("imports/staged", Needs(P::ManageData)),
@@ -161,6 +164,22 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     // Any method: the tracking API answers other methods with its own 405.
     ("*", "/v1/{call}", Public),
     ("GET", "/v1/openapi.json", Public),
+    // Web pages, from the origins their source allows (any method: preflights are answered).
+    ("*", "/v1/personalize", Public),
+    ("*", "/v1/personalize/stream", Public),
+    ("*", "/v1/projects/{write_key}/settings", Public),
+    ("*", "/sourceConfig", Public),
+    ("*", "/sourceConfig/", Public),
+    (
+        "GET",
+        "/analytics.js/v1/{write_key}/analytics.min.js",
+        Public,
+    ),
+    // The demo storefront (served only with ENRICH_DEMO_SHOP=true).
+    ("GET", "/demo/shop", Public),
+    ("GET", "/demo/shop/shop.js", Public),
+    ("GET", "/demo/shop/shop.css", Public),
+    ("GET", "/demo/shop/catalog.json", Public),
     // Apps and backends, with a user token or server key; links in emails, with signed tokens.
     ("GET", "/v1/profiles/{user_id}/messages", Public),
     ("POST", "/v1/profiles/{user_id}/messages/{id}/read", Public),
@@ -184,7 +203,7 @@ pub const SERVER_FN_PREFIX: &str = "/api/";
 
 /// Static files anyone may fetch: the built bundle and the files in `public/` (the sign-in page
 /// needs them). A test checks every file in `public/` is listed.
-pub const PUBLIC_ASSETS: &[&str] = &["/pkg/", "/favicon.svg"];
+pub const PUBLIC_ASSETS: &[&str] = &["/pkg/", "/favicon.svg", "/analytics-next/"];
 
 /// `pattern`, after checking the table of plain routes declares it for `method`: the router
 /// registers every plain route through this, so a route nobody put in the table cannot start.
@@ -213,9 +232,11 @@ pub fn required(method: &str, path: &str) -> Access {
     if let Some((_, access)) = page {
         return *access;
     }
-    let asset = PUBLIC_ASSETS
-        .iter()
-        .any(|prefix| path == *prefix || (prefix.ends_with('/') && path.starts_with(prefix)));
+    let asset = PUBLIC_ASSETS.iter().any(|prefix| {
+        path == *prefix
+            || path == prefix.trim_end_matches('/')
+            || (prefix.ends_with('/') && path.starts_with(prefix))
+    });
     if asset { Access::Public } else { SignedIn }
 }
 

@@ -167,6 +167,7 @@ impl Fields {
                 last_seen: d.last_seen.map(|t| t.to_chrono()).unwrap_or_default(),
                 // Classification lives apart (`privacy::classes`); callers fill it in.
                 class: Default::default(),
+                exposed: false,
             })
             .collect())
     }

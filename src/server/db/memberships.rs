@@ -82,6 +82,20 @@ impl Memberships {
         }
     }
 
+    /// Which of the membership keys `keys` exist (looked up by `_id`).
+    pub async fn existing(&self, keys: &[String]) -> Result<Vec<String>, AppError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let found: Vec<MembershipDoc> = self
+            .members
+            .find(doc! { "_id": { "$in": keys } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(found.into_iter().map(|m| m.id).collect())
+    }
+
     /// Memberships of `profiles`.
     pub async fn of_profiles(&self, profiles: &[ObjectId]) -> Result<Vec<MembershipDoc>, AppError> {
         self.find(doc! { "profile_id": { "$in": profiles } }).await

@@ -316,6 +316,21 @@ impl Products {
         Ok(locales)
     }
 
+    /// Up to `limit` in-stock products by name (the demo shop's window).
+    pub async fn in_stock_by_name(&self, limit: i64) -> Result<Vec<ProductDoc>, AppError> {
+        let options = FindOptions::builder()
+            .sort(doc! { "name_lower": 1, "_id": 1 })
+            .limit(limit)
+            .build();
+        Ok(self
+            .collection
+            .find(doc! { "in_stock": true })
+            .with_options(options)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// In-stock products among `ids` (for ranking candidates).
     pub async fn in_stock(&self, ids: &[String]) -> Result<Vec<ProductDoc>, AppError> {
         if ids.is_empty() {

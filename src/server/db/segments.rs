@@ -60,6 +60,9 @@ pub struct SegmentDoc {
     /// The latest background computation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compute: Option<ComputeDoc>,
+    /// The key websites see for members through the personalization API, when exposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposed_key: Option<String>,
 }
 
 impl SegmentDoc {
@@ -88,6 +91,7 @@ impl SegmentDoc {
             updated_at: now,
             size: 0,
             compute: None,
+            exposed_key: None,
         }
     }
 }
@@ -228,6 +232,26 @@ impl Segments {
         }
         self.versions.insert_one(version).await?;
         Ok(true)
+    }
+
+    /// Exposes the segment to websites under `key`, or stops (`None`).
+    pub async fn set_exposed_key(&self, id: ObjectId, key: Option<&str>) -> Result<(), AppError> {
+        let change = match key {
+            Some(key) => doc! { "$set": { "exposed_key": key } },
+            None => doc! { "$unset": { "exposed_key": "" } },
+        };
+        self.segments.update_one(doc! { "_id": id }, change).await?;
+        Ok(())
+    }
+
+    /// Active segments exposed to websites: (id, key).
+    pub async fn exposed(&self) -> Result<Vec<(ObjectId, String)>, AppError> {
+        let filter = doc! { "status": "active", "exposed_key": { "$exists": true } };
+        let found: Vec<SegmentDoc> = self.segments.find(filter).await?.try_collect().await?;
+        Ok(found
+            .into_iter()
+            .filter_map(|s| Some((s.id, s.exposed_key?)))
+            .collect())
     }
 
     /// Sets the status.

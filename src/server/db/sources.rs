@@ -41,6 +41,16 @@ pub struct SourceDoc {
     /// Saved column → field mapping for imports (TOML text), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mapping: Option<String>,
+    /// Web origins whose pages may call enrich with this source's keys (CORS), normalised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+}
+
+impl SourceDoc {
+    /// Whether a page of `origin` (as the browser sent it) may call with this source's keys.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.iter().any(|o| o == origin)
+    }
 }
 
 /// A stored write or server key (one shape for both collections).
@@ -109,6 +119,7 @@ impl Sources {
             kind,
             created_at: bson::DateTime::now(),
             mapping: None,
+            allowed_origins: Vec::new(),
         };
         match self.sources.insert_one(&source).await {
             Ok(_) => Ok(source),
@@ -153,6 +164,31 @@ impl Sources {
             )
             .await?;
         Ok(())
+    }
+
+    /// Replaces the allowed origins of `source_id` (already normalised).
+    pub async fn save_origins(
+        &self,
+        source_id: ObjectId,
+        origins: &[String],
+    ) -> Result<(), AppError> {
+        self.sources
+            .update_one(
+                doc! { "_id": source_id },
+                doc! { "$set": { "allowed_origins": origins } },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Whether any source allows `origin`: what a CORS preflight, which carries no key, can
+    /// check (the request itself is then checked against its own source).
+    pub async fn any_allows_origin(&self, origin: &str) -> Result<bool, AppError> {
+        Ok(self
+            .sources
+            .find_one(doc! { "allowed_origins": origin })
+            .await?
+            .is_some())
     }
 
     /// Issues a new key for `source`; the returned text is never stored.
@@ -200,6 +236,7 @@ impl Sources {
                 id: s.id.to_hex(),
                 keys: of(&keys, s.id),
                 server_keys: of(&server_keys, s.id),
+                allowed_origins: s.allowed_origins,
                 name: s.name,
                 kind: s.kind,
                 created_at: s.created_at.to_chrono(),

@@ -1,6 +1,9 @@
-//! `POST /v1/{identify,track,page,screen,group,alias,batch}` and `GET /v1/openapi.json`.
+//! `POST /v1/{identify,track,page,screen,group,alias,batch}` — also under the one-letter paths
+//! Segment's browser SDK posts to (`/v1/i`, `/v1/t`, `/v1/p`, `/v1/s`, `/v1/g`, `/v1/a`,
+//! `/v1/b`), with the write key in Basic auth, `X-Write-Key` or the body's `writeKey` — and
+//! `GET /v1/openapi.json`.
 use super::{
-    auth::authenticate,
+    auth::{authenticate, presented_key},
     backpressure::limit_in_flight,
     limits::{self, MAX_REQUEST_BYTES},
     message::MessageType,
@@ -9,10 +12,15 @@ use super::{
 };
 use crate::{
     error::AppError,
-    server::{AppState, auth::policy::declared, db::ingest_errors::IngestErrors},
+    server::{
+        AppState,
+        auth::policy::declared,
+        browser::cors::{KeySource, body_write_key},
+        db::{ingest_errors::IngestErrors, sources::SourceDoc},
+    },
 };
 use axum::{
-    Json, Router,
+    Extension, Json, Router,
     body::Body,
     extract::{Path, State},
     http::{HeaderMap, header::CONTENT_ENCODING},
@@ -42,10 +50,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 async fn receive(
     State(state): State<AppState>,
     Path(call): Path<String>,
+    found: Option<Extension<KeySource>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<IngestReport>, AppError> {
-    let answer = handle(&state, &call, &headers, body).await;
+    let found = found.map(|Extension(KeySource(source))| source);
+    let answer = handle(&state, &call, found, &headers, body).await;
     if answer.is_err() {
         let now = Utc::now();
         state.hub.stats().record_error(now);
@@ -59,24 +69,58 @@ async fn receive(
     answer
 }
 
+/// The message type a call path names (`None`: a batch).
+fn call_kind(call: &str) -> Result<Option<MessageType>, AppError> {
+    let name = match call {
+        "batch" | "b" => return Ok(None),
+        "i" => "identify",
+        "t" => "track",
+        "p" => "page",
+        "s" => "screen",
+        "g" => "group",
+        "a" => "alias",
+        other => other,
+    };
+    MessageType::parse(name)
+        .map(Some)
+        .ok_or_else(|| AppError::NotFound {
+            what: format!("tracking call /v1/{call}"),
+        })
+}
+
 async fn handle(
     state: &AppState,
     call: &str,
+    found: Option<SourceDoc>,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Json<IngestReport>, AppError> {
-    let kind = match call {
-        "batch" => None,
-        other => Some(MessageType::parse(other).ok_or_else(|| AppError::NotFound {
-            what: format!("tracking call /v1/{other}"),
-        })?),
-    };
-    let source = authenticate(&state.ingest.sources, headers).await?;
-    let bytes = read_body(body).await?;
+    let kind = call_kind(call)?;
     let gzip = headers
         .get(CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("gzip"));
+    let source = match found {
+        Some(source) => Some(source),
+        None if presented_key(headers).is_some() || gzip => {
+            Some(authenticate(&state.ingest.sources, headers).await?)
+        }
+        None => None,
+    };
+    let bytes = read_body(body).await?;
+    let source = match source {
+        Some(source) => source,
+        // Segment's browser SDK may send the key only in the body.
+        None => {
+            let key = body_write_key(&bytes).ok_or(AppError::Unauthorized)?;
+            state
+                .ingest
+                .sources
+                .authenticate(&key)
+                .await?
+                .ok_or(AppError::Unauthorized)?
+        }
+    };
     let body = limits::decode_body(&bytes, gzip)?;
     let received_at = Utc::now();
     let messages = match kind {
@@ -121,4 +165,31 @@ async fn only_post() -> axum::response::Response {
         Json(body),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segment_browser_short_paths_name_the_same_calls() {
+        for (short, long) in [
+            ("i", "identify"),
+            ("t", "track"),
+            ("p", "page"),
+            ("s", "screen"),
+            ("g", "group"),
+            ("a", "alias"),
+        ] {
+            assert_eq!(
+                call_kind(short).unwrap(),
+                call_kind(long).unwrap(),
+                "{short}"
+            );
+            assert!(call_kind(short).unwrap().is_some());
+        }
+        assert_eq!(call_kind("b").unwrap(), None);
+        assert_eq!(call_kind("batch").unwrap(), None);
+        assert!(matches!(call_kind("x"), Err(AppError::NotFound { .. })));
+    }
 }

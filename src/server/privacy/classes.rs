@@ -48,12 +48,28 @@ const CACHE_TTL: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Classes {
     overrides: BTreeMap<String, FieldClass>,
+    exposed: BTreeSet<String>,
 }
 
 impl Classes {
     /// The defaults with `overrides` (key → class) on top.
     pub fn with_overrides(overrides: BTreeMap<String, FieldClass>) -> Self {
-        Self { overrides }
+        Self {
+            overrides,
+            exposed: BTreeSet::new(),
+        }
+    }
+
+    /// These classes with `exposed` as the keys an admin exposed to websites.
+    pub fn with_exposed(mut self, exposed: BTreeSet<String>) -> Self {
+        self.exposed = exposed;
+        self
+    }
+
+    /// Whether top-level trait `key` is exposed to websites: marked by an admin, and only ever
+    /// while it is standard (a key classified personal or restricted later is not).
+    pub fn is_exposed(&self, key: &str) -> bool {
+        self.exposed.contains(key) && self.of(key) == FieldClass::Standard
     }
 
     /// The class of top-level trait key `key`.
@@ -120,7 +136,10 @@ impl Classes {
 struct ClassDoc {
     #[serde(rename = "_id")]
     key: String,
-    class: FieldClass,
+    #[serde(default)]
+    class: Option<FieldClass>,
+    #[serde(default)]
+    exposed: bool,
 }
 
 /// The stored classification, with a short-lived cache for the ingestion path.
@@ -147,23 +166,48 @@ impl FieldClasses {
             return Ok(classes.clone());
         }
         let docs: Vec<Document> = self.collection.find(doc! {}).await?.try_collect().await?;
-        let overrides = docs
+        let docs: Vec<ClassDoc> = docs
             .into_iter()
             .filter_map(|d| mongodb::bson::from_document::<ClassDoc>(d).ok())
-            .map(|d| (d.key, d.class))
             .collect();
-        let classes = Classes::with_overrides(overrides);
+        let exposed = docs.iter().filter(|d| d.exposed).map(|d| d.key.clone());
+        let exposed = exposed.collect();
+        let overrides = docs
+            .into_iter()
+            .filter_map(|d| Some((d.key, d.class?)))
+            .collect();
+        let classes = Classes::with_overrides(overrides).with_exposed(exposed);
         *self.cache.write().await = Some((Instant::now(), classes.clone()));
         Ok(classes)
     }
 
-    /// Classifies `key` as `class`.
+    /// Classifies `key` as `class`; a key that becomes personal or restricted stops being
+    /// exposed to websites.
     pub async fn set(&self, key: &str, class: FieldClass) -> Result<(), AppError> {
+        let mut set = doc! { "class": class.as_str() };
+        if class != FieldClass::Standard {
+            set.insert("exposed", false);
+        }
         self.collection
-            .update_one(
-                doc! { "_id": key },
-                doc! { "$set": { "class": class.as_str() } },
-            )
+            .update_one(doc! { "_id": key }, doc! { "$set": set })
+            .upsert(true)
+            .await?;
+        *self.cache.write().await = None;
+        Ok(())
+    }
+
+    /// Exposes top-level trait `key` to websites (the personalization API), or stops. Personal
+    /// and restricted keys never are: the error names `exposed`.
+    pub async fn set_exposed(&self, key: &str, exposed: bool) -> Result<(), AppError> {
+        *self.cache.write().await = None;
+        if exposed && self.current().await?.of(key) != FieldClass::Standard {
+            return Err(AppError::invalid(
+                "exposed",
+                format!("{key} is personal or restricted data, which is never exposed to websites"),
+            ));
+        }
+        self.collection
+            .update_one(doc! { "_id": key }, doc! { "$set": { "exposed": exposed } })
             .upsert(true)
             .await?;
         *self.cache.write().await = None;
@@ -190,6 +234,20 @@ mod tests {
             classes.restricted(),
             vec!["national_id", "passport_number", "plan"]
         );
+    }
+
+    #[test]
+    fn only_standard_keys_are_ever_exposed() {
+        let overrides = BTreeMap::from([("tier".to_owned(), FieldClass::Pii)]);
+        let exposed = BTreeSet::from(["plan".to_owned(), "tier".to_owned(), "email".to_owned()]);
+        let classes = Classes::with_overrides(overrides).with_exposed(exposed);
+        assert!(classes.is_exposed("plan"));
+        assert!(
+            !classes.is_exposed("tier"),
+            "classified personal after it was exposed"
+        );
+        assert!(!classes.is_exposed("email"), "personal by default");
+        assert!(!classes.is_exposed("city"), "never marked");
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub fn summary(doc: &SegmentDoc, trend: Vec<u64>) -> SegmentSummary {
         updated_at: doc.updated_at.to_chrono(),
         updated_by: doc.updated_by.clone(),
         version: u32::try_from(doc.version).unwrap_or(0),
+        exposed_key: doc.exposed_key.clone(),
     }
 }
 

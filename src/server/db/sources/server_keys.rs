@@ -77,12 +77,17 @@ impl ServerKeys {
 
     /// The digest of live key `key_id` (the HMAC key of its user tokens), if there is one.
     pub async fn live_digest(&self, key_id: &str) -> Result<Option<Vec<u8>>, AppError> {
+        Ok(self.live_signer(key_id).await?.map(|(digest, _)| digest))
+    }
+
+    /// The digest of live key `key_id` and the source it belongs to, if there is one.
+    pub async fn live_signer(&self, key_id: &str) -> Result<Option<(Vec<u8>, ObjectId)>, AppError> {
         let Ok(id) = ObjectId::parse_str(key_id) else {
             return Ok(None);
         };
         let filter = doc! { "_id": id, "revoked_at": { "$exists": false } };
         let found = self.keys.find_one(filter).await?;
-        Ok(found.and_then(|k| digest_bytes(&k.digest)))
+        Ok(found.and_then(|k| Some((digest_bytes(&k.digest)?, k.source_id))))
     }
 
     /// Every key as listed (never the key itself), newest first, with its source.

@@ -43,6 +43,15 @@ fn presented(headers: &HeaderMap) -> Option<Credential> {
     }
 }
 
+/// A server key or user token presented in `headers`, as the browser endpoints name them.
+pub fn read_credential(headers: &HeaderMap) -> Option<crate::server::browser::cors::Credential> {
+    use crate::server::browser::cors::Credential as Presented;
+    Some(match presented(headers)? {
+        Credential::ServerKey(key) => Presented::Server(key),
+        Credential::UserToken(token) => Presented::UserToken(token),
+    })
+}
+
 /// Ok if the request may read `user_id`'s messages and recommendations; 401 otherwise.
 pub async fn authorize_read(
     sources: &Sources,
