@@ -43,6 +43,8 @@ mod live;
 mod pages;
 #[path = "integration/persistence.rs"]
 mod persistence;
+#[path = "integration/personalize.rs"]
+mod personalize;
 #[path = "integration/privacy.rs"]
 mod privacy;
 #[path = "integration/rights.rs"]

@@ -40,6 +40,9 @@ if [ -z "${ENRICH_ADMIN_EMAIL:-}" ]; then
   log "sign in as admin@localhost with the password in data/admin-password (first run only)"
 fi
 
+# The demo storefront at /demo/shop is on for `make run` (off by default in production).
+export ENRICH_DEMO_SHOP="${ENRICH_DEMO_SHOP:-true}"
+
 # Build with cargo-leptos, then run the server ourselves: owning its pid is what lets Ctrl-C,
 # SIGTERM and a closed terminal (SIGHUP) stop it before the database, never leaving it orphaned.
 if [ "${RELEASE:-0}" = 1 ]; then

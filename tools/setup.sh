@@ -96,7 +96,25 @@ ensure_playwright() {
   mkdir -p "$STAMPS" && touch "$stamp"
 }
 
+ensure_browser_sdk() {
+  # enrich serves Segment's analytics.js itself (Settings → Sources → Install): the npm package
+  # pinned in tools/browser-sdk's lock file, its standalone build and chunks copied into
+  # public/analytics-next/bundles/ (git-ignored) with the licence, and from there into the site.
+  local dest="public/analytics-next/bundles" stamp="$STAMPS/browser-sdk"
+  if [ -f "$dest/standalone.js" ] && [ "$stamp" -nt tools/browser-sdk/package-lock.json ]; then
+    return 0
+  fi
+  log "installing the browser SDK (npm ci in tools/browser-sdk)"
+  (cd tools/browser-sdk && npm ci --no-audit --no-fund >/dev/null)
+  local umd="tools/browser-sdk/node_modules/@segment/analytics-next/dist/umd"
+  rm -rf "$dest" && mkdir -p "$dest"
+  cp "$umd"/*.js "$dest"/
+  cp tools/browser-sdk/node_modules/@segment/analytics-next/LICENSE.MD "$dest/LICENSE.md"
+  mkdir -p "$STAMPS" && touch "$stamp"
+}
+
 ensure_system_tools
+ensure_browser_sdk
 ensure_rust_parts
 ensure_wasm_bindgen
 ensure_cargo_leptos

@@ -67,7 +67,7 @@ export E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 for role in admin marketer analyst support; do
   echo "$E2E_PASSWORD" | RUST_LOG=warn target/debug/enrich user add --email "$role@e2e.test" --role "$role" >/dev/null
 done
-ENRICH_PUBLIC_URL="http://127.0.0.1:$PORT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
+ENRICH_DEMO_SHOP=true ENRICH_PUBLIC_URL="http://127.0.0.1:$PORT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \
   target/debug/enrich >"$WORK/app.log" 2>&1 &
 APP_PID=$!
 wait_http "http://127.0.0.1:$PORT/healthz" 60 || { cat "$WORK/app.log" >&2; die "enrich did not become healthy"; }

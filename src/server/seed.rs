@@ -40,7 +40,20 @@ const PRODUCTS: &[(&str, &str, i64)] = &[
     ("SKU-CAP-4", "Sun Cap", 2200),
     ("SKU-BAG-5", "Day Pack", 8900),
     ("SKU-SOCK-6", "Wool Socks", 1500),
+    ("SKU-BOOT-7", "Hiking Boot", 16900),
+    ("SKU-ROAD-8", "Road Runner", 11900),
+    ("SKU-SAND-9", "Trail Sandal", 6900),
+    ("SKU-FLC-10", "Fleece Pullover", 7900),
 ];
+
+/// The demo shop's aisle of a product (the `category` attribute and event property).
+fn category(sku: &str) -> &'static str {
+    match sku {
+        "SKU-RUN-1" | "SKU-BOOT-7" | "SKU-ROAD-8" | "SKU-SAND-9" => "shoes",
+        "SKU-TEE-2" | "SKU-JKT-3" | "SKU-FLC-10" => "apparel",
+        _ => "accessories",
+    }
+}
 const PAGES: &[(&str, &str)] = &[
     ("/", "Home"),
     ("/pricing", "Pricing"),
@@ -158,6 +171,8 @@ async fn catalog(ingest: &IngestState) -> Result<(), AppError> {
         let id = sku.trim_start_matches("SKU-").to_lowercase();
         let product = json!({
             "id": id, "name": name, "locale": "en-US", "brand": "Northwind Outdoor",
+            "text": format!("{name} by Northwind Outdoor, made for long days on the trail."),
+            "category": category(sku),
             "variants": [{ "id": sku, "name": name, "price": price, "currency": "USD", "stock": 25 }],
         });
         let product = serde_json::from_value(product).map_err(AppError::internal)?;
@@ -208,12 +223,12 @@ fn describe_web_event(m: &mut Value, rng: &mut StdRng, p: &Person, roll: u32) {
         40..=64 => (
             "track",
             Some("Product Viewed"),
-            json!({"sku": sku, "name": name, "price": price}),
+            json!({"sku": sku, "name": name, "price": price, "category": category(sku)}),
         ),
         65..=74 => (
             "track",
             Some("Product Added"),
-            json!({"sku": sku, "price": price}),
+            json!({"sku": sku, "price": price, "category": category(sku)}),
         ),
         75..=81 => {
             let products = json!([{"sku": sku, "price": price}]);

@@ -32,7 +32,7 @@ use axum::{
 const ALLOWED_HEADERS: &str =
     "authorization, content-type, x-write-key, x-user-token, anonymousid, x-retry-count";
 /// How long a browser may cache a preflight answer, in seconds.
-const PREFLIGHT_MAX_AGE: &str = "600";
+const PREFLIGHT_MAX_AGE: &str = "7200";
 
 /// The source a request's key belongs to, found by the CORS check; the tracking handler uses it
 /// rather than looking the key up again.

@@ -64,8 +64,9 @@ pub async fn segment_settings(
     Ok(Json(segment_document(&write_key, &protocol, &host)))
 }
 
-/// The settings that send every call to `protocol://host/v1/…` and nowhere else (no remote
-/// plugins, no metrics to Segment's servers).
+/// The settings that send every call to `protocol://host/v1/…` and nowhere else: one
+/// integration (any other would make the SDK fetch destination code from a CDN), no remote
+/// plugins, and the SDK's metrics to Segment's servers off.
 pub fn segment_document(write_key: &str, protocol: &str, host: &str) -> Value {
     json!({
         "integrations": {
@@ -73,22 +74,9 @@ pub fn segment_document(write_key: &str, protocol: &str, host: &str) -> Value {
                 "apiKey": write_key,
                 "apiHost": format!("{host}/v1"),
                 "protocol": protocol,
-                "unbundledIntegrations": [],
-                "addBundledMetadata": true,
-                "maybeBundledConfigIds": {},
             }
         },
-        "plan": {
-            "track": { "__default": { "enabled": true, "integrations": {} } },
-            "identify": { "__default": { "enabled": true } },
-            "group": { "__default": { "enabled": true } },
-        },
-        "edgeFunction": {},
-        "analyticsNextEnabled": true,
-        "middlewareSettings": {},
-        "enabledMiddleware": {},
         "metrics": { "sampleRate": 0 },
-        "legacyVideoPluginsEnabled": false,
         "remotePlugins": [],
     })
 }
@@ -118,23 +106,19 @@ pub async fn rudderstack_config(
     ))
 }
 
-/// A source with no destinations (enrich is the destination) and the SDK's own error and
-/// metrics reporting off.
+/// A source with no destinations (enrich is the destination; a device-mode destination would
+/// make the SDK load code from RudderStack's CDN) and no `statsCollection`, so the SDK never
+/// reports its own errors anywhere.
 pub fn rudderstack_document(source: &SourceDoc, write_key: &str) -> Value {
     json!({
-        "isHosted": false,
+        "isHosted": true,
         "source": {
             "id": source.id.to_hex(),
             "name": source.name,
             "writeKey": write_key,
             "workspaceId": "enrich",
             "enabled": true,
-            "config": {
-                "statsCollection": {
-                    "errors": { "enabled": false },
-                    "metrics": { "enabled": false },
-                },
-            },
+            "config": {},
             "destinations": [],
         },
     })

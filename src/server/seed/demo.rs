@@ -142,6 +142,10 @@ async fn run(state: AppState, rev: i64) {
         Some(&progress),
     )
     .await;
+    let result = match result {
+        Ok(summary) => personalization(&state).await.map(|()| summary),
+        Err(err) => Err(err),
+    };
     let set = match result {
         Ok(summary) => doc! {
             "state": "done", "step": "Finished", "people": summary.profiles as i64,
@@ -162,4 +166,89 @@ async fn run(state: AppState, rev: i64) {
     {
         tracing::error!(%err, "demo data load result not recorded");
     }
+}
+
+/// What the demo shop personalizes on: two segments exposed to websites ("Browsing shoes",
+/// "Cart abandoner") and the `tier` trait exposed. Kept as they are when loaded again.
+async fn personalization(state: &AppState) -> Result<(), AppError> {
+    use crate::{
+        model::segment::SegmentLabel,
+        segment::{CountOp, EventCondition, GroupKind, PropertyFilter, Rule, Scalar, ValueTest},
+        server::{db::segments::Segments, segments::store::SegmentSave},
+    };
+    let viewed = |times, filters| {
+        Rule::Event(EventCondition {
+            event: "Product Viewed".into(),
+            count: CountOp::AtLeast,
+            times,
+            within_days: Some(1),
+            filters,
+        })
+    };
+    let shoes = PropertyFilter {
+        path: "properties.category".into(),
+        test: ValueTest::Equals {
+            value: Scalar::Text("shoes".into()),
+        },
+    };
+    let added = Rule::Event(EventCondition {
+        event: "Product Added".into(),
+        count: CountOp::AtLeast,
+        times: 1,
+        within_days: Some(1),
+        filters: Vec::new(),
+    });
+    let no_order = Rule::Event(EventCondition {
+        event: "Order Completed".into(),
+        count: CountOp::AtMost,
+        times: 0,
+        within_days: Some(1),
+        filters: Vec::new(),
+    });
+    let wanted = [
+        (
+            "Browsing shoes",
+            "Viewed three or more shoes today: the demo shop shows them the running-shoe offer.",
+            "browsing_shoes",
+            viewed(3, vec![shoes]),
+        ),
+        (
+            "Cart abandoner",
+            "Added to the cart today without ordering: the demo shop reminds them of their cart.",
+            "cart_abandoner",
+            Rule::group(GroupKind::All, vec![added, no_order]),
+        ),
+    ];
+    let store = Segments::new(&state.db);
+    let existing = store.all().await?;
+    for (name, description, key, rule) in wanted {
+        let id = match existing.iter().find(|s| s.name == name) {
+            Some(found) => found.id,
+            None => {
+                let save = SegmentSave {
+                    id: None,
+                    base_version: None,
+                    label: SegmentLabel {
+                        name: name.into(),
+                        description: description.into(),
+                    },
+                    rule,
+                };
+                let days = state.settings.counter_retention_days;
+                state.segments.save(save, "demo data", days).await?.id
+            }
+        };
+        let taken = store.exposed().await?;
+        if !taken.iter().any(|(other, k)| *other != id && k == key) {
+            store.set_exposed_key(id, Some(key)).await?;
+        }
+    }
+    state.personalize.forget_exposure();
+    state
+        .ingest
+        .graph
+        .gate
+        .classes
+        .set_exposed("tier", true)
+        .await
 }
