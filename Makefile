@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns evalrecs seed
+.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns benchpersonalize evalrecs seed
 
 run:
 	@tools/run.sh
@@ -25,6 +25,11 @@ benchsegments:
 # Campaign delivery msg/s to the SMTP sink and a webhook receiver vs raw sends; triggered-send latency.
 benchcampaigns:
 	@tools/bench.sh bench_campaigns
+
+# Personalization at 100,000 profiles: GET /v1/personalize p95 vs /healthz, commands per request,
+# identify → exposed segment pushed on the visitor's stream (p99).
+benchpersonalize:
+	@tools/bench.sh bench_personalize
 
 # Offline evaluation of recommendations: hit-rate@10 vs popularity on generated shoppers.
 evalrecs:

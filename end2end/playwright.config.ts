@@ -20,6 +20,10 @@ const launchOptions = {
 
 /** The spec that loads demo data. */
 const DEMO_DATA = /demo-data\.spec\.ts/;
+/** The demo shop's journey: it needs the demo data loaded, and JavaScript (the shop is a script). */
+const DEMO_SHOP = /demo-shop\.spec\.ts/;
+/** Specs whose pages are scripts (axe-core, the browser SDKs): a page without JavaScript cannot run them. */
+const NEEDS_JS = [/accessibility\.spec\.ts/, /browser-sdk\.spec\.ts/];
 
 export default defineConfig({
   testDir: "./tests",
@@ -34,10 +38,10 @@ export default defineConfig({
   reporter: [["list"]],
   use: { baseURL, launchOptions, trace: "retain-on-failure" },
   projects: [
-    { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: DEMO_DATA },
+    { name: "hydrated", use: { javaScriptEnabled: true }, testIgnore: [DEMO_DATA, DEMO_SHOP] },
     // axe-core is a script run in the page: a page without JavaScript cannot run it (the markup
     // it checks in the hydrated project is the same server-rendered HTML).
-    { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: [DEMO_DATA, /accessibility\.spec\.ts/] },
+    { name: "no-js", use: { javaScriptEnabled: false }, testIgnore: [DEMO_DATA, DEMO_SHOP, ...NEEDS_JS] },
     // Demo data puts 200 people and a burst of their events into the shared database, which
     // would crowd other specs' events out of the live page's top five and their people out of
     // lists: it runs after every other spec, both ways.
@@ -46,6 +50,13 @@ export default defineConfig({
       use: { javaScriptEnabled: true },
       testMatch: DEMO_DATA,
       dependencies: ["hydrated", "no-js"],
+    },
+    // The demo shop's journey needs the demo data (segments, their exposed keys, the catalog).
+    {
+      name: "demo-shop",
+      use: { javaScriptEnabled: true },
+      testMatch: DEMO_SHOP,
+      dependencies: ["demo-data-hydrated"],
     },
     {
       name: "demo-data-no-js",
