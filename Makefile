@@ -27,7 +27,7 @@ benchcampaigns:
 	@tools/bench.sh bench_campaigns
 
 # Personalization at 100,000 profiles: GET /v1/personalize p95 vs /healthz, commands per request,
-# identify → exposed segment pushed on the visitor's stream (p99).
+# track → exposed segment pushed on the visitor's stream (p99).
 benchpersonalize:
 	@tools/bench.sh bench_personalize
 

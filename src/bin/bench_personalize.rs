@@ -4,8 +4,8 @@
 //!    `GET /healthz` on the same server, alternating over one keep-alive connection, with the
 //!    database commands each personalization request cost (counted by the driver's command
 //!    monitor, so the figure holds on any server);
-//! 2. track → new segment on the stream: a visitor's stream is open, their identify makes them a
-//!    member of an exposed segment, and the time until the stream pushes the segment key is
+//! 2. track → new segment on the stream: a visitor's stream is open, their `Product Viewed`
+//!    track call makes them a member of an exposed segment, and the time until the stream pushes the segment key is
 //!    measured (BENCH_STREAM_TRIALS visitors, default 200).
 //!
 //! `make benchpersonalize` starts an in-memory database and runs this in an optimised build; or
@@ -118,15 +118,16 @@ async fn seed(db: &Database, count: usize) {
     }
 }
 
-/// A rule segment "VIP" (plan = vip) exposed as `vip`, once its first computation is done.
-async fn vip_segment(state: &AppState) {
-    let rule = serde_json::from_value(serde_json::json!({ "type": "trait", "path": "traits.plan",
-        "test": { "op": "equals", "value": "vip" } }))
+/// A rule segment "Viewers" (viewed a product today) exposed as `viewer`, once its first
+/// computation is done.
+async fn viewer_segment(state: &AppState) {
+    let rule = serde_json::from_value(serde_json::json!({ "type": "event", "event": "Product Viewed",
+        "count": "at_least", "times": 1, "within_days": 1, "filters": [] }))
     .unwrap();
     let save = SegmentSave {
         id: None,
         base_version: None,
-        label: SegmentLabel::parse("VIP", "").unwrap(),
+        label: SegmentLabel::parse("Viewers", "").unwrap(),
         rule,
     };
     let segment = state
@@ -136,7 +137,7 @@ async fn vip_segment(state: &AppState) {
         .expect("segment saved");
     let store = db::segments::Segments::new(&state.db);
     store
-        .set_exposed_key(segment.id, Some("vip"))
+        .set_exposed_key(segment.id, Some("viewer"))
         .await
         .unwrap();
     state.personalize.forget_exposure();
@@ -297,9 +298,12 @@ async fn main() {
         .set_exposed("plan", true)
         .await
         .unwrap();
-    vip_segment(&state).await;
     let host = serve(state.clone()).await;
     let client: Http = Client::builder(TokioExecutor::new()).build_http();
+    // The event must be known before a rule may name it.
+    let first = serde_json::json!({"anonymousId": "warm-up", "event": "Product Viewed"});
+    post(&client, &host, "/v1/track", &key, first).await;
+    viewer_segment(&state).await;
 
     // 1. Personalization next to the health check.
     for n in 0..20 {
@@ -338,7 +342,7 @@ async fn main() {
         read_commands as f64 / requests as f64
     );
 
-    // 2. Identify → the exposed segment on the visitor's open stream.
+    // 2. Track → the exposed segment on the visitor's open stream.
     let mut latencies = Vec::new();
     for i in 0..trials {
         let who = format!("fresh-{i}");
@@ -346,9 +350,9 @@ async fn main() {
         post(&client, &host, "/v1/page", &key, page).await;
         let mut stream = open_stream(&client, &host, &key, &who).await;
         let started = Instant::now();
-        let identify = serde_json::json!({"anonymousId": who, "traits": {"plan": "vip"}});
-        post(&client, &host, "/v1/identify", &key, identify).await;
-        wait_for(&mut stream, |data| data.contains("\"segments\":[\"vip\"]")).await;
+        let track = serde_json::json!({"anonymousId": who, "event": "Product Viewed"});
+        post(&client, &host, "/v1/track", &key, track).await;
+        wait_for(&mut stream, |data| data.contains("\"segments\":[\"viewer\"]")).await;
         latencies.push(millis(started.elapsed()));
     }
     let mut sorted = latencies.clone();

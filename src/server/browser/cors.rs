@@ -29,8 +29,9 @@ use axum::{
 
 /// Request headers a page may send (what the Segment and RudderStack SDKs and the
 /// personalization API use).
-const ALLOWED_HEADERS: &str =
-    "authorization, content-type, x-write-key, x-user-token, anonymousid, x-retry-count";
+const ALLOWED_HEADERS: &str = "authorization, accept, content-type, x-write-key, x-user-token, \
+    x-retry-count, anonymousid, sentat, rsa-retry-attempt, rsa-request-attempt, rsa-retry-reason, \
+    rsa-since-first-attempt, rsa-since-last-attempt";
 /// How long a browser may cache a preflight answer, in seconds.
 const PREFLIGHT_MAX_AGE: &str = "7200";
 
@@ -56,8 +57,9 @@ pub async fn cors(State(state): State<AppState>, request: Request, next: Next) -
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
+        let asked = header_text(request.headers(), header::ACCESS_CONTROL_REQUEST_HEADERS);
         return match sources.any_allows_origin(&origin).await {
-            Ok(true) => preflight_answer(&origin),
+            Ok(true) => preflight_answer(&origin, asked.as_deref()),
             Ok(false) => refused(&origin).into_response(),
             Err(err) => err.into_response(),
         };
@@ -105,7 +107,10 @@ fn allow(headers: &mut HeaderMap, origin: &str) {
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
 }
 
-fn preflight_answer(origin: &str) -> Response {
+/// The answer to a preflight from an allowed origin: the headers it asked for (SDKs add their
+/// own, e.g. RudderStack's retry headers; allowing a header only lets the page send it), else
+/// the ones the SDKs are known to use.
+fn preflight_answer(origin: &str, asked: Option<&str>) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
     allow(headers, origin);
@@ -113,9 +118,18 @@ fn preflight_answer(origin: &str) -> Response {
         header::ACCESS_CONTROL_ALLOW_METHODS,
         HeaderValue::from_static("GET, HEAD, POST, OPTIONS"),
     );
+    let plain = |list: &str| {
+        list.len() <= 1_024
+            && list
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ',' | ' '))
+    };
+    let echoed = asked
+        .filter(|list| plain(list))
+        .and_then(|list| HeaderValue::from_str(list).ok());
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(ALLOWED_HEADERS),
+        echoed.unwrap_or(HeaderValue::from_static(ALLOWED_HEADERS)),
     );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,
@@ -279,7 +293,7 @@ mod tests {
 
     #[test]
     fn preflights_allow_exactly_the_origin_with_credentials() {
-        let response = preflight_answer("https://shop.example");
+        let response = preflight_answer("https://shop.example", None);
         let h = response.headers();
         assert_eq!(
             h[header::ACCESS_CONTROL_ALLOW_ORIGIN],
@@ -290,8 +304,14 @@ mod tests {
             h[header::ACCESS_CONTROL_ALLOW_HEADERS]
                 .to_str()
                 .unwrap()
-                .contains("authorization")
+                .contains("sentat")
         );
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let rudder = "anonymousid,authorization,content-type,rsa-request-attempt,sentat";
+        let echoed = preflight_answer("https://shop.example", Some(rudder));
+        assert_eq!(echoed.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS], rudder);
+        let odd = preflight_answer("https://shop.example", Some("x\r\ny: z"));
+        let fallback = &odd.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS];
+        assert!(fallback.to_str().unwrap().contains("authorization"));
     }
 }
