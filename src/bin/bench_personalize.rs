@@ -299,7 +299,10 @@ async fn main() {
         .await
         .unwrap();
     let host = serve(state.clone()).await;
-    let client: Http = Client::builder(TokioExecutor::new()).build_http();
+    // No Nagle on the client either, or small requests wait for the server's delayed ACK.
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    let client: Http = Client::builder(TokioExecutor::new()).build(connector);
     // The event must be known before a rule may name it.
     let first = serde_json::json!({"anonymousId": "warm-up", "event": "Product Viewed"});
     post(&client, &host, "/v1/track", &key, first).await;

@@ -22,12 +22,17 @@ pub const MAX_STREAMS: usize = 10_000;
 
 /// Exposed segments as (id, key).
 pub type ExposedSegments = Arc<Vec<(ObjectId, String)>>;
+/// How long the start a new visitor gets (popular products) is reused.
+const STARTING_TTL: Duration = Duration::from_secs(5);
+/// The recommendations a new visitor starts with, as the API shows them, and when ranked.
+type Starting = Option<(Instant, Arc<Vec<serde_json::Value>>)>;
 
 /// Shared state of the personalization endpoints.
 #[derive(Clone, Debug)]
 pub struct Personalizer {
     segments: Segments,
     exposed: Arc<Mutex<Option<(Instant, ExposedSegments)>>>,
+    starting: Arc<Mutex<Starting>>,
     /// Permits for open streams.
     pub streams: Arc<Semaphore>,
 }
@@ -38,6 +43,7 @@ impl Personalizer {
         Self {
             segments: Segments::new(db),
             exposed: Arc::new(Mutex::new(None)),
+            starting: Arc::new(Mutex::new(None)),
             streams: Arc::new(Semaphore::new(MAX_STREAMS)),
         }
     }
@@ -47,6 +53,26 @@ impl Personalizer {
         if let Ok(mut cached) = self.exposed.lock() {
             *cached = None;
         }
+    }
+
+    /// The recommendations every new visitor starts with, at most [`STARTING_TTL`] old.
+    pub async fn starting_recommendations(
+        &self,
+        state: &crate::server::AppState,
+    ) -> Result<Vec<serde_json::Value>, AppError> {
+        if let Ok(cached) = self.starting.lock()
+            && let Some((at, list)) = cached.as_ref()
+            && at.elapsed() < STARTING_TTL
+        {
+            return Ok(list.as_ref().clone());
+        }
+        let cards = crate::server::products::recommend::refresh::for_unseen(&state.ingest.graph)
+            .await?;
+        let list: Vec<serde_json::Value> = cards.iter().map(document::card_json).collect();
+        if let Ok(mut cached) = self.starting.lock() {
+            *cached = Some((Instant::now(), Arc::new(list.clone())));
+        }
+        Ok(list)
     }
 
     /// The active segments exposed to websites, at most [`EXPOSURE_TTL`] old.

@@ -6,14 +6,13 @@ use crate::{
     error::AppError,
     server::{
         AppState,
-        campaigns::in_app_api::profiles_of,
         db::{
             memberships::{Memberships, membership_key},
             products::Products,
-            profile_doc::ProfileDoc,
+            profile_doc::{ProfileDoc, ProfileStatus},
         },
         identity::identifiers::IdentityKind,
-        products::recommend::refresh::{current, for_unseen, refresh_profile},
+        products::recommend::refresh::current,
     },
 };
 use chrono::{DateTime, Utc};
@@ -51,32 +50,41 @@ pub struct Personalization {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The live profile of `person` and every profile merged into it; `None` for someone never seen.
-pub async fn profiles(
-    state: &AppState,
-    person: &Person,
-) -> Result<Option<(ProfileDoc, Vec<ObjectId>)>, AppError> {
+/// Longest chain of merges followed to the live profile.
+const MAX_CHAIN: usize = 16;
+
+/// A person's live profile and every profile merged into it, or `None` for someone never seen.
+pub type Found = Option<(ProfileDoc, Vec<ObjectId>)>;
+
+/// The live profile of `person`: the identifier's owner by `_id`, then along `merged_into`
+/// (usually one read each).
+pub async fn profiles(state: &AppState, person: &Person) -> Result<Found, AppError> {
     let graph = &state.ingest.graph;
-    let live = match person {
-        Person::User(user) => profiles_of(state, user).await?.last().copied(),
-        Person::Anonymous(id) => {
-            let Some(identifier) = graph.policy.normalise(IdentityKind::AnonymousId, id) else {
-                return Ok(None);
-            };
-            let owners = graph.identities.owners(&[identifier.key()]).await?;
-            match owners.values().next() {
-                Some(owner) => Some(graph.live_profile_id(*owner).await?),
-                None => None,
-            }
-        }
+    let (kind, id) = match person {
+        Person::User(id) => (IdentityKind::UserId, id),
+        Person::Anonymous(id) => (IdentityKind::AnonymousId, id),
     };
-    let Some(live) = live else { return Ok(None) };
-    let Some(profile) = graph.profiles.get(live).await? else {
+    let Some(identifier) = graph.policy.normalise(kind, id) else {
         return Ok(None);
     };
-    let mut ids = profile.absorbed.clone();
-    ids.push(profile.id);
-    Ok(Some((profile, ids)))
+    let owners = graph.identities.owners(&[identifier.key()]).await?;
+    let Some(mut next) = owners.values().next().copied() else {
+        return Ok(None);
+    };
+    for _ in 0..MAX_CHAIN {
+        let Some(profile) = graph.profiles.get(next).await? else {
+            return Ok(None);
+        };
+        match profile.merged_into {
+            Some(into) if profile.status == ProfileStatus::Merged => next = into,
+            _ => {
+                let mut ids = profile.absorbed.clone();
+                ids.push(profile.id);
+                return Ok(Some((profile, ids)));
+            }
+        }
+    }
+    Err(AppError::internal(format!("merge chain from {next} is too long")))
 }
 
 /// Whether the profile belongs to a known user (it holds a user id).
@@ -95,6 +103,16 @@ pub async fn build(
     person: &Person,
 ) -> Result<(Personalization, Vec<ObjectId>), AppError> {
     let found = profiles(state, person).await?;
+    build_from(state, reader, person, found).await
+}
+
+/// [`build`] with the person's profiles already read.
+pub async fn build_from(
+    state: &AppState,
+    reader: &Reader,
+    person: &Person,
+    found: Found,
+) -> Result<(Personalization, Vec<ObjectId>), AppError> {
     // A write key learns nothing about a known user, not even that the id is one.
     let found = found.filter(|(p, _)| *reader != Reader::Visitor || !is_known_user(p));
     let (content, ids) = match found {
@@ -116,9 +134,8 @@ pub async fn build(
 
 /// What someone never seen gets: the start every new visitor gets.
 async fn unseen(state: &AppState) -> Result<Content, AppError> {
-    let recommendations = for_unseen(&state.ingest.graph).await?;
     Ok(Content {
-        recommendations: recommendations.iter().map(card_json).collect(),
+        recommendations: state.personalize.starting_recommendations(state).await?,
         ..Content::default()
     })
 }
@@ -166,12 +183,17 @@ async fn segment_keys(state: &AppState, profile: ObjectId) -> Result<Vec<String>
     Ok(names)
 }
 
+/// The stored recommendations as the catalog stands now; a profile never ranked (no product
+/// events yet: those rank it as they arrive) gets the start a new visitor gets. A read never
+/// ranks or writes.
 async fn recommendations(state: &AppState, profile: &ProfileDoc) -> Result<Vec<Value>, AppError> {
-    let cards = match &profile.recommendations {
-        Some(stored) => current(&Products::new(&state.db), &stored.items).await?,
-        None => refresh_profile(&state.ingest.graph, profile.id).await?,
-    };
-    Ok(cards.iter().map(card_json).collect())
+    match &profile.recommendations {
+        Some(stored) => {
+            let cards = current(&Products::new(&state.db), &stored.items).await?;
+            Ok(cards.iter().map(card_json).collect())
+        }
+        None => state.personalize.starting_recommendations(state).await,
+    }
 }
 
 async fn messages(
@@ -195,7 +217,8 @@ async fn messages(
         .collect())
 }
 
-fn card_json(card: &crate::model::product::ProductCard) -> Value {
+/// A recommended product as the API shows it.
+pub fn card_json(card: &crate::model::product::ProductCard) -> Value {
     json!({
         "productId": card.id, "name": card.name, "sku": card.sku, "price": card.price,
         "currency": card.currency, "thumbnail": card.thumbnail, "reason": card.reason,

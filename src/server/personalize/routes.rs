@@ -1,7 +1,7 @@
 //! `GET /v1/personalize` and `GET /v1/personalize/stream`.
 use super::{
-    access::{PersonQuery, checked, reader},
-    document::{Personalization, build},
+    access::{PersonQuery, reader},
+    document::{Personalization, build_from, profiles},
     stream,
 };
 use crate::{
@@ -35,9 +35,18 @@ async fn personalize(
     ),
     AppError,
 > {
-    let reader = reader(&state.ingest.sources, &headers, uri.query()).await?;
-    let person = checked(&reader, &query)?;
-    let (document, _) = build(&state, &reader, &person).await?;
+    let person = query.person()?;
+    // The key and the person are looked up at once; nothing is answered before the key is
+    // checked and allowed to read this person.
+    let (reader, found) = tokio::join!(
+        reader(&state.ingest.sources, &headers, uri.query()),
+        profiles(&state, &person)
+    );
+    let reader = reader?;
+    if !reader.may_read(&person) {
+        return Err(AppError::Unauthorized);
+    }
+    let (document, _) = build_from(&state, &reader, &person, found?).await?;
     Ok((
         [(header::CACHE_CONTROL, "private, no-store")],
         Json(document),
