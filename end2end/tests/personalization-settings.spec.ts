@@ -119,12 +119,15 @@ test("a trait's exposure, a segment's key and allowed origins round-trip, and th
     await panel().getByLabel("Allowed origins").fill(wrong);
     await panel().getByRole("button", { name: "Save origins" }).click();
     await expect(panel()).toContainText(`Allowed origins: "${wrong}" must be a web origin like`);
+    // Only this source's form says so: every source has one, and they share a server fn.
+    await expect(page.getByTestId("web-panel").filter({ hasText: "must be a web origin like" })).toHaveCount(1);
   }
   await open(page, "/settings", javaScriptEnabled);
   await expect(panel().getByLabel("Allowed origins")).toHaveValue("");
   await panel().getByLabel("Allowed origins").fill("https://shop.example\nhttp://localhost:8080");
   await panel().getByRole("button", { name: "Save origins" }).click();
   await expect(panel().getByText("Allowed origins saved.")).toBeVisible();
+  await expect(page.getByText("Allowed origins saved.")).toHaveCount(1);
   await open(page, "/settings", javaScriptEnabled);
   await expect(panel().getByLabel("Allowed origins")).toHaveValue("https://shop.example\nhttp://localhost:8080");
 });

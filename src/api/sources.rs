@@ -71,12 +71,15 @@ pub async fn list_sources() -> Result<SourceList, AppError> {
 }
 
 /// Replaces the web origins whose pages may use source `source_id`'s keys (one per line).
-/// Every bad line is reported at once under `origins`. Audited.
+/// Every bad line is reported at once under `origins.<source id>`. Audited.
 #[server(endpoint = "sources/origins")]
 pub async fn save_allowed_origins(source_id: String, origins: String) -> Result<(), AppError> {
-    let list = crate::model::source::parse_origins("origins", &origins)?;
     let sources = crate::server::app_state()?.ingest.sources;
     let source = source_named(&sources, &source_id).await?;
+    // Named per source: Settings shows one such form per source, and a form posted without
+    // JavaScript gets its error back in the URL, where only the field tells the forms apart.
+    let field = format!("origins.{}", source.id.to_hex());
+    let list = crate::model::source::parse_origins(&field, &origins)?;
     sources.save_origins(source.id, &list).await?;
     let detail = if list.is_empty() {
         "no origins".to_owned()
@@ -84,7 +87,7 @@ pub async fn save_allowed_origins(source_id: String, origins: String) -> Result<
         list.join(" ")
     };
     audit_source("source.origins", &source.id, Some(detail)).await?;
-    crate::api::form::saved("origins");
+    crate::api::form::saved(&format!("origins-{}", source.id.to_hex()));
     Ok(())
 }
 

@@ -122,8 +122,10 @@ async fn seed(db: &Database, count: usize) {
 /// A rule segment "Viewers" (viewed a product today) exposed as `viewer`, once its first
 /// computation is done.
 async fn viewer_segment(state: &AppState) {
-    let rule = serde_json::from_value(serde_json::json!({ "type": "event", "event": "Product Viewed",
-        "count": "at_least", "times": 1, "within_days": 1, "filters": [] }))
+    let rule = serde_json::from_value(
+        serde_json::json!({ "type": "event", "event": "Product Viewed",
+        "count": "at_least", "times": 1, "within_days": 1, "filters": [] }),
+    )
     .unwrap();
     let save = SegmentSave {
         id: None,
@@ -364,7 +366,10 @@ async fn main() {
         let started = Instant::now();
         let track = serde_json::json!({"anonymousId": who, "event": "Product Viewed"});
         post(&client, &host, "/v1/track", &key, track).await;
-        wait_for(&mut stream, |data| data.contains("\"segments\":[\"viewer\"]")).await;
+        wait_for(&mut stream, |data| {
+            data.contains("\"segments\":[\"viewer\"]")
+        })
+        .await;
         latencies.push(millis(started.elapsed()));
     }
     let mut sorted = latencies.clone();

@@ -66,8 +66,8 @@ impl Personalizer {
         {
             return Ok(list.as_ref().clone());
         }
-        let cards = crate::server::products::recommend::refresh::for_unseen(&state.ingest.graph)
-            .await?;
+        let cards =
+            crate::server::products::recommend::refresh::for_unseen(&state.ingest.graph).await?;
         let list: Vec<serde_json::Value> = cards.iter().map(document::card_json).collect();
         if let Ok(mut cached) = self.starting.lock() {
             *cached = Some((Instant::now(), Arc::new(list.clone())));

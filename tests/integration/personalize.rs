@@ -65,7 +65,7 @@ async fn allowed_origins_are_checked_typed_and_saved_through_settings() {
         )
         .await;
     assert_eq!(bad.status, 400, "{}", bad.body);
-    assert_eq!(bad.json()["field"], "origins");
+    assert_eq!(bad.json()["field"], format!("origins.{id}"));
     assert!(bad.body.contains("shop.example/path"), "{}", bad.body);
     let stored = admin.call("/api/sources/list", &[]).await.json();
     assert_eq!(

@@ -309,7 +309,10 @@ mod tests {
         assert_eq!(response.status(), StatusCode::NO_CONTENT);
         let rudder = "anonymousid,authorization,content-type,rsa-request-attempt,sentat";
         let echoed = preflight_answer("https://shop.example", Some(rudder));
-        assert_eq!(echoed.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS], rudder);
+        assert_eq!(
+            echoed.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS],
+            rudder
+        );
         let odd = preflight_answer("https://shop.example", Some("x\r\ny: z"));
         let fallback = &odd.headers()[header::ACCESS_CONTROL_ALLOW_HEADERS];
         assert!(fallback.to_str().unwrap().contains("authorization"));

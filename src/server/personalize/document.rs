@@ -84,7 +84,9 @@ pub async fn profiles(state: &AppState, person: &Person) -> Result<Found, AppErr
             }
         }
     }
-    Err(AppError::internal(format!("merge chain from {next} is too long")))
+    Err(AppError::internal(format!(
+        "merge chain from {next} is too long"
+    )))
 }
 
 /// Whether the profile belongs to a known user (it holds a user id).

@@ -3,10 +3,35 @@
 //! npm package pointed at this host.
 use crate::{
     api::sources::SaveAllowedOrigins,
-    components::form_fields::{FormAlert, form_state},
+    components::form_fields::{FormAlert, FormState},
+    error::AppError,
     model::source::SourceSummary,
 };
 use leptos::prelude::*;
+
+/// The state of source `id`'s form alone: every panel posts to the same server fn, and without
+/// JavaScript the result comes back in the URL for all of them, told apart by the field
+/// (`origins.<id>`) and the saved key (`origins-<id>`).
+fn panel_state(save: ServerAction<SaveAllowedOrigins>, id: &str) -> FormState {
+    let query = leptos_router::hooks::use_query_map();
+    let (field, saved_key) = (format!("origins.{id}"), format!("origins-{id}"));
+    let errors = Signal::derive(move || {
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .filter(|e| match e {
+                AppError::Invalid { field: f, .. } if f.starts_with("origins.") => *f == field,
+                _ => true,
+            })
+    });
+    let saved = Signal::derive(move || match save.value().get() {
+        Some(result) => result.is_ok(),
+        None => query.with(|q| {
+            q.get("__err").is_none() && q.get("saved").as_deref() == Some(saved_key.as_str())
+        }),
+    });
+    FormState { errors, saved }
+}
 
 /// The "Websites" panel of one source.
 #[component]
@@ -19,8 +44,10 @@ pub fn WebsitePanel(
     manage: bool,
 ) -> impl IntoView {
     let save = ServerAction::<SaveAllowedOrigins>::new();
-    let state = form_state(save, "origins");
-    let error = state.error("origins");
+    let state = panel_state(save, &source.id);
+    let field = format!("origins.{}", source.id);
+    let errors = state.errors;
+    let error = Signal::derive(move || errors.get().and_then(|e| e.message_for(&field)));
     let field_id = format!("origins-{}", source.id);
     let (error_id, hint_id) = (format!("{field_id}-error"), format!("{field_id}-hint"));
     let heading_id = format!("web-{}", source.id);
