@@ -72,6 +72,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("segments/save", "AM"),
     ("segments/duplicate", "AM"),
     ("segments/archive", "AM"),
+    ("segments/expose", "AM"),
     ("campaigns/list", "AMN"),
     ("campaigns/get", "AMN"),
     ("campaigns/form", "AMN"),
@@ -101,10 +102,12 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("sources/revoke-key", "A"),
     ("sources/issue-server-key", "A"),
     ("sources/revoke-server-key", "A"),
+    ("sources/origins", "A"),
     ("computed/list", "AMN"),
     ("computed/create", "A"),
     ("fields/list", "AMN"),
     ("fields/classify", "A"),
+    ("fields/expose", "A"),
     ("imports/get", "AMN"),
     ("imports/recent", "AMN"),
     ("imports/staged", "A"),
@@ -118,6 +121,16 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "*"),
     ("*", "/v1/{call}", "*"),
     ("GET", "/v1/openapi.json", "*"),
+    ("*", "/v1/personalize", "*"),
+    ("*", "/v1/personalize/stream", "*"),
+    ("*", "/v1/projects/{write_key}/settings", "*"),
+    ("*", "/sourceConfig", "*"),
+    ("*", "/sourceConfig/", "*"),
+    ("GET", "/analytics.js/v1/{write_key}/analytics.min.js", "*"),
+    ("GET", "/demo/shop", "*"),
+    ("GET", "/demo/shop/shop.js", "*"),
+    ("GET", "/demo/shop/shop.css", "*"),
+    ("GET", "/demo/shop/catalog.json", "*"),
     ("GET", "/v1/profiles/{user_id}/messages", "*"),
     ("POST", "/v1/profiles/{user_id}/messages/{id}/read", "*"),
     ("GET", "/v1/links/open/{token}", "*"),
@@ -155,6 +168,7 @@ fn concrete(pattern: &str) -> String {
         .replace("{call}", "track")
         .replace("{user_id}", "someone")
         .replace("{token}", "bm90LmEudG9rZW4")
+        .replace("{write_key}", "wk_none")
 }
 
 #[tokio::test]
@@ -282,6 +296,11 @@ async fn the_guard_enforces_the_matrix_over_http() {
             "/v1/profiles/{user_id}/messages",
             "/v1/profiles/{user_id}/messages/{id}/read",
             "/v1/recommendations/{user_id}",
+            "/v1/personalize",
+            "/v1/personalize/stream",
+            "/v1/projects/{write_key}/settings",
+            "/sourceConfig",
+            "/sourceConfig/",
         ];
         for (method, path, who) in ROUTES.iter().filter(|(_, p, _)| !skipped.contains(p)) {
             let request = Request::builder()
