@@ -77,7 +77,7 @@ fn FieldTable(
         let exposure = exposure_cell(&f, may_classify, expose);
         view! {
             <tr>
-                <th scope="row"><code>{f.path}</code></th>
+                <th scope="row"><code>{path_with_breaks(&f.path)}</code></th>
                 <td>{scope}</td>
                 <td>{f.types.join(", ")}</td>
                 <td class="num">{profiles}</td>
@@ -90,6 +90,7 @@ fn FieldTable(
         }
     });
     view! {
+        <div class="table-scroll" tabindex="0" role="region" aria-label="Field catalog, scrolls sideways">
         <table class="data-table" data-testid="fields-table">
             <thead><tr>
                 <th scope="col">"Path"</th><th scope="col">"Scope"</th><th scope="col">"Types"</th>
@@ -99,6 +100,7 @@ fn FieldTable(
             </tr></thead>
             <tbody>{rows.collect_view()}</tbody>
         </table>
+        </div>
     }
     .into_any()
 }
@@ -161,7 +163,7 @@ fn exposure_cell(
         <ActionForm action=expose attr:class="inline-form">
             <input type="hidden" name="key" value=key.clone() />
             <input type="checkbox" id=box_id.clone() name="exposed" value="true" checked=checked />
-            <label for=box_id>{format!("Expose {key}")}</label>
+            <label for=box_id>"Expose"<span class="visually-hidden">{format!(" {key}")}</span></label>
             <button type="submit" class="button small">"Save"</button>
         </ActionForm>
     }
@@ -172,4 +174,16 @@ fn exposure_cell(
 fn is_top_level(path: &str) -> bool {
     path.strip_prefix("traits.")
         .is_some_and(|rest| !rest.contains('.'))
+}
+
+/// A dotted path that may wrap after each dot (`traits.` / `address.` / `city`), never inside a
+/// name: a narrow column breaks it where it reads well.
+fn path_with_breaks(path: &str) -> impl IntoView + use<> {
+    let mut parts = Vec::new();
+    let mut segments = path.split('.').peekable();
+    while let Some(segment) = segments.next() {
+        let dot = if segments.peek().is_some() { "." } else { "" };
+        parts.push(view! { {format!("{segment}{dot}")}<wbr /> });
+    }
+    parts.collect_view()
 }

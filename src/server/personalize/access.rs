@@ -1,8 +1,9 @@
 //! Who may read whose personalization. A backend with a source's server key reads anyone; a
 //! browser or app with a user token reads only the user it names; a page with only the public
 //! write key reads an anonymous visitor by the `anonymousId` only that browser holds — and about
-//! a visitor who turns out to be a known user it learns nothing (they are answered like someone
-//! never seen). Every refusal is the same 401.
+//! a visitor who turns out to be a known person (a user id, email, phone or external id on the
+//! profile) it learns nothing: they are answered like someone never seen. Every refusal is the
+//! same 401.
 use crate::{
     error::AppError,
     server::{

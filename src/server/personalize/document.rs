@@ -89,12 +89,13 @@ pub async fn profiles(state: &AppState, person: &Person) -> Result<Found, AppErr
     )))
 }
 
-/// Whether the profile belongs to a known user (it holds a user id).
+/// Whether the profile belongs to a known person: it holds any identifier besides anonymous
+/// ids (a user id, an email, a phone, an id in another system).
 fn is_known_user(profile: &ProfileDoc) -> bool {
     profile
         .identities
         .iter()
-        .any(|i| i.kind == IdentityKind::UserId.as_str())
+        .any(|i| i.kind != IdentityKind::AnonymousId.as_str())
 }
 
 /// The document for `person` as `reader` may see it, with the profile ids it was built from
