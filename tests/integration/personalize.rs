@@ -37,6 +37,12 @@ async fn send(
         .await
 }
 
+/// `GET /v1/personalize` for anonymous visitor `id`, with write key `key`.
+async fn read_visitor(app: &TestApp, key: &str, id: &str) -> Reply {
+    let path = format!("/v1/personalize?anonymousId={id}");
+    send(app, "GET", &path, &[("x-write-key", key)], "").await
+}
+
 /// An API source `web` allowing `SHOP`, with a write key.
 async fn web_source(app: &TestApp) -> (String, Sources) {
     let key = app.write_key("web").await;
@@ -328,14 +334,7 @@ async fn personalization_shows_exposed_data_only_to_who_may_read_it() {
     assert_eq!(pii.status, 400, "PII is never exposed: {}", pii.body);
     assert_eq!(pii.json()["field"], "exposed");
 
-    let read = send(
-        &app,
-        "GET",
-        "/v1/personalize?anonymousId=anon-v",
-        &[("x-write-key", &key)],
-        "",
-    )
-    .await;
+    let read = read_visitor(&app, &key, "anon-v").await;
     assert_eq!(read.status, 200, "{}", read.body);
     let doc = read.json();
     assert_eq!(
@@ -370,35 +369,14 @@ async fn personalization_shows_exposed_data_only_to_who_may_read_it() {
     let other =
         json!({"anonymousId": "anon-e", "traits": {"plan": "gold", "email": "e@mail.test"}});
     assert_eq!(app.track("/v1/identify", &key, &other).await.status, 200);
-    let emailed = send(
-        &app,
-        "GET",
-        "/v1/personalize?anonymousId=anon-e",
-        &[("x-write-key", &key)],
-        "",
-    )
-    .await;
+    let emailed = read_visitor(&app, &key, "anon-e").await;
     assert_eq!(emailed.json()["traits"], json!({}), "{}", emailed.body);
     assert!(!emailed.body.contains("e@mail.test"));
     // Once the visitor signs in, the write key learns nothing more: answered like a stranger.
     let login = json!({"userId": "user-v", "anonymousId": "anon-v"});
     assert_eq!(app.track("/v1/identify", &key, &login).await.status, 200);
-    let known = send(
-        &app,
-        "GET",
-        "/v1/personalize?anonymousId=anon-v",
-        &[("x-write-key", &key)],
-        "",
-    )
-    .await;
-    let stranger = send(
-        &app,
-        "GET",
-        "/v1/personalize?anonymousId=never-seen",
-        &[("x-write-key", &key)],
-        "",
-    )
-    .await;
+    let known = read_visitor(&app, &key, "anon-v").await;
+    let stranger = read_visitor(&app, &key, "never-seen").await;
     let strip = |mut v: Value| {
         v.as_object_mut().unwrap().remove("updatedAt");
         v.as_object_mut().unwrap().remove("anonymousId");
