@@ -9,7 +9,7 @@ use crate::{
     server::{
         browser::cors::{Credential, presented},
         db::sources::Sources,
-        ingest::{auth::user_token, limits::MAX_ID_LENGTH},
+        ingest::{auth::reader::token_user, limits::MAX_ID_LENGTH},
     },
 };
 use axum::http::HeaderMap;
@@ -102,22 +102,14 @@ pub async fn reader(
             .authenticate(&key)
             .await?
             .map(|_| Reader::Backend),
-        Some(Credential::UserToken(token)) => token_user(sources, &token).await?.map(Reader::User),
+        Some(Credential::UserToken(token)) => {
+            let now = chrono::Utc::now().timestamp();
+            token_user(sources, &token, now).await?.map(Reader::User)
+        }
         Some(Credential::Write(key)) => sources.authenticate(&key).await?.map(|_| Reader::Visitor),
         None => None,
     };
     reader.ok_or(AppError::Unauthorized)
-}
-
-async fn token_user(sources: &Sources, token: &str) -> Result<Option<String>, AppError> {
-    let Some(claims) = user_token::parse(token) else {
-        return Ok(None);
-    };
-    let Some((digest, _)) = sources.server_keys().live_signer(claims.key_id).await? else {
-        return Ok(None);
-    };
-    let now = chrono::Utc::now().timestamp();
-    Ok(claims.verify(&digest, now).then_some(claims.user_id))
 }
 
 /// The person asked about, after checking `reader` may read them (401 otherwise).

@@ -72,7 +72,11 @@ pub async fn authorize_read(
 }
 
 /// The person a user token names, if it is signed by a live server key and live at `now`.
-async fn token_user(sources: &Sources, token: &str, now: i64) -> Result<Option<String>, AppError> {
+pub async fn token_user(
+    sources: &Sources,
+    token: &str,
+    now: i64,
+) -> Result<Option<String>, AppError> {
     let Some(claims) = user_token::parse(token) else {
         return Ok(None);
     };
