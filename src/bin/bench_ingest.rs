@@ -1,55 +1,22 @@
 //! Ingestion benchmark: generated events sent over HTTP to `/v1/batch` (identity resolution,
-//! enrichment, exactly-once bookkeeping, events stored), next to a raw `insert_many` of the same
-//! documents into the same server, in one run. Prints events/s and the ratio.
+//! enrichment, exactly-once bookkeeping, events stored) in several shapes, each next to a raw
+//! `insert_many` of the same documents into the same server, in one run. Prints events/s, the
+//! ratio, and the database commands per request by type (driver command monitoring, counting
+//! only commands sent while a request is answered).
 //!
 //! `make bench` starts an in-memory database and runs this in release mode; or set MONGODB_URI.
+#[path = "bench_support/commands.rs"]
+mod commands;
+#[path = "bench_support/ingest_shapes.rs"]
+mod shapes;
+
 use enrich::server::{AppState, config::Settings, db};
 use http_body_util::{BodyExt, Full};
 use hyper_util::{client::legacy::Client, rt::TokioExecutor};
 use mongodb::bson::{self, Document, oid::ObjectId};
-use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde_json::{Value, json};
+use shapes::BATCH;
 use std::time::Instant;
-
-const PLANS: [&str; 2] = ["free", "pro"];
-const EVENTS: [&str; 3] = ["Product Viewed", "Product Added", "Order Completed"];
-
-/// Messages per `/v1/batch` request (Segment SDKs default to 100–500).
-const BATCH: usize = 250;
-
-fn events(count: usize, users: usize, seed: u64) -> Vec<Value> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    (0..count)
-        .map(|n| {
-            let user = rng.random_range(0..users);
-            let at = chrono::Utc::now() - chrono::Duration::minutes(rng.random_range(0..129_600));
-            let mut m = json!({"messageId": format!("bench-{seed}-{n}"), "anonymousId": format!("anon-{user}"),
-                               "timestamp": at.to_rfc3339(), "context": {"ip": "203.0.113.7", "locale": "en-US"}});
-            match rng.random_range(0..10) {
-                0 => { m["type"] = json!("identify"); m["userId"] = json!(format!("u{user}"));
-                       m["traits"] = json!({"email": format!("u{user}@example.com"), "plan": PLANS[n % 2]}); }
-                1..=4 => { m["type"] = json!("page"); m["properties"] = json!({"path": format!("/p/{}", n % 50), "title": "Product"}); }
-                _ => { m["type"] = json!("track"); m["event"] = json!(EVENTS[n % 3]);
-                       m["properties"] = json!({"sku": format!("SKU-{}", n % 200), "price": (n % 90) as f64 + 0.99}); }
-            }
-            m
-        })
-        .collect()
-}
-
-/// What one device's SDK sends: every message of a batch from the same person.
-fn device_batches(count: usize, seed: u64) -> Vec<Value> {
-    let mut messages = events(count, count, seed);
-    for (n, message) in messages.iter_mut().enumerate() {
-        let person = n / BATCH;
-        message["anonymousId"] = json!(format!("device-{seed}-{person}"));
-        if message.get("userId").is_some() {
-            message["userId"] = json!(format!("d{seed}-{person}"));
-            message["traits"]["email"] = json!(format!("d{seed}-{person}@example.com"));
-        }
-    }
-    messages
-}
 
 async fn send_all(base: &str, key: &str, messages: &[Value], concurrency: usize) -> f64 {
     let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
@@ -129,6 +96,58 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// One shape's run: events/s through the pipeline and raw, and commands per request.
+async fn shape(name: &str, run: &Bench, messages: &[Value], concurrency: usize) {
+    let before = run.counts.snapshot();
+    let pipeline_s = send_all(&run.base, &run.key, messages, concurrency).await;
+    let commands = run
+        .counts
+        .per_request_since(&before, messages.len().div_ceil(BATCH));
+    let raw_s = raw_insert(&run.db, messages).await;
+    let rate = |s: f64| messages.len() as f64 / s;
+    println!(
+        "{name:<44} {:>8.0} events/s | raw insert_many {:>8.0}/s | raw ÷ pipeline {:>5.2}x | commands per request {commands}",
+        rate(pipeline_s),
+        rate(raw_s),
+        rate(raw_s) / rate(pipeline_s),
+    );
+}
+
+/// The server under test and how to reach it.
+struct Bench {
+    db: mongodb::Database,
+    counts: commands::CommandCounts,
+    base: String,
+    key: String,
+}
+
+/// A catalog of `shapes::PRODUCTS` products with one SKU each, for the e-commerce shape.
+async fn catalog(db: &mongodb::Database) {
+    use enrich::model::product::{Product, Variant};
+    let products = db::products::Products::new(db);
+    for n in 0..shapes::PRODUCTS {
+        let variant = Variant {
+            id: format!("SKU-{n}"),
+            name: format!("Variant {n}"),
+            stock: 100,
+            price: 1999,
+            currency: "USD".into(),
+            ..Variant::default()
+        };
+        let mut attributes = serde_json::Map::new();
+        attributes.insert("category".into(), json!(format!("c{}", n % 12)));
+        let product = Product {
+            id: format!("P-{n}"),
+            name: format!("Product {n}"),
+            text: String::new(),
+            locale: String::new(),
+            variants: vec![variant],
+            attributes,
+        };
+        products.save(&product).await.expect("product saved");
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let uri = std::env::var("MONGODB_URI").expect("set MONGODB_URI (make bench does)");
@@ -137,7 +156,7 @@ async fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let name = format!("bench_{}", ObjectId::new().to_hex());
-    let db = db::connect(&uri, &name).await.expect("database reachable");
+    let (db, counts) = commands::counted_db(&uri, &name).await;
     db::indexes::ensure_indexes(&db).await.unwrap();
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("enrich")
@@ -156,47 +175,43 @@ async fn main() {
     let key = sources.issue_key(&source).await.unwrap().key;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        axum::serve(listener, enrich::server::router(state))
-            .await
-            .unwrap()
-    });
+    let app = commands::on_request_path(enrich::server::router(state));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let run = Bench {
+        db: db.clone(),
+        counts,
+        base,
+        key,
+    };
 
-    send_all(&base, &key, &events(1_000, 200, 1), 1).await; // warm-up, not counted
-    let sequential = events(count, count / 10, 2);
-    let parallel = events(count, count / 10, 3);
-    let seq_s = send_all(&base, &key, &sequential, 1).await;
-    let par_s = send_all(&base, &key, &parallel, 4).await;
-    let devices = device_batches(count, 4);
-    let device_s = send_all(&base, &key, &devices, 1).await;
-    let raw_s = raw_insert(&db, &sequential).await;
-    let rate = |s: f64| count as f64 / s;
+    send_all(&run.base, &run.key, &shapes::many_people(1_000, 200, 1), 1).await; // warm-up
     println!(
-        "events per run: {count} ({BATCH} per /v1/batch request, {} distinct people)",
-        count / 10
+        "{count} events per shape, {BATCH} per /v1/batch request; raw = insert_many of the same documents"
     );
-    println!(
-        "pipeline, 1 connection : {:>9.0} events/s ({seq_s:.2} s)",
-        rate(seq_s)
-    );
-    println!(
-        "pipeline, 4 connections: {:>9.0} events/s ({par_s:.2} s)",
-        rate(par_s)
-    );
-    println!(
-        "pipeline, 1 connection, one person per batch (SDK-style): {:>9.0} events/s ({device_s:.2} s)",
-        rate(device_s)
-    );
-    println!(
-        "raw insert_many        : {:>9.0} events/s ({raw_s:.2} s)",
-        rate(raw_s)
-    );
-    println!(
-        "ratio raw / pipeline   : {:>9.1}x (1 connection), {:.1}x (4 connections), {:.1}x (SDK-style)",
-        rate(raw_s) / rate(seq_s),
-        rate(raw_s) / rate(par_s),
-        rate(raw_s) / rate(device_s)
-    );
+    let people = count / 10;
+    let main_shape = format!("main: {people} people (~235 per request), 1 conn");
+    shape(&main_shape, &run, &shapes::many_people(count, people, 2), 1).await;
+    let parallel = format!("main: {people} people, 4 connections");
+    shape(&parallel, &run, &shapes::many_people(count, people, 3), 4).await;
+    shape(
+        "25 people per request",
+        &run,
+        &shapes::few_people(count, 25, 4),
+        1,
+    )
+    .await;
+    let sdk = shapes::one_person_per_batch(count, 5);
+    shape("one person per request (SDK-style)", &run, &sdk, 1).await;
+    shape(
+        "1 message in 20 merges two profiles",
+        &run,
+        &shapes::merging(count, 6),
+        1,
+    )
+    .await;
+    catalog(&db).await;
+    let shop = shapes::shopping(count, 100, 7);
+    shape("e-commerce: 100 shoppers, 200 products", &run, &shop, 1).await;
     println!(
         "peak RSS of this process (server + client): {:.0} MiB",
         peak_rss_mib()

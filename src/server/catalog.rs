@@ -139,13 +139,8 @@ impl CatalogBatch {
 
     /// Writes the gathered changes.
     pub async fn flush(self, fields: &Fields) -> Result<(), AppError> {
-        for (id, update) in self.updates {
-            fields.apply(&id, update).await?;
-        }
-        for (name, (count, at)) in self.events {
-            fields.events.saw(&name, count, at).await?;
-        }
-        Ok(())
+        fields.apply_all(self.updates).await?;
+        fields.events.saw_all(self.events).await
     }
 }
 

@@ -15,6 +15,7 @@ pub mod indexes;
 pub mod ingest_errors;
 pub mod login_failures;
 pub mod memberships;
+pub mod memo;
 pub mod merges;
 pub mod outbox;
 pub mod product_signals;
@@ -22,6 +23,8 @@ pub mod products;
 pub mod profile_changes;
 pub mod profile_derived;
 pub mod profile_doc;
+pub mod profile_update;
+pub mod profile_writes;
 pub mod profiles;
 pub mod segments;
 pub mod sessions;
@@ -104,4 +107,38 @@ pub fn duplicate_indexes(err: &mongodb::error::Error) -> Option<Vec<usize>> {
         }
         _ => None,
     }
+}
+
+/// Runs one unordered `update` command of many statements (`{q, u, upsert}`) with the
+/// database's write concern: a batch's writes to one collection in one round trip. How many
+/// documents the statements matched or inserted.
+pub async fn update_statements(
+    db: &Database,
+    collection: &str,
+    statements: Vec<mongodb::bson::Document>,
+) -> Result<usize, crate::error::AppError> {
+    use crate::error::AppError;
+    use mongodb::bson::Bson;
+    if statements.is_empty() {
+        return Ok(0);
+    }
+    let mut command = doc! { "update": collection, "updates": statements, "ordered": false };
+    if let Some(concern) = db.write_concern() {
+        let concern = mongodb::bson::to_document(concern).map_err(AppError::internal)?;
+        command.insert("writeConcern", concern);
+    }
+    let reply = db.run_command(command).await?;
+    if let Ok(errors) = reply.get_array("writeErrors")
+        && !errors.is_empty()
+    {
+        return Err(AppError::internal(format!(
+            "updates to {collection} refused: {errors:?}"
+        )));
+    }
+    let count = |key: &str| match reply.get(key) {
+        Some(Bson::Int32(n)) => usize::try_from(*n).unwrap_or(0),
+        Some(Bson::Int64(n)) => usize::try_from(*n).unwrap_or(0),
+        _ => 0,
+    };
+    Ok(count("n"))
 }

@@ -8,6 +8,7 @@ pub mod limits;
 pub mod manual;
 pub mod message;
 pub mod openapi;
+pub mod pass;
 pub mod pipeline;
 pub mod routes;
 pub mod time;

@@ -33,13 +33,19 @@ struct ComputedTraitDoc {
 #[derive(Clone, Debug)]
 pub struct ComputedTraits {
     collection: Collection<ComputedTraitDoc>,
+    db: Database,
 }
+
+/// The definitions, read at most every few seconds (ingestion asks on every batch).
+static DEFINITIONS: std::sync::LazyLock<super::memo::Memo<Vec<ComputedTraitDef>>> =
+    std::sync::LazyLock::new(super::memo::Memo::new);
 
 impl ComputedTraits {
     /// The repository for `db`.
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            db: db.clone(),
         }
     }
 
@@ -53,7 +59,9 @@ impl ComputedTraits {
             total: 0,
             finished: false,
         };
-        match self.collection.insert_one(stored).await {
+        let stored = self.collection.insert_one(stored).await;
+        DEFINITIONS.forget(&self.db);
+        match stored {
             Ok(_) => Ok(()),
             Err(err) if super::is_duplicate_key(&err) => Err(AppError::Conflict {
                 field: "name".into(),
@@ -65,12 +73,17 @@ impl ComputedTraits {
 
     /// Every definition.
     pub async fn definitions(&self) -> Result<Vec<ComputedTraitDef>, AppError> {
-        Ok(self
+        if let Some(known) = DEFINITIONS.get(&self.db, "all") {
+            return Ok(known.as_ref().clone());
+        }
+        let definitions: Vec<ComputedTraitDef> = self
             .list()
             .await?
             .into_iter()
             .map(|s| s.definition)
-            .collect())
+            .collect();
+        DEFINITIONS.put(&self.db, "all", definitions.clone());
+        Ok(definitions)
     }
 
     /// Every definition with its progress, by name.

@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
     bson::{self, doc},
-    options::{FindOptions, UpdateOptions},
+    options::FindOptions,
 };
 use serde::{Deserialize, Serialize};
 
@@ -29,6 +29,7 @@ pub struct EventNameDoc {
 #[derive(Clone, Debug)]
 pub struct EventNames {
     collection: Collection<EventNameDoc>,
+    db: Database,
 }
 
 impl EventNames {
@@ -36,21 +37,29 @@ impl EventNames {
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            db: db.clone(),
         }
     }
 
-    /// Counts `count` more events named `name`, seen last at `at`.
-    pub async fn saw(&self, name: &str, count: i64, at: DateTime<Utc>) -> Result<(), AppError> {
-        self.collection
-            .update_one(
-                doc! { "_id": name },
+    /// Counts more events by name (how many, seen last at), in one command.
+    pub async fn saw_all(
+        &self,
+        seen: impl IntoIterator<Item = (String, (i64, DateTime<Utc>))>,
+    ) -> Result<(), AppError> {
+        let statements = seen
+            .into_iter()
+            .map(|(name, (count, at))| {
                 doc! {
-                    "$inc": { "count": count },
-                    "$max": { "last_seen": bson::DateTime::from_chrono(at) },
-                },
-            )
-            .with_options(UpdateOptions::builder().upsert(true).build())
-            .await?;
+                    "q": { "_id": name },
+                    "u": {
+                        "$inc": { "count": count },
+                        "$max": { "last_seen": bson::DateTime::from_chrono(at) },
+                    },
+                    "upsert": true,
+                }
+            })
+            .collect();
+        super::update_statements(&self.db, COLLECTION, statements).await?;
         Ok(())
     }
 

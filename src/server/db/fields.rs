@@ -58,6 +58,7 @@ struct FieldDoc {
 #[derive(Clone, Debug)]
 pub struct Fields {
     collection: Collection<FieldDoc>,
+    db: Database,
     /// Event names seen.
     pub events: super::event_names::EventNames,
 }
@@ -67,42 +68,46 @@ impl Fields {
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            db: db.clone(),
             events: super::event_names::EventNames::new(db),
         }
     }
 
-    /// Applies gathered changes to path `id`.
-    pub async fn apply(&self, id: &str, update: FieldUpdate) -> Result<(), AppError> {
-        let mut set = doc! { "scope": &update.scope, "path": &update.path };
-        if let Some(event) = &update.event {
-            set.insert("event", event);
+    /// Applies a batch's gathered changes, path id → change: one command for the counts and
+    /// types, one for the new samples.
+    pub async fn apply_all(
+        &self,
+        updates: impl IntoIterator<Item = (String, FieldUpdate)>,
+    ) -> Result<(), AppError> {
+        let (mut counts, mut samples) = (Vec::new(), Vec::new());
+        for (id, update) in updates {
+            let mut set = doc! { "scope": &update.scope, "path": &update.path };
+            if let Some(event) = &update.event {
+                set.insert("event", event);
+            }
+            let mut latest = doc! {};
+            if let Some(at) = update.last_seen {
+                latest.insert("last_seen", bson::DateTime::from_chrono(at));
+            }
+            let types: Vec<&String> = update.types.iter().collect();
+            let change = doc! {
+                "$set": set,
+                "$max": latest,
+                "$inc": { "profiles": update.profiles, "occurrences": update.occurrences },
+                "$addToSet": { "types": { "$each": types } },
+            };
+            counts.push(doc! { "q": { "_id": &id }, "u": change, "upsert": true });
+            if !update.samples.is_empty() {
+                // Only while fewer than five are kept: samples stay a handful.
+                let room = format!("samples.{}", super::super::catalog::MAX_SAMPLES - 1);
+                samples.push(doc! {
+                    "q": { "_id": &id, room: { "$exists": false } },
+                    "u": { "$addToSet": { "samples": { "$each": &update.samples } } },
+                });
+            }
         }
-        let mut latest = doc! {};
-        if let Some(at) = update.last_seen {
-            latest.insert("last_seen", bson::DateTime::from_chrono(at));
-        }
-        let types: Vec<&String> = update.types.iter().collect();
-        let change = doc! {
-            "$set": set,
-            "$max": latest,
-            "$inc": { "profiles": update.profiles, "occurrences": update.occurrences },
-            "$addToSet": { "types": { "$each": types } },
-        };
-        self.collection
-            .update_one(doc! { "_id": id }, change)
-            .upsert(true)
-            .await?;
-        if !update.samples.is_empty() {
-            // Only while fewer than five are kept: samples stay a handful.
-            let room = format!("samples.{}", super::super::catalog::MAX_SAMPLES - 1);
-            let filter: Document = doc! { "_id": id, room: { "$exists": false } };
-            self.collection
-                .update_one(
-                    filter,
-                    doc! { "$addToSet": { "samples": { "$each": &update.samples } } },
-                )
-                .await?;
-        }
+        super::update_statements(&self.db, COLLECTION, counts).await?;
+        super::update_statements(&self.db, COLLECTION, samples).await?;
         Ok(())
     }
 

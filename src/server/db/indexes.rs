@@ -73,6 +73,12 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
             profiles::COLLECTION,
             index(doc! { "created_at": -1 }, "created_at", |_| {}),
         ),
+        // Every profile write is guarded by `{_id, rev}`: the stand-in serves a filter from an
+        // index only when it names exactly that index's keys (MongoDB uses either index).
+        (
+            profiles::COLLECTION,
+            unique(doc! { "_id": 1, "rev": 1 }, "id_rev_unique"),
+        ),
         (
             profiles::COLLECTION,
             index(doc! { "last_seen": -1 }, "last_seen", |_| {}),

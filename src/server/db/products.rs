@@ -194,13 +194,29 @@ pub enum Saved {
 #[derive(Clone, Debug)]
 pub struct Products {
     collection: Collection<ProductDoc>,
+    db: Database,
 }
+
+/// A catalog product's id and SKUs: what linking an event to it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductKeys {
+    /// Product id.
+    pub id: String,
+    /// Its variants' SKUs.
+    pub skus: Vec<String>,
+}
+
+/// `sku:…` / `id:…` → the product it names (or none), so ingestion reads each reference at
+/// most every few seconds. A save in this process applies at once.
+static BY_REFERENCE: std::sync::LazyLock<super::memo::Memo<Option<ProductKeys>>> =
+    std::sync::LazyLock::new(super::memo::Memo::new);
 
 impl Products {
     /// The repository for `db`.
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            db: db.clone(),
         }
     }
 
@@ -231,6 +247,50 @@ impl Products {
         Ok(self.collection.find(filter).await?.try_collect().await?)
     }
 
+    /// The products `skus` and `ids` name, each reference read from the database at most every
+    /// few seconds (one query for those not known).
+    pub async fn keys_of_references(
+        &self,
+        skus: &[String],
+        ids: &[String],
+    ) -> Result<Vec<ProductKeys>, AppError> {
+        let (mut found, mut unknown_skus, mut unknown_ids) = (Vec::new(), Vec::new(), Vec::new());
+        for (prefix, values, unknown) in [
+            ("sku", skus, &mut unknown_skus),
+            ("id", ids, &mut unknown_ids),
+        ] {
+            for value in values {
+                match BY_REFERENCE.get(&self.db, &format!("{prefix}:{value}")) {
+                    Some(known) => found.extend(known.as_ref().clone()),
+                    None => unknown.push(value.clone()),
+                }
+            }
+        }
+        unknown_skus.sort();
+        unknown_skus.dedup();
+        unknown_ids.sort();
+        unknown_ids.dedup();
+        let read: Vec<ProductKeys> = self
+            .by_references(&unknown_skus, &unknown_ids)
+            .await?
+            .into_iter()
+            .map(|p| ProductKeys {
+                id: p.id,
+                skus: p.skus,
+            })
+            .collect();
+        for sku in &unknown_skus {
+            let product = read.iter().find(|p| p.skus.contains(sku)).cloned();
+            BY_REFERENCE.put(&self.db, &format!("sku:{sku}"), product);
+        }
+        for id in &unknown_ids {
+            let product = read.iter().find(|p| p.id == *id).cloned();
+            BY_REFERENCE.put(&self.db, &format!("id:{id}"), product);
+        }
+        found.extend(read);
+        Ok(found)
+    }
+
     /// Stores a validated `product` by its id, unless a SKU of it belongs to another product
     /// (a conflict naming the variant). An identical stored version is left alone.
     pub async fn save(&self, product: &Product) -> Result<Saved, AppError> {
@@ -251,6 +311,7 @@ impl Products {
             .replace_one(doc! { "_id": &product.id }, &document)
             .with_options(options)
             .await;
+        BY_REFERENCE.forget(&self.db);
         match result {
             Ok(_) if existing.is_some() => Ok(Saved::Updated),
             Ok(_) => Ok(Saved::Created),

@@ -3,6 +3,9 @@ pub use super::profile_derived::DateEntry;
 use mongodb::bson::{self, Bson, Document, oid::ObjectId};
 use serde::{Deserialize, Serialize};
 
+/// Recent message keys remembered per profile for exactly-once application.
+pub const APPLIED_MEMORY: usize = 256;
+
 /// Whether a profile is the live one for its person, or was merged into another.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

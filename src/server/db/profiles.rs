@@ -40,7 +40,9 @@ fn to_chrono(at: bson::DateTime) -> Option<DateTime<Utc>> {
 /// Repository over `profiles`.
 #[derive(Clone, Debug)]
 pub struct Profiles {
-    collection: Collection<ProfileDoc>,
+    pub(super) collection: Collection<ProfileDoc>,
+    /// For commands the collection handle does not offer (multi-statement updates).
+    pub(super) db: Database,
     /// Told of every profile written, for segment membership.
     pub changes: ProfileChanges,
 }
@@ -50,6 +52,7 @@ impl Profiles {
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            db: db.clone(),
             changes: ProfileChanges::default(),
         }
     }

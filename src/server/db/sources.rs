@@ -94,7 +94,14 @@ pub struct Sources {
     sources: Collection<SourceDoc>,
     keys: Collection<KeyDoc>,
     server_keys: ServerKeys,
+    db: Database,
 }
+
+/// Sources by the digest of a live write key, so the tracking API does not read the key and
+/// its source per request. A revocation or a source change in this process applies at once;
+/// one made by another instance within [`memo::TTL`](super::memo::TTL).
+static BY_KEY: std::sync::LazyLock<super::memo::Memo<SourceDoc>> =
+    std::sync::LazyLock::new(super::memo::Memo::new);
 
 impl Sources {
     /// The repository for `db`.
@@ -103,6 +110,7 @@ impl Sources {
             sources: db.collection(COLLECTION),
             keys: db.collection(KEYS_COLLECTION),
             server_keys: ServerKeys::new(db),
+            db: db.clone(),
         }
     }
 
@@ -163,6 +171,7 @@ impl Sources {
                 doc! { "$set": { "mapping": mapping } },
             )
             .await?;
+        BY_KEY.forget(&self.db);
         Ok(())
     }
 
@@ -178,6 +187,7 @@ impl Sources {
                 doc! { "$set": { "allowed_origins": origins } },
             )
             .await?;
+        BY_KEY.forget(&self.db);
         Ok(())
     }
 
@@ -203,16 +213,27 @@ impl Sources {
 
     /// Revokes key `key_id`; revoking twice is harmless.
     pub async fn revoke_key(&self, key_id: ObjectId) -> Result<(), AppError> {
-        revoke(&self.keys, key_id, "write key").await
+        let revoked = revoke(&self.keys, key_id, "write key").await;
+        BY_KEY.forget(&self.db);
+        revoked
     }
 
     /// The source a presented key belongs to, if the key is known and not revoked.
     pub async fn authenticate(&self, key: &str) -> Result<Option<SourceDoc>, AppError> {
-        let filter = doc! { "digest": digest(key), "revoked_at": { "$exists": false } };
-        match self.keys.find_one(filter).await? {
-            Some(found) => self.by_id(found.source_id).await,
-            None => Ok(None),
+        let digest = digest(key);
+        if let Some(source) = BY_KEY.get(&self.db, &digest) {
+            return Ok(Some(source.as_ref().clone()));
         }
+        // By the digest alone: the unique index answers it on every server.
+        let found = self.keys.find_one(doc! { "digest": &digest }).await?;
+        let Some(found) = found.filter(|k| k.revoked_at.is_none()) else {
+            return Ok(None);
+        };
+        let source = self.by_id(found.source_id).await?;
+        if let Some(source) = &source {
+            BY_KEY.put(&self.db, &digest, source.clone());
+        }
+        Ok(source)
     }
 
     /// Every source with its write and server keys, by name.

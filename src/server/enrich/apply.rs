@@ -11,8 +11,7 @@ use crate::server::{
 use mongodb::bson::{self, Bson, Document};
 use serde_json::Value;
 
-/// Recent message keys remembered per profile for exactly-once application.
-pub const APPLIED_MEMORY: usize = 256;
+pub use crate::server::db::profile_doc::APPLIED_MEMORY;
 /// `context` fields kept as the profile's device and location.
 const DEVICE_FIELDS: &[&str] = &[
     "device",

@@ -194,7 +194,10 @@ impl IdentityGraph {
     }
 
     /// key → live owner (following merges), and those live profiles as read.
-    async fn live_owners(&self, keys: &[String]) -> Result<(Owners, Profiles), AppError> {
+    pub(crate) async fn live_owners(
+        &self,
+        keys: &[String],
+    ) -> Result<(Owners, Profiles), AppError> {
         let mut owners = self.identities.owners(keys).await?;
         let mut ids: Vec<ObjectId> = owners.values().copied().collect();
         ids.sort();
@@ -242,22 +245,22 @@ impl IdentityGraph {
 
 /// What the plan needs to know of each live profile.
 fn candidates(docs: &Profiles) -> HashMap<ObjectId, Candidate> {
-    docs.values()
-        .map(|p| {
-            let mut counts = HashMap::new();
-            for entry in &p.identities {
-                if let Some(kind) = kind_named(&entry.kind) {
-                    *counts.entry(kind).or_default() += 1;
-                }
-            }
-            let candidate = Candidate {
-                counts,
-                separated_from: p.separated_from.clone(),
-                absorbed: p.absorbed.clone(),
-            };
-            (p.id, candidate)
-        })
-        .collect()
+    docs.values().map(|p| (p.id, candidate_of(p))).collect()
+}
+
+/// What the plan needs to know of one live profile.
+pub(crate) fn candidate_of(profile: &ProfileDoc) -> Candidate {
+    let mut counts = HashMap::new();
+    for entry in &profile.identities {
+        if let Some(kind) = kind_named(&entry.kind) {
+            *counts.entry(kind).or_default() += 1;
+        }
+    }
+    Candidate {
+        counts,
+        separated_from: profile.separated_from.clone(),
+        absorbed: profile.absorbed.clone(),
+    }
 }
 
 /// The kind an [`IdentityEntry`](crate::server::db::profile_doc::IdentityEntry) names.

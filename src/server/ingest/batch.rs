@@ -17,9 +17,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// A message applied in memory, to re-apply if the profile changed underneath.
 #[derive(Debug, Clone)]
-struct Applied {
-    index: usize,
-    attached: Vec<Identifier>,
+pub struct Applied {
+    /// The message's place in the batch.
+    pub index: usize,
+    /// The identifiers it attached.
+    pub attached: Vec<Identifier>,
 }
 
 /// A profile changed since its last write: its trait paths then, and what changed it.
@@ -47,6 +49,14 @@ pub fn message_key(source_id: ObjectId, message: &Message) -> String {
 }
 
 impl BatchState {
+    /// A batch whose e-commerce events link to the products `links` knows.
+    pub fn with_links(links: crate::server::products::links::Linker) -> Self {
+        Self {
+            links,
+            ..Self::default()
+        }
+    }
+
     /// A message whose identifiers all led to one profile earlier in the batch needs no
     /// resolution: it continues from that profile as the batch holds it.
     pub fn recall(&mut self, ids: &[Identifier]) -> Option<Resolution> {
@@ -127,18 +137,8 @@ impl BatchState {
                 .remove(&id)
                 .ok_or_else(|| AppError::internal(format!("changed profile {id} not held")))?;
             let mut before = pending.before;
-            while !graph.profiles.replace(&mut profile).await? {
-                profile = graph.must_get(graph.live_profile_id(id).await?).await?;
-                before = trait_paths(&profile);
-                for applied in &pending.applied {
-                    apply_message(
-                        graph,
-                        &mut profile,
-                        source,
-                        &messages[applied.index],
-                        &applied.attached,
-                    );
-                }
+            if !graph.profiles.replace(&mut profile).await? {
+                (before, profile) = reapply(graph, id, source, messages, &pending.applied).await?;
             }
             self.catalog
                 .profile_changed(&before, &trait_paths(&profile));
@@ -147,6 +147,33 @@ impl BatchState {
             }
         }
         Ok(())
+    }
+}
+
+/// Applies `applied` again to profile `id` as stored now (following a merge if there was one)
+/// until the revision-checked write lands; its trait paths before, and the profile written.
+pub async fn reapply(
+    graph: &IdentityGraph,
+    id: ObjectId,
+    source: (ObjectId, &str),
+    messages: &[Message],
+    applied: &[Applied],
+) -> Result<(BTreeSet<String>, ProfileDoc), AppError> {
+    loop {
+        let mut profile = graph.must_get(graph.live_profile_id(id).await?).await?;
+        let before = trait_paths(&profile);
+        for message in applied {
+            apply_message(
+                graph,
+                &mut profile,
+                source,
+                &messages[message.index],
+                &message.attached,
+            );
+        }
+        if graph.profiles.replace(&mut profile).await? {
+            return Ok((before, profile));
+        }
     }
 }
 

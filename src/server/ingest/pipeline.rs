@@ -3,6 +3,7 @@
 use super::{
     batch::{BatchState, apply_message, message_key},
     message::{Message, MessageType},
+    pass::{Pass, Step},
 };
 use crate::{
     error::AppError,
@@ -13,7 +14,7 @@ use crate::{
         db::{catalog_misses::CatalogMisses, products::Products},
         db::{
             events::EventDoc,
-            profile_doc::{ProfileDoc, ProfileStatus},
+            profile_doc::{APPLIED_MEMORY, ProfileDoc, ProfileStatus},
             sources::SourceDoc,
         },
         enrich::apply::counted_event,
@@ -32,10 +33,6 @@ use mongodb::bson::{self, oid::ObjectId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
 
-/// Events are stored in chunks no larger than the per-profile memory of applied messages, so a
-/// crash mid-batch never leaves an applied-but-unstored message that the profile has forgotten.
-const EVENT_CHUNK: usize = 100;
-
 /// What happened to a request's messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IngestReport {
@@ -52,7 +49,9 @@ pub struct IngestReport {
     pub suppressed: usize,
 }
 
-/// Applies `messages` from `source`, in order.
+/// Applies `messages` from `source`, in order: in passes of at most [`APPLIED_MEMORY`]
+/// messages (a pass's profiles are written before its events, and a profile remembers that
+/// many applied messages, so a crash between the two never applies a message twice).
 pub async fn ingest(
     graph: &IdentityGraph,
     source: &SourceDoc,
@@ -62,69 +61,180 @@ pub async fn ingest(
     // from its events while an applied message's event is still on its way (and a deletion
     // must not race a batch that would re-create the person).
     let _no_rebuild = graph.rebuild_lock.read().await;
-    let admitted = graph.gate.admit(&graph.policy, incoming).await?;
+    let ids: Vec<String> = incoming.iter().map(|m| m.message_id.clone()).collect();
+    let products = Products::new(&graph.db);
+    let (admitted, mut seen, links) = tokio::try_join!(
+        graph.gate.admit(&graph.policy, incoming),
+        graph.events.stored_ids(source.id, &ids),
+        Linker::for_messages(&products, incoming),
+    )?;
     let messages: &[Message] = &admitted.messages;
-    let ids: Vec<String> = messages.iter().map(|m| m.message_id.clone()).collect();
-    let mut seen = graph.events.stored_ids(source.id, &ids).await?;
-    let mut report = IngestReport {
-        success: true,
-        suppressed: admitted.suppressed,
-        ..IngestReport::default()
+    let fresh: Vec<usize> = (0..messages.len())
+        .filter(|i| seen.insert(messages[*i].message_id.clone()))
+        .collect();
+    let mut run = Run {
+        graph,
+        source,
+        messages,
+        batch: BatchState::with_links(links),
+        report: IngestReport {
+            success: true,
+            suppressed: admitted.suppressed,
+            duplicates: messages.len() - fresh.len(),
+            ..IngestReport::default()
+        },
+        touched: Touched::new(),
+        linked: Vec::new(),
     };
-    let (mut pending, mut batch, mut touched) = (Vec::new(), BatchState::default(), Touched::new());
-    batch.links = Linker::for_messages(&Products::new(&graph.db), messages).await?;
-    let mut linked = Vec::new();
-    for (index, message) in messages.iter().enumerate() {
-        if !seen.insert(message.message_id.clone()) {
-            report.duplicates += 1;
-            continue;
+    let mut queue: &[usize] = &fresh;
+    while !queue.is_empty() {
+        let chunk = &queue[..queue.len().min(APPLIED_MEMORY)];
+        let done = run.pass(chunk).await?;
+        queue = &queue[done..];
+        if done < chunk.len() {
+            run.one_by_one(&queue[..1]).await?;
+            queue = &queue[1..];
         }
-        let (event, refused, merged) =
-            ingest_one(graph, source, messages, index, &mut batch).await?;
-        if let Some(profile) = event.profile_id {
-            let entry = touched.entry(profile).or_default();
+    }
+    run.finish().await;
+    Ok(run.report)
+}
+
+/// One request's messages on their way in.
+struct Run<'a> {
+    graph: &'a IdentityGraph,
+    source: &'a SourceDoc,
+    messages: &'a [Message],
+    batch: BatchState,
+    report: IngestReport,
+    touched: Touched,
+    linked: Vec<LinkedEvent>,
+}
+
+impl Run<'_> {
+    /// Plans and writes `chunk` in one pass, up to the first message that merges profiles;
+    /// how many messages it took.
+    async fn pass(&mut self, chunk: &[usize]) -> Result<usize, AppError> {
+        let graph = self.graph;
+        // Claims and limits are decided on data no other resolution in this process changes
+        // between the pass's read and its writes.
+        let serial = graph.claim_lock.lock().await;
+        let mut pass = Pass::read(graph, self.source, self.messages, chunk).await?;
+        let mut planned = Vec::with_capacity(chunk.len());
+        for index in chunk {
+            match pass.plan(*index) {
+                Step::Planned(resolution) => planned.push((*index, resolution)),
+                Step::Alone => break,
+            }
+        }
+        for (index, resolution) in &planned {
+            if !resolution.refused.is_empty() {
+                let key = message_key(self.source.id, &self.messages[*index]);
+                tracing::warn!(message = %key, refused = ?resolution.refused, "identifiers refused");
+            }
+        }
+        let written = pass.write(&mut self.batch.catalog).await?;
+        drop(serial);
+        let done = planned.len();
+        if !written {
+            self.one_by_one(&chunk[..done]).await?;
+            return Ok(done);
+        }
+        let events = planned
+            .into_iter()
+            .map(|(index, resolution)| {
+                self.event_for(index, resolution.profile, resolution.refused.len(), false)
+            })
+            .collect();
+        store_events(graph, events).await?;
+        Ok(done)
+    }
+
+    /// Resolves and applies `indices` one message at a time (merges, lost claims).
+    async fn one_by_one(&mut self, indices: &[usize]) -> Result<(), AppError> {
+        let (graph, source) = (self.graph, self.source);
+        // Profiles held from an earlier call may have been written by a pass since.
+        self.batch.forget();
+        let mut events = Vec::with_capacity(indices.len());
+        for index in indices {
+            let (profile, refused, merged) =
+                ingest_one(graph, source, self.messages, *index, &mut self.batch).await?;
+            events.push(self.event_for(*index, profile, refused, merged));
+        }
+        self.batch
+            .write(graph, (source.id, &source.name), self.messages)
+            .await?;
+        store_events(graph, events).await
+    }
+
+    /// The stored event for message `index`, counted in the report.
+    fn event_for(
+        &mut self,
+        index: usize,
+        profile_id: Option<ObjectId>,
+        refused: usize,
+        merged: bool,
+    ) -> EventDoc {
+        let (message, source) = (&self.messages[index], self.source);
+        let counted = counted_event(message);
+        self.batch
+            .catalog
+            .saw_message(message, counted.as_deref(), message.timestamp);
+        let event = EventDoc {
+            id: message_key(source.id, message),
+            source_id: source.id,
+            source: source.name.clone(),
+            message_id: message.message_id.clone(),
+            event: counted,
+            profile_id,
+            home_profile_id: profile_id,
+            timestamp: bson::DateTime::from_chrono(message.timestamp),
+            received_at: bson::DateTime::from_chrono(message.received_at),
+            message: message.clone(),
+            products: self.batch.links.link(message),
+        };
+        if let Some(profile) = profile_id {
+            let entry = self.touched.entry(profile).or_default();
             entry.0.extend(event.event.clone());
             entry.1 |= merged;
         }
-        linked.extend(LinkedEvent::of(&event));
-        report.accepted += 1;
-        report.refused_identifiers += refused;
-        pending.push(event);
-        if pending.len() >= EVENT_CHUNK {
-            batch
-                .write(graph, (source.id, &source.name), messages)
-                .await?;
-            store_events(graph, std::mem::take(&mut pending)).await?;
+        self.linked.extend(LinkedEvent::of(&event));
+        self.report.accepted += 1;
+        self.report.refused_identifiers += refused;
+        event
+    }
+
+    /// The steps after every message is stored and applied: a failure here is logged, not
+    /// answered with an error the client would retry (its retry would only be acknowledged as
+    /// duplicates).
+    async fn finish(&mut self) {
+        let graph = self.graph;
+        let batch = std::mem::take(&mut self.batch);
+        if let Err(err) = batch.catalog.flush(&graph.fields).await {
+            tracing::error!(%err, "field catalog not updated for a batch");
+        }
+        if let Err(err) = update_computed(graph, std::mem::take(&mut self.touched)).await {
+            tracing::error!(%err, "computed traits not updated for a batch");
+        }
+        if let Err(err) = CatalogMisses::new(&graph.db)
+            .record(&batch.links.misses)
+            .await
+        {
+            tracing::error!(%err, "unknown product references not counted for a batch");
+        }
+        if let Err(err) = learn(graph, std::mem::take(&mut self.linked)).await {
+            tracing::error!(%err, "recommendations not updated for a batch");
         }
     }
-    batch
-        .write(graph, (source.id, &source.name), messages)
-        .await?;
-    store_events(graph, pending).await?;
-    // The messages are stored and applied: a failure from here on is logged, not answered with
-    // an error the client would retry (its retry would only be acknowledged as duplicates).
-    if let Err(err) = batch.catalog.flush(&graph.fields).await {
-        tracing::error!(%err, "field catalog not updated for a batch");
-    }
-    if let Err(err) = update_computed(graph, touched).await {
-        tracing::error!(%err, "computed traits not updated for a batch");
-    }
-    if let Err(err) = CatalogMisses::new(&graph.db)
-        .record(&batch.links.misses)
-        .await
-    {
-        tracing::error!(%err, "unknown product references not counted for a batch");
-    }
-    if let Err(err) = learn(graph, linked).await {
-        tracing::error!(%err, "recommendations not updated for a batch");
-    }
-    Ok(report)
 }
 
 /// Stores events, then moves any whose profile was merged away meanwhile (by a later message of
 /// the same batch, or a concurrent request) to the survivor: a merge marks the profile merged
 /// before it re-points events, so checking after the insert leaves no gap.
 async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<(), AppError> {
+    if events.is_empty() {
+        return Ok(());
+    }
     graph.events.insert_all(&events).await?;
     events
         .iter()
@@ -132,12 +242,10 @@ async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<()
     let mut profiles: Vec<ObjectId> = events.iter().filter_map(|e| e.profile_id).collect();
     profiles.sort();
     profiles.dedup();
-    for profile in graph.profiles.get_many(&profiles).await? {
-        if profile.status == ProfileStatus::Merged {
-            let live = graph.live_profile_id(profile.id).await?;
-            graph.events.repoint_all(profile.id, live).await?;
-            graph.profiles.changes.notify(live);
-        }
+    for merged in graph.profiles.merged_among(&profiles).await? {
+        let live = graph.live_profile_id(merged).await?;
+        graph.events.repoint_all(merged, live).await?;
+        graph.profiles.changes.notify(live);
     }
     // Segment rules on event properties read stored events: look again now they are stored.
     profiles
@@ -146,13 +254,15 @@ async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<()
     Ok(())
 }
 
+/// Resolves message `index` on its own and applies it as the batch holds its profile: its
+/// live profile, identifiers refused, and whether profiles were merged.
 async fn ingest_one(
     graph: &IdentityGraph,
     source: &SourceDoc,
     messages: &[Message],
     index: usize,
     batch: &mut BatchState,
-) -> Result<(EventDoc, usize, bool), AppError> {
+) -> Result<(Option<ObjectId>, usize, bool), AppError> {
     let message = &messages[index];
     let key = message_key(source.id, message);
     let ids = identifiers_for(graph, message).await?;
@@ -194,24 +304,7 @@ async fn ingest_one(
         }
         None => None,
     };
-    let counted = counted_event(message);
-    batch
-        .catalog
-        .saw_message(message, counted.as_deref(), message.timestamp);
-    let event = EventDoc {
-        id: key.clone(),
-        source_id: source.id,
-        source: source.name.clone(),
-        message_id: message.message_id.clone(),
-        event: counted,
-        profile_id,
-        home_profile_id: profile_id,
-        timestamp: bson::DateTime::from_chrono(message.timestamp),
-        received_at: bson::DateTime::from_chrono(message.received_at),
-        message: message.clone(),
-        products: batch.links.link(message),
-    };
-    Ok((event, resolution.refused.len(), resolution.merged))
+    Ok((profile_id, resolution.refused.len(), resolution.merged))
 }
 
 /// Profiles a batch touched: the events applied to each, and whether it took part in a merge.

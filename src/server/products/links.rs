@@ -143,8 +143,8 @@ pub struct Linker {
 }
 
 impl Linker {
-    /// A linker knowing every catalog product the `messages` name (one query, none when the
-    /// batch has no e-commerce events).
+    /// A linker knowing every catalog product the `messages` name (one query for references
+    /// not read in the last few seconds, none when the batch has no e-commerce events).
     pub async fn for_messages(products: &Products, messages: &[Message]) -> Result<Self, AppError> {
         let (mut skus, mut ids) = (Vec::new(), Vec::new());
         for (_, refs) in messages.iter().filter_map(references) {
@@ -154,7 +154,7 @@ impl Linker {
             }
         }
         let mut linker = Self::default();
-        for product in products.by_references(&skus, &ids).await? {
+        for product in products.keys_of_references(&skus, &ids).await? {
             for sku in &product.skus {
                 linker
                     .product_of_sku
