@@ -5,6 +5,8 @@
 mod access;
 #[path = "integration/auth.rs"]
 mod auth;
+#[path = "integration/batch_props.rs"]
+mod batch_props;
 #[path = "integration/campaign_editor.rs"]
 mod campaign_editor;
 #[path = "integration/campaign_failures.rs"]

@@ -64,6 +64,9 @@ pub struct Settings {
     /// `ENRICH_DEMO_SHOP` (`false`; `make run` sets `true`): serve the demo storefront at
     /// `/demo/shop`, open without sign-in.
     pub demo_shop: bool,
+    /// `ENRICH_INGEST_ONE_PASS` (`true`): plan each tracking batch in one pass; `false`
+    /// resolves message by message against the database (the slower reference path).
+    pub ingest_one_pass: bool,
 }
 
 impl Default for Settings {
@@ -147,6 +150,11 @@ impl Settings {
             campaigns: crate::server::campaigns::config::CampaignEnv::from_lookup(&lookup),
             limits: crate::server::limits::settings::LimitSettings::from_lookup(&lookup),
             demo_shop: parsed(lookup("ENRICH_DEMO_SHOP"), "ENRICH_DEMO_SHOP", false),
+            ingest_one_pass: parsed(
+                lookup("ENRICH_INGEST_ONE_PASS"),
+                "ENRICH_INGEST_ONE_PASS",
+                true,
+            ),
         }
     }
 }

@@ -109,20 +109,21 @@ pub fn duplicate_indexes(err: &mongodb::error::Error) -> Option<Vec<usize>> {
     }
 }
 
-/// Runs one unordered `update` command of many statements (`{q, u, upsert}`) with the
-/// database's write concern: a batch's writes to one collection in one round trip. How many
-/// documents the statements matched or inserted.
+/// Runs one `update` command of many statements (`{q, u, upsert}`) with the database's write
+/// concern: a batch's writes to one collection in one round trip; `ordered` when a statement
+/// relies on an earlier one. How many documents the statements matched or inserted.
 pub async fn update_statements(
     db: &Database,
     collection: &str,
     statements: Vec<mongodb::bson::Document>,
+    ordered: bool,
 ) -> Result<usize, crate::error::AppError> {
     use crate::error::AppError;
     use mongodb::bson::Bson;
     if statements.is_empty() {
         return Ok(0);
     }
-    let mut command = doc! { "update": collection, "updates": statements, "ordered": false };
+    let mut command = doc! { "update": collection, "updates": statements, "ordered": ordered };
     if let Some(concern) = db.write_concern() {
         let concern = mongodb::bson::to_document(concern).map_err(AppError::internal)?;
         command.insert("writeConcern", concern);

@@ -62,13 +62,16 @@ impl AppState {
         let keys = Arc::new(keys);
         let hub = LiveHub::new(settings.live_buffer);
         let ingest = IngestState {
-            graph: IdentityGraph::new(
-                &db,
-                policy,
-                settings.counter_retention_days,
-                keys.clone(),
-                hub.clone(),
-            ),
+            graph: IdentityGraph {
+                one_pass: settings.ingest_one_pass,
+                ..IdentityGraph::new(
+                    &db,
+                    policy,
+                    settings.counter_retention_days,
+                    keys.clone(),
+                    hub.clone(),
+                )
+            },
             sources: Sources::new(&db),
             in_flight: InFlight::new(settings.max_ingest_in_flight),
         };

@@ -58,8 +58,7 @@ impl CatalogMisses {
                 }
             })
             .collect();
-        let command = doc! { "update": COLLECTION, "updates": updates, "ordered": false };
-        self.db.run_command(command).await?;
+        super::update_statements(&self.db, COLLECTION, updates, false).await?;
         Ok(())
     }
 

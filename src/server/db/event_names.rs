@@ -59,7 +59,7 @@ impl EventNames {
                 }
             })
             .collect();
-        super::update_statements(&self.db, COLLECTION, statements).await?;
+        super::update_statements(&self.db, COLLECTION, statements, false).await?;
         Ok(())
     }
 

@@ -73,13 +73,13 @@ impl Fields {
         }
     }
 
-    /// Applies a batch's gathered changes, path id → change: one command for the counts and
-    /// types, one for the new samples.
+    /// Applies a batch's gathered changes, path id → change, in one ordered command: each
+    /// path's counts and types (creating it), then its new samples.
     pub async fn apply_all(
         &self,
         updates: impl IntoIterator<Item = (String, FieldUpdate)>,
     ) -> Result<(), AppError> {
-        let (mut counts, mut samples) = (Vec::new(), Vec::new());
+        let mut statements = Vec::new();
         for (id, update) in updates {
             let mut set = doc! { "scope": &update.scope, "path": &update.path };
             if let Some(event) = &update.event {
@@ -96,18 +96,17 @@ impl Fields {
                 "$inc": { "profiles": update.profiles, "occurrences": update.occurrences },
                 "$addToSet": { "types": { "$each": types } },
             };
-            counts.push(doc! { "q": { "_id": &id }, "u": change, "upsert": true });
+            statements.push(doc! { "q": { "_id": &id }, "u": change, "upsert": true });
             if !update.samples.is_empty() {
                 // Only while fewer than five are kept: samples stay a handful.
                 let room = format!("samples.{}", super::super::catalog::MAX_SAMPLES - 1);
-                samples.push(doc! {
+                statements.push(doc! {
                     "q": { "_id": &id, room: { "$exists": false } },
                     "u": { "$addToSet": { "samples": { "$each": &update.samples } } },
                 });
             }
         }
-        super::update_statements(&self.db, COLLECTION, counts).await?;
-        super::update_statements(&self.db, COLLECTION, samples).await?;
+        super::update_statements(&self.db, COLLECTION, statements, true).await?;
         Ok(())
     }
 

@@ -57,7 +57,7 @@ impl Profiles {
                 "u": update,
             });
         }
-        let matched = super::update_statements(&self.db, COLLECTION, statements).await?;
+        let matched = super::update_statements(&self.db, COLLECTION, statements, false).await?;
         let lost = if matched == writes.len() {
             HashSet::new()
         } else {

@@ -46,6 +46,8 @@ pub struct IdentityGraph {
     pub claim_lock: Arc<Mutex<()>>,
     /// Where stored events are announced (the live page, websocket clients).
     pub live: LiveHub,
+    /// Whether tracking batches are planned in one pass (`false`: message by message).
+    pub one_pass: bool,
 }
 
 impl IdentityGraph {
@@ -72,6 +74,7 @@ impl IdentityGraph {
             rebuild_lock: Arc::new(RwLock::new(())),
             claim_lock: Arc::new(Mutex::new(())),
             live,
+            one_pass: true,
         }
     }
 

@@ -89,6 +89,11 @@ pub async fn ingest(
     let mut queue: &[usize] = &fresh;
     while !queue.is_empty() {
         let chunk = &queue[..queue.len().min(APPLIED_MEMORY)];
+        if !graph.one_pass {
+            run.one_by_one(chunk).await?;
+            queue = &queue[chunk.len()..];
+            continue;
+        }
         let done = run.pass(chunk).await?;
         queue = &queue[done..];
         if done < chunk.len() {
@@ -134,19 +139,23 @@ impl Run<'_> {
             }
         }
         let written = pass.write(&mut self.batch.catalog).await?;
-        drop(serial);
         let done = planned.len();
         if !written {
+            drop(serial);
             self.one_by_one(&chunk[..done]).await?;
             return Ok(done);
         }
-        let events = planned
+        let events: Vec<EventDoc> = planned
             .into_iter()
             .map(|(index, resolution)| {
                 self.event_for(index, resolution.profile, resolution.refused.len(), false)
             })
             .collect();
-        store_events(graph, events).await?;
+        // Still under the lock every merge in this process takes: no profile of these events
+        // can be merged away between their profile's write and their insert.
+        graph.events.insert_all(&events).await?;
+        drop(serial);
+        announce(graph, &events);
         Ok(done)
     }
 
@@ -228,30 +237,37 @@ impl Run<'_> {
     }
 }
 
-/// Stores events, then moves any whose profile was merged away meanwhile (by a later message of
-/// the same batch, or a concurrent request) to the survivor: a merge marks the profile merged
-/// before it re-points events, so checking after the insert leaves no gap.
+/// Stores events resolved one by one, then moves any whose profile was merged away meanwhile
+/// (by a later message of the same group, or a concurrent request) to the survivor: a merge
+/// marks the profile merged before it re-points events, so checking after the insert leaves no
+/// gap.
 async fn store_events(graph: &IdentityGraph, events: Vec<EventDoc>) -> Result<(), AppError> {
     if events.is_empty() {
         return Ok(());
     }
     graph.events.insert_all(&events).await?;
+    let profiles = announce(graph, &events);
+    for merged in graph.profiles.merged_among(&profiles).await? {
+        let live = graph.live_profile_id(merged).await?;
+        graph.events.repoint_all(merged, live).await?;
+        graph.profiles.changes.notify(live);
+    }
+    Ok(())
+}
+
+/// Tells the live feed of stored events, and segment membership of their profiles (rules on
+/// event properties read stored events: they look again now). The profiles, once each.
+fn announce(graph: &IdentityGraph, events: &[EventDoc]) -> Vec<ObjectId> {
     events
         .iter()
         .for_each(|event| graph.live.publish_local(live_event(event)));
     let mut profiles: Vec<ObjectId> = events.iter().filter_map(|e| e.profile_id).collect();
     profiles.sort();
     profiles.dedup();
-    for merged in graph.profiles.merged_among(&profiles).await? {
-        let live = graph.live_profile_id(merged).await?;
-        graph.events.repoint_all(merged, live).await?;
-        graph.profiles.changes.notify(live);
-    }
-    // Segment rules on event properties read stored events: look again now they are stored.
     profiles
         .iter()
         .for_each(|id| graph.profiles.changes.notify(*id));
-    Ok(())
+    profiles
 }
 
 /// Resolves message `index` on its own and applies it as the batch holds its profile: its
