@@ -86,7 +86,12 @@ test("a customer's page recommends what others viewed with what they viewed", as
   await open(page, `/customers?q=${tag}-me`, javaScriptEnabled);
   await page.getByRole("link", { name: "(no name)" }).click();
   const recommended = page.getByTestId("customer-recommendations");
-  await expect(recommended).toContainText(`Teapot ${tag}`);
+  // Recommendations are ranked by a background worker moments after the events are stored:
+  // the page is loaded again until they are there.
+  await expect(async () => {
+    await page.reload();
+    await expect(recommended).toContainText(`Teapot ${tag}`, { timeout: 1_000 });
+  }).toPass({ timeout: 10_000 });
   await expect(recommended).toContainText("related");
   await recommended.getByRole("link", { name: `Teapot ${tag}` }).click();
   await expect(page.getByTestId("product-name")).toHaveText(`Teapot ${tag}`);

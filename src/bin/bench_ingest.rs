@@ -188,30 +188,35 @@ async fn main() {
     println!(
         "{count} events per shape, {BATCH} per /v1/batch request; raw = insert_many of the same documents"
     );
+    // BENCH_SHAPES=main,sdk runs only those (main, parallel, few, sdk, merges, shop).
+    let chosen = std::env::var("BENCH_SHAPES").unwrap_or_default();
+    let wanted = |key: &str| chosen.is_empty() || chosen.split(',').any(|c| c.trim() == key);
     let people = count / 10;
-    let main_shape = format!("main: {people} people (~235 per request), 1 conn");
-    shape(&main_shape, &run, &shapes::many_people(count, people, 2), 1).await;
-    let parallel = format!("main: {people} people, 4 connections");
-    shape(&parallel, &run, &shapes::many_people(count, people, 3), 4).await;
-    shape(
-        "25 people per request",
-        &run,
-        &shapes::few_people(count, 25, 4),
-        1,
-    )
-    .await;
-    let sdk = shapes::one_person_per_batch(count, 5);
-    shape("one person per request (SDK-style)", &run, &sdk, 1).await;
-    shape(
-        "1 message in 20 merges two profiles",
-        &run,
-        &shapes::merging(count, 6),
-        1,
-    )
-    .await;
-    catalog(&db).await;
-    let shop = shapes::shopping(count, 100, 7);
-    shape("e-commerce: 100 shoppers, 200 products", &run, &shop, 1).await;
+    if wanted("main") {
+        let name = format!("main: {people} people (~235 per request), 1 conn");
+        shape(&name, &run, &shapes::many_people(count, people, 2), 1).await;
+    }
+    if wanted("parallel") {
+        let name = format!("main: {people} people, 4 connections");
+        shape(&name, &run, &shapes::many_people(count, people, 3), 4).await;
+    }
+    if wanted("few") {
+        let messages = shapes::few_people(count, 25, 4);
+        shape("25 people per request", &run, &messages, 1).await;
+    }
+    if wanted("sdk") {
+        let sdk = shapes::one_person_per_batch(count, 5);
+        shape("one person per request (SDK-style)", &run, &sdk, 1).await;
+    }
+    if wanted("merges") {
+        let messages = shapes::merging(count, 6);
+        shape("1 message in 20 merges two profiles", &run, &messages, 1).await;
+    }
+    if wanted("shop") {
+        catalog(&db).await;
+        let shop = shapes::shopping(count, 100, 7);
+        shape("e-commerce: 100 shoppers, 200 products", &run, &shop, 1).await;
+    }
     println!(
         "peak RSS of this process (server + client): {:.0} MiB",
         peak_rss_mib()

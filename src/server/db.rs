@@ -26,6 +26,7 @@ pub mod profile_doc;
 pub mod profile_update;
 pub mod profile_writes;
 pub mod profiles;
+pub mod recommend_queue;
 pub mod segments;
 pub mod sessions;
 pub mod sources;

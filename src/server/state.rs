@@ -102,11 +102,15 @@ impl AppState {
 }
 
 impl AppState {
-    /// Starts the background work: segment membership upkeep and the live feed. Idempotent for
-    /// the segments; call it once per state for the live feed.
+    /// Starts the background work: segment membership upkeep, campaigns, the recommendation
+    /// worker and the live feed. Idempotent for the segments; call it once per state for the
+    /// rest.
     pub fn start(&self) {
         self.segments.start();
         self.campaigns.start();
+        tokio::spawn(super::products::recommend::worker::run(
+            self.ingest.graph.clone(),
+        ));
         if self.settings.live_feed == super::live::feed::FeedSetting::ChangeStream {
             // Decided now rather than in the task, so nothing stored meanwhile is announced twice.
             let starting = "starting".to_owned();

@@ -322,6 +322,7 @@ async fn event(app: &TestApp, key: &str, user: &str, name: &str, properties: Val
     });
     let reply = app.track("/v1/track", key, &body).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
+    app.settle().await;
 }
 
 #[tokio::test]
@@ -621,4 +622,78 @@ async fn campaign_templates_can_list_a_customers_recommendations() {
         preview["rendered"][0]["body"], "The belt €10.00;The jeans €10.00;",
         "{preview}"
     );
+}
+
+/// The live profile holding user id `user`.
+async fn profile(app: &TestApp, user: &str) -> enrich::server::db::profiles::ProfileDoc {
+    let key = format!("user_id:{user}");
+    let live = app.live_profiles().await;
+    live.into_iter()
+        .find(|p| p.identities.iter().any(|i| i.key == key))
+        .unwrap()
+}
+
+/// The worker keeps each person's product events and purchases on the profile; after a merge
+/// it reads them again from the events, so what the absorbed side bought is never recommended.
+#[tokio::test]
+async fn recommendations_remember_purchases_across_batches_and_merges() {
+    let app = TestApp::new().await;
+    let key = app.write_key("web").await;
+    let reader = app.server_key("backend").await;
+    shoppers(&app, &key).await;
+    // On a phone, before signing in: an anonymous visitor buys the belt.
+    let order = json!({ "type": "track", "anonymousId": "phone", "event": "Order Completed",
+                        "properties": { "products": [{ "sku": "BELT-1" }] } });
+    let reply = app
+        .track("/v1/batch", &key, &json!({ "batch": [order] }))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    app.settle().await;
+    // Signed in on a laptop: views the tee (belt is related), then links the phone.
+    event(
+        &app,
+        &key,
+        "kim",
+        "Product Viewed",
+        json!({ "sku": "TEE-1" }),
+    )
+    .await;
+    let before = recommended(&app, &reader, "kim").await;
+    assert!(before.iter().any(|(p, _)| p == "belt"), "{before:?}");
+    let memory = profile(&app, "kim")
+        .await
+        .product_memory
+        .expect("kept by the worker");
+    assert_eq!(memory.recent.len(), 1);
+    assert!(memory.bought.is_empty());
+    let link = json!({ "userId": "kim", "anonymousId": "phone" });
+    assert_eq!(app.track("/v1/identify", &key, &link).await.status, 200);
+    assert!(
+        profile(&app, "kim").await.product_memory.is_none(),
+        "read again after a merge"
+    );
+    event(
+        &app,
+        &key,
+        "kim",
+        "Product Viewed",
+        json!({ "sku": "JEANS-1" }),
+    )
+    .await;
+    let after = recommended(&app, &reader, "kim").await;
+    assert!(
+        !after.iter().any(|(p, _)| p == "belt"),
+        "bought on the phone: {after:?}"
+    );
+    let memory = profile(&app, "kim")
+        .await
+        .product_memory
+        .expect("kept by the worker");
+    assert_eq!(memory.bought, ["belt"]);
+    assert_eq!(
+        memory.recent.len(),
+        3,
+        "both devices' product events: {memory:?}"
+    );
+    assert_eq!(app.count("recommend_queue", doc! {}).await, 0);
 }

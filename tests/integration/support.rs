@@ -298,6 +298,14 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Waits until the background work tracking requests queued (learning from product
+    /// events, ranking recommendations) is done.
+    pub async fn settle(&self) {
+        enrich::server::products::recommend::worker::drain(&self.state.ingest.graph)
+            .await
+            .expect("the recommendation queue drains");
+    }
+
     /// The live profiles, oldest first.
     pub async fn live_profiles(&self) -> Vec<enrich::server::db::profiles::ProfileDoc> {
         use futures::TryStreamExt;

@@ -14,10 +14,13 @@ pub const TTL: Duration = Duration::from_secs(5);
 /// Entries kept at most; beyond, everything is dropped and read again.
 const CAPACITY: usize = 50_000;
 
+/// `(database, key)` → when read, and the value.
+type Entries<T> = HashMap<(String, String), (Instant, Arc<T>)>;
+
 /// Values by `(database, key)`.
 #[derive(Debug, Default)]
 pub struct Memo<T> {
-    entries: Mutex<HashMap<(String, String), (Instant, Arc<T>)>>,
+    entries: Mutex<Entries<T>>,
 }
 
 impl<T> Memo<T> {

@@ -110,6 +110,33 @@ pub struct ProfileDoc {
     /// Recommended products, refreshed on e-commerce events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recommendations: Option<StoredRecommendations>,
+    /// The person's recent product events and purchases, kept by the recommendation worker so
+    /// ranking never scans events; `None` until it reads them from the events once (and again
+    /// after a merge or an unmerge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_memory: Option<ProductMemory>,
+}
+
+/// A person's recent product events and everything they bought.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProductMemory {
+    /// Newest first, bounded.
+    pub recent: Vec<ProductEventEntry>,
+    /// Products bought, each once.
+    pub bought: Vec<String>,
+}
+
+/// One event that named catalog products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductEventEntry {
+    /// The stored event's id.
+    pub id: String,
+    /// Its name (`Product Viewed`, `Product Added`, `Order Completed`).
+    pub event: String,
+    /// The products, each once.
+    pub products: Vec<String>,
+    /// When.
+    pub at: bson::DateTime,
 }
 
 /// A profile's recommended products as last ranked.
@@ -273,6 +300,7 @@ impl ProfileDoc {
             bucket: None,
             applied: Vec::new(),
             recommendations: None,
+            product_memory: None,
         }
     }
 

@@ -44,6 +44,8 @@ pub fn combine(
     }
     survivor.absorbed.push(absorbed.id);
     survivor.absorbed.extend(absorbed.absorbed.iter().copied());
+    // Read again from the events, which now include the absorbed side's.
+    survivor.product_memory = None;
     refresh_display(survivor, policy);
 }
 

@@ -3,6 +3,7 @@ use super::{identifiers::IdentityPolicy, plan::IdentityLimits};
 use crate::server::{
     db::{
         events::Events, fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
+        recommend_queue::RecommendQueue,
     },
     enrich::Retention,
     live::LiveHub,
@@ -48,6 +49,8 @@ pub struct IdentityGraph {
     pub live: LiveHub,
     /// Whether tracking batches are planned in one pass (`false`: message by message).
     pub one_pass: bool,
+    /// Product events waiting for the recommendation worker.
+    pub recommend_queue: RecommendQueue,
 }
 
 impl IdentityGraph {
@@ -75,6 +78,7 @@ impl IdentityGraph {
             claim_lock: Arc::new(Mutex::new(())),
             live,
             one_pass: true,
+            recommend_queue: RecommendQueue::new(db),
         }
     }
 

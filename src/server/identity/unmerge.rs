@@ -87,6 +87,7 @@ impl IdentityGraph {
             }
             profile.status = ProfileStatus::Live;
             profile.merged_into = None;
+            profile.product_memory = None;
             if !profile.separated_from.contains(&survivor) {
                 profile.separated_from.push(survivor);
             }

@@ -21,8 +21,8 @@ use crate::{
         identity::{
             IdentityGraph,
             identifiers::{Identifier, IdentityKind},
-            plan::{Target, plan},
-            resolve::{Resolution, candidate_of},
+            plan::{Refusal, Target, plan},
+            resolve::candidate_of,
         },
     },
 };
@@ -41,8 +41,14 @@ struct Held {
 
 /// What planning one message gave.
 pub enum Step {
-    /// Where the message went (its profile, identifiers and refusals).
-    Planned(Resolution),
+    /// Where the message went: its live profile (`None` when every identifier was refused or
+    /// blocked) and the identifiers refused.
+    Planned {
+        /// The live profile.
+        profile: Option<ObjectId>,
+        /// Identifiers refused, and why.
+        refused: Vec<(Identifier, Refusal)>,
+    },
     /// The message merges profiles: it must go through the merge machinery on its own.
     Alone,
 }
@@ -133,13 +139,10 @@ impl<'a> Pass<'a> {
             // An owner whose profile could not be read: the careful path sorts it out.
             Target::Existing(_) => return Step::Alone,
             Target::New if plan.claim.is_empty() => {
-                return Step::Planned(Resolution {
+                return Step::Planned {
                     profile: None,
-                    attached: Vec::new(),
                     refused,
-                    merged: false,
-                    doc: None,
-                });
+                };
             }
             Target::New => {
                 let id = ObjectId::new();
@@ -165,18 +168,12 @@ impl<'a> Pass<'a> {
         let held = self.held.get_mut(&target).expect("the target is held");
         let source = (self.source.id, self.source.name.as_str());
         if apply_message(self.graph, &mut held.doc, source, message, &attached) {
-            held.applied.push(Applied {
-                index,
-                attached: attached.clone(),
-            });
+            held.applied.push(Applied { index, attached });
         }
-        Step::Planned(Resolution {
+        Step::Planned {
             profile: Some(target),
-            attached,
             refused,
-            merged: false,
-            doc: None,
-        })
+        }
     }
 
     /// The message's identifiers; for an alias, `previousId` as whichever kind it already is.

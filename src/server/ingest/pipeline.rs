@@ -14,7 +14,8 @@ use crate::{
         db::{catalog_misses::CatalogMisses, products::Products},
         db::{
             events::EventDoc,
-            profile_doc::{APPLIED_MEMORY, ProfileDoc, ProfileStatus},
+            profile_doc::{APPLIED_MEMORY, ProductEventEntry, ProfileDoc, ProfileStatus},
+            recommend_queue::QueuedEvents,
             sources::SourceDoc,
         },
         enrich::apply::counted_event,
@@ -23,15 +24,12 @@ use crate::{
             identifiers::{Identifier, IdentityKind},
         },
         live::convert::live_event,
-        products::{
-            links::Linker,
-            recommend::learn::{LinkedEvent, learn},
-        },
+        products::{links::Linker, recommend::learn::LinkedEvent},
     },
 };
 use mongodb::bson::{self, oid::ObjectId};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What happened to a request's messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -128,14 +126,14 @@ impl Run<'_> {
         let mut planned = Vec::with_capacity(chunk.len());
         for index in chunk {
             match pass.plan(*index) {
-                Step::Planned(resolution) => planned.push((*index, resolution)),
+                Step::Planned { profile, refused } => planned.push((*index, profile, refused)),
                 Step::Alone => break,
             }
         }
-        for (index, resolution) in &planned {
-            if !resolution.refused.is_empty() {
+        for (index, _, refused) in &planned {
+            if !refused.is_empty() {
                 let key = message_key(self.source.id, &self.messages[*index]);
-                tracing::warn!(message = %key, refused = ?resolution.refused, "identifiers refused");
+                tracing::warn!(message = %key, ?refused, "identifiers refused");
             }
         }
         let written = pass.write(&mut self.batch.catalog).await?;
@@ -147,9 +145,7 @@ impl Run<'_> {
         }
         let events: Vec<EventDoc> = planned
             .into_iter()
-            .map(|(index, resolution)| {
-                self.event_for(index, resolution.profile, resolution.refused.len(), false)
-            })
+            .map(|(index, profile, refused)| self.event_for(index, profile, refused.len(), false))
             .collect();
         // Still under the lock every merge in this process takes: no profile of these events
         // can be merged away between their profile's write and their insert.
@@ -231,8 +227,8 @@ impl Run<'_> {
         {
             tracing::error!(%err, "unknown product references not counted for a batch");
         }
-        if let Err(err) = learn(graph, std::mem::take(&mut self.linked)).await {
-            tracing::error!(%err, "recommendations not updated for a batch");
+        if let Err(err) = queue_for_recommendations(graph, std::mem::take(&mut self.linked)).await {
+            tracing::error!(%err, "product events not queued for recommendations");
         }
     }
 }
@@ -321,6 +317,31 @@ async fn ingest_one(
         None => None,
     };
     Ok((profile_id, resolution.refused.len(), resolution.merged))
+}
+
+/// Hands the batch's product events to the recommendation worker: one queue entry per person.
+async fn queue_for_recommendations(
+    graph: &IdentityGraph,
+    linked: Vec<LinkedEvent>,
+) -> Result<(), AppError> {
+    let mut by_profile: BTreeMap<ObjectId, Vec<ProductEventEntry>> = BTreeMap::new();
+    for event in linked {
+        by_profile
+            .entry(event.profile)
+            .or_default()
+            .push(event.entry());
+    }
+    let entries: Vec<QueuedEvents> = by_profile
+        .into_iter()
+        .map(|(profile, events)| QueuedEvents {
+            id: ObjectId::new(),
+            profile,
+            events,
+            claimed: None,
+            claimed_at: None,
+        })
+        .collect();
+    graph.recommend_queue.push(&entries).await
 }
 
 /// Profiles a batch touched: the events applied to each, and whether it took part in a merge.

@@ -148,6 +148,10 @@ impl SegmentEngine {
         let _writer = self.writer.lock().await;
         let now = Utc::now();
         let active = self.segments.active().await?;
+        if active.is_empty() {
+            // Nothing to enter or leave: the profiles need not be read.
+            return Ok(Vec::new());
+        }
         let rules: Vec<SegmentDoc> = active
             .iter()
             .filter(|s| s.kind == SegmentKind::Rule)

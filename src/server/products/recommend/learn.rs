@@ -1,23 +1,18 @@
-//! Learning from e-commerce events as they are ingested: each new event pairs its products with
-//! those of the customer's other recent product events (each pair of events once, when the
-//! later-arriving one comes in), weighted by what was done, how recently, and how close in time;
-//! products' popularity grows with every event. Then the customer's recommendations are ranked
-//! again.
-use super::refresh::refresh;
-use crate::{
-    error::AppError,
-    server::{
-        db::{
-            events::EventDoc,
-            product_signals::{ProductSignals, SignalBatch, growth},
-        },
-        identity::IdentityGraph,
-        products::links::Interaction,
+//! Learning from e-commerce events (in the recommendation worker): each new event pairs its
+//! products with those of the customer's other recent product events (each pair of events once,
+//! when the later-arriving one comes in), weighted by what was done, how recently, and how close
+//! in time; products' popularity grows with every event.
+use crate::server::{
+    db::{
+        events::EventDoc,
+        product_signals::{SignalBatch, growth},
+        profile_doc::ProductEventEntry,
     },
+    products::links::Interaction,
 };
 use chrono::{DateTime, Utc};
 use mongodb::bson::oid::ObjectId;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
 /// Product events of a customer's history that new ones are paired with.
 pub const HISTORY: i64 = 100;
@@ -40,6 +35,27 @@ pub struct LinkedEvent {
 }
 
 impl LinkedEvent {
+    /// How the profile's product memory and the recommendation queue keep it.
+    pub fn entry(&self) -> ProductEventEntry {
+        ProductEventEntry {
+            id: self.id.clone(),
+            event: self.interaction.event().to_owned(),
+            products: self.products.clone(),
+            at: mongodb::bson::DateTime::from_chrono(self.at),
+        }
+    }
+
+    /// The linked event `entry` of `profile` is.
+    pub fn from_entry(profile: ObjectId, entry: &ProductEventEntry) -> Option<Self> {
+        Some(Self {
+            id: entry.id.clone(),
+            profile,
+            interaction: Interaction::of_event(&entry.event)?,
+            products: entry.products.clone(),
+            at: entry.at.to_chrono(),
+        })
+    }
+
     /// The linked event `event` is, if it named catalog products.
     pub fn of(event: &EventDoc) -> Option<Self> {
         let interaction = Interaction::of_event(event.event.as_deref()?)?;
@@ -56,33 +72,6 @@ impl LinkedEvent {
             at: event.timestamp.to_chrono(),
         })
     }
-}
-
-/// Adds what `linked` (just stored) teaches, then re-ranks each of their customers.
-pub async fn learn(graph: &IdentityGraph, linked: Vec<LinkedEvent>) -> Result<(), AppError> {
-    let mut by_home: BTreeMap<ObjectId, Vec<LinkedEvent>> = BTreeMap::new();
-    for event in linked {
-        by_home.entry(event.profile).or_default().push(event);
-    }
-    // One merge-chain lookup per profile, not per event.
-    let mut by_profile: BTreeMap<ObjectId, Vec<LinkedEvent>> = BTreeMap::new();
-    for (profile, events) in by_home {
-        let live = graph.live_profile_id(profile).await?;
-        by_profile.entry(live).or_default().extend(events);
-    }
-    let mut batch = SignalBatch::default();
-    let mut histories = Vec::new();
-    for (profile, new) in by_profile {
-        let history = graph.events.product_history(profile, HISTORY).await?;
-        let history: Vec<LinkedEvent> = history.iter().filter_map(LinkedEvent::of).collect();
-        gather(&mut batch, &new, &history);
-        histories.push((profile, history));
-    }
-    ProductSignals::new(&graph.db).add(&batch).await?;
-    for (profile, history) in histories {
-        refresh(graph, profile, &history).await?;
-    }
-    Ok(())
 }
 
 /// The evidence `new` events add, given the customer's `history` (which includes them).

@@ -73,7 +73,7 @@ pub fn interests(history: &[LinkedEvent]) -> Vec<Interest> {
 }
 
 /// The customer's locale: the `locale` trait, else the latest event's `context.locale`.
-fn locale_of(profile: &ProfileDoc) -> Option<String> {
+pub fn locale_of(profile: &ProfileDoc) -> Option<String> {
     let from_traits = profile.traits.get_str("locale").ok();
     let from_context = profile
         .device
@@ -85,11 +85,12 @@ fn locale_of(profile: &ProfileDoc) -> Option<String> {
         .filter(|l| !l.is_empty())
 }
 
-/// Everything ranking reads for a customer with `history` (newest first), but the locale.
-async fn inputs(
+/// Everything ranking reads for a customer with `history` (newest first) who bought
+/// `bought`, but the locale.
+pub async fn inputs(
     graph: &IdentityGraph,
-    profile: ObjectId,
     history: &[LinkedEvent],
+    bought: HashSet<String>,
 ) -> Result<Inputs, AppError> {
     let signals = ProductSignals::new(&graph.db);
     let interests = interests(history);
@@ -126,7 +127,7 @@ async fn inputs(
         popularity,
         popular,
         products,
-        bought: graph.events.bought_products(profile).await?,
+        bought,
         locale: None,
     })
 }
@@ -138,7 +139,8 @@ pub async fn refresh(
     profile: ObjectId,
     history: &[LinkedEvent],
 ) -> Result<Vec<ProductCard>, AppError> {
-    let mut inputs = inputs(graph, profile, history).await?;
+    let bought = graph.events.bought_products(profile).await?;
+    let mut inputs = inputs(graph, history, bought).await?;
     // Ranked inside the revision loop: the locale is read from the profile being written.
     loop {
         let Some(mut stored) = graph.profiles.get(profile).await? else {
@@ -159,7 +161,7 @@ pub async fn refresh(
 /// What a customer never seen gets (not stored): the start every new customer gets, ranked
 /// from no history, so an unknown person is answered like a known one with nothing yet.
 pub async fn for_unseen(graph: &IdentityGraph) -> Result<Vec<ProductCard>, AppError> {
-    Ok(rank(&inputs(graph, ObjectId::new(), &[]).await?, TOP_N))
+    Ok(rank(&inputs(graph, &[], HashSet::new()).await?, TOP_N))
 }
 
 /// Ranks `profile`'s recommendations from its stored product events.
