@@ -43,10 +43,10 @@ fi
 # The demo storefront at /demo/shop is on for `make run` (off by default in production).
 export ENRICH_DEMO_SHOP="${ENRICH_DEMO_SHOP:-true}"
 
-# Build with cargo-leptos (the optimised build unless RELEASE=0: wasm-opt'd WASM, release server),
+# Build with cargo-leptos (RELEASE=1: the optimised build, wasm-opt'd WASM and release server),
 # then run the server ourselves: owning its pid is what lets Ctrl-C, SIGTERM and a closed
 # terminal (SIGHUP) stop it before the database, never leaving it orphaned.
-if [ "${RELEASE:-1}" = 1 ]; then
+if [ "${RELEASE:-0}" = 1 ]; then
   ensure_wasm_opt
   cargo leptos build --release
   BIN=target/release/enrich
