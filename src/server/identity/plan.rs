@@ -88,6 +88,16 @@ pub struct Plan {
     pub refused: Vec<(Identifier, Refusal)>,
 }
 
+impl Plan {
+    /// Those of `ids` the plan does not refuse: what the message attaches to its profile.
+    pub fn attached(&self, ids: &[Identifier]) -> Vec<Identifier> {
+        ids.iter()
+            .filter(|id| !self.refused.iter().any(|(r, _)| r == *id))
+            .cloned()
+            .collect()
+    }
+}
+
 /// Plans identifiers `ids` (strongest kind first decides), given `owners` (key → live profile)
 /// and their `candidates`. `explicit` (an alias call) merges regardless of limits.
 pub fn plan(

@@ -89,11 +89,7 @@ impl IdentityGraph {
             Some(guard)
         };
         let refused = plan.refused.clone();
-        let attached: Vec<Identifier> = ids
-            .iter()
-            .filter(|id| !refused.iter().any(|(r, _)| r == *id))
-            .cloned()
-            .collect();
+        let attached = plan.attached(ids);
         let Some(target) = self.claim(&plan, source).await? else {
             return Ok(None);
         };

@@ -129,11 +129,7 @@ impl<'a> Pass<'a> {
             return Step::Alone;
         }
         let refused = plan.refused.clone();
-        let attached: Vec<Identifier> = ids
-            .iter()
-            .filter(|id| !refused.iter().any(|(r, _)| r == *id))
-            .cloned()
-            .collect();
+        let attached = plan.attached(&ids);
         let target = match plan.target {
             Target::Existing(id) if self.held.contains_key(&id) => id,
             // An owner whose profile could not be read: the careful path sorts it out.
