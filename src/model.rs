@@ -10,6 +10,7 @@ pub mod campaign_settings;
 pub mod computed;
 pub mod consent;
 pub mod customer;
+pub mod date_text;
 pub mod field;
 pub mod import;
 pub mod live;

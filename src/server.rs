@@ -19,6 +19,7 @@ pub mod import;
 pub mod ingest;
 pub mod limits;
 pub mod live;
+pub mod message;
 pub mod personalize;
 pub mod privacy;
 pub mod products;

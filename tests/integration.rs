@@ -41,6 +41,8 @@ mod imports;
 mod ingest;
 #[path = "integration/live.rs"]
 mod live;
+#[path = "integration/outbox_claims.rs"]
+mod outbox_claims;
 #[path = "integration/pages.rs"]
 mod pages;
 #[path = "integration/persistence.rs"]

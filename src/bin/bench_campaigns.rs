@@ -1,8 +1,9 @@
 //! Campaign delivery benchmark, in one run:
 //! 1. throughput of a whole campaign (draw, outbox, worker, render, send, settle) to the test
 //!    SMTP sink and to a local webhook receiver, BENCH_PEOPLE recipients each (default 2,000),
-//!    next to the same number of sends straight through lettre / reqwest with as many in flight:
-//!    messages per second and the ratio;
+//!    next to the same number of sends straight through lettre / reqwest with as many in flight
+//!    and messages of the same shape (text and HTML parts, tracked links and a Message-ID; the
+//!    same JSON fields and headers): messages per second and the ratio;
 //! 2. triggered sends: from `POST /v1/identify` putting a person into the segment to the webhook
 //!    arriving, p50 / p99 over BENCH_TRIGGERS entries (default 50).
 //!
@@ -134,7 +135,7 @@ async fn campaign_rate(state: &AppState, segment: &str, channel: Channel, people
 }
 
 async fn raw_smtp_rate(port: u16, people: usize) -> f64 {
-    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor, message::MultiPart};
     let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous("127.0.0.1")
         .port(port)
         .build();
@@ -143,11 +144,26 @@ async fn raw_smtp_rate(port: u16, people: usize) -> f64 {
         .for_each_concurrent(IN_FLIGHT, |i| {
             let transport = transport.clone();
             async move {
+                // The shape the campaign sends: a text and an HTML part with a tracked link,
+                // the unsubscribe link and the open pixel, and a Message-ID.
+                let link = |kind: &str| {
+                    format!("http://localhost:3000/l/{kind}/{}:1:{i:024}.{:064}", ObjectId::new(), i)
+                };
+                let text = format!("Sale: https://shop.example/sale\n\n--\nUnsubscribe: {}\n", link("u"));
+                let html = format!(
+                    "<!doctype html><html><body><p>Sale: <a href=\"{}\">https://shop.example/sale</a></p>\
+                     <p style=\"font-size:12px;color:#666\"><a href=\"{}\">Unsubscribe</a></p>\
+                     <img src=\"{}\" width=\"1\" height=\"1\" alt=\"\"></body></html>",
+                    link("c"),
+                    link("u"),
+                    link("o")
+                );
                 let message = Message::builder()
                     .from("Shop <news@shop.test>".parse().unwrap())
                     .to(format!("raw{i}@bench.test").parse().unwrap())
-                    .subject("Hi")
-                    .body("Sale: https://shop.example/sale".to_owned())
+                    .subject(format!("Hi Person {i}"))
+                    .message_id(Some(format!("<{}.1.{i}@enrich>", ObjectId::new())))
+                    .multipart(MultiPart::alternative_plain_html(text, html))
                     .unwrap();
                 transport.send(message).await.unwrap();
             }
@@ -163,10 +179,28 @@ async fn raw_webhook_rate(url: &str, people: usize) -> f64 {
         .for_each_concurrent(IN_FLIGHT, |i| {
             let (client, url) = (client.clone(), url.to_owned());
             async move {
-                let body = json!({ "id": i, "subject": "Hi", "body": "Sale" }).to_string();
+                // The shape the campaign sends: the same fields and headers.
+                let key = format!("{}:1:{i:024}", ObjectId::new());
+                let body = json!({
+                    "id": key,
+                    "campaign": { "id": ObjectId::new().to_hex(), "name": "bench webhook" },
+                    "variant": "A",
+                    "profile": {
+                        "id": ObjectId::new().to_hex(),
+                        "userId": format!("person-{i}"),
+                        "email": format!("person{i}@bench.test"),
+                        "phone": null,
+                    },
+                    "subject": format!("Hi Person {i}"),
+                    "body": "Sale: https://shop.example/sale",
+                    "unsubscribeUrl": format!("http://localhost:3000/l/u/{key}.{:064}", i),
+                })
+                .to_string();
                 client
                     .post(url)
                     .header("content-type", "application/json")
+                    .header("idempotency-key", &key)
+                    .header("x-enrich-signature", format!("t=1,v1={:064}", i))
                     .body(body)
                     .send()
                     .await
@@ -321,6 +355,10 @@ async fn trigger_latency(
 
 #[tokio::main]
 async fn main() {
+    // RUST_LOG=enrich::server::campaigns=debug shows each run's draw and each batch's phases.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     let people = env_number("BENCH_PEOPLE", 2_000);
     let triggers = env_number("BENCH_TRIGGERS", 50);
     let (url, count, notify) = receiver().await;

@@ -154,7 +154,7 @@ async fn bench_previews(state: &AppState) {
         let (mut preview, mut raw, mut members) = (Vec::new(), Vec::new(), 0);
         for _ in 0..REPEATS {
             let started = Instant::now();
-            members = engine.preview(&rule, None, false, 90).await.unwrap().count;
+            members = engine.preview(&rule, None, true, 90).await.unwrap().count;
             preview.push(millis(started.elapsed()));
             let query = engine.compiled(&rule, chrono::Utc::now()).await.unwrap();
             let started = Instant::now();

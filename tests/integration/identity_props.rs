@@ -157,6 +157,12 @@ async fn check_invariants(app: &TestApp, used: &HashSet<String>) -> Result<(), T
     for key in used {
         prop_assert!(owned.contains_key(key), "{key} belongs to nobody");
     }
+    let counted = app.state.ingest.graph.profiles.count().await.unwrap();
+    prop_assert_eq!(
+        counted,
+        live.len() as u64,
+        "the metadata count of live profiles"
+    );
     Ok(())
 }
 

@@ -182,6 +182,8 @@ async fn deleting_forgets_the_person_and_later_events_about_them_are_dropped() {
         3,
         "nothing deleted on a refused request"
     );
+    let live = || async { admin.state.ingest.graph.profiles.count().await.unwrap() };
+    assert_eq!(live().await, 2, "the person and the bystander are live");
     let done = admin
         .call(
             "/api/profiles/delete",
@@ -194,6 +196,7 @@ async fn deleting_forgets_the_person_and_later_events_about_them_are_dropped() {
         1,
         "only the bystander is left"
     );
+    assert_eq!(live().await, 1, "counted from metadata after the erasure");
     assert_eq!(
         admin
             .count("events", doc! { "profile_id": { "$ne": null } })

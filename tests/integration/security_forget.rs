@@ -20,12 +20,16 @@ use std::{
 };
 
 /// Collections forget deals with, and how.
-const FORGET_HANDLES: [(&str, &str); 14] = [
+const FORGET_HANDLES: [(&str, &str); 15] = [
     (
         "profiles",
         "deleted, the live profile and every profile merged into it",
     ),
     ("events", "deleted"),
+    (
+        "recommend_queue",
+        "deleted: product events waiting for the recommendation worker",
+    ),
     ("identities", "deleted"),
     ("merges", "deleted, with their before-snapshots"),
     ("memberships", "deleted"),

@@ -152,6 +152,7 @@ impl CampaignService {
             deferrals: 0,
             error: None,
             trigger: occasion.trigger.clone(),
+            claim: None,
         }
     }
 

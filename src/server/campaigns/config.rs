@@ -24,28 +24,7 @@ pub struct CampaignEnv {
     pub seed: ChannelSeed,
 }
 
-/// `ENRICH_SMTP_HOST`, `ENRICH_SMTP_PORT` (25), `ENRICH_SMTP_SECURITY` (`none`, `start_tls`,
-/// `tls`), `ENRICH_SMTP_USERNAME`, `ENRICH_SMTP_PASSWORD`, `ENRICH_SMTP_FROM`,
-/// `ENRICH_WEBHOOK_URL`, `ENRICH_WEBHOOK_SECRET`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ChannelSeed {
-    /// SMTP host.
-    pub smtp_host: String,
-    /// SMTP port.
-    pub smtp_port: u16,
-    /// `none`, `start_tls` or `tls`.
-    pub smtp_security: String,
-    /// SMTP user.
-    pub smtp_username: String,
-    /// SMTP password.
-    pub smtp_password: String,
-    /// From address.
-    pub smtp_from: String,
-    /// Webhook endpoint.
-    pub webhook_url: String,
-    /// Webhook signing secret.
-    pub webhook_secret: String,
-}
+pub use crate::server::db::campaign_settings::ChannelSeed;
 
 impl CampaignEnv {
     /// Reads the settings through `lookup`.

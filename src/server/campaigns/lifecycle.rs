@@ -93,8 +93,17 @@ impl CampaignService {
         campaign: &CampaignDoc,
         occasion: &Occasion,
     ) -> Result<Draw, AppError> {
+        let started = std::time::Instant::now();
         let draw = self.draw(campaign, occasion).await?;
+        let drawn = started.elapsed();
         self.outbox.enqueue(&draw.items).await?;
+        tracing::debug!(
+            campaign = %campaign.id,
+            messages = draw.items.len(),
+            draw_ms = drawn.as_millis() as u64,
+            enqueue_ms = (started.elapsed() - drawn).as_millis() as u64,
+            "campaign run queued"
+        );
         if let (None, Ok(run)) = (occasion.only, occasion.run.parse::<u32>()) {
             self.campaigns
                 .set_queued(campaign.id, run, &draw.steps)

@@ -11,16 +11,20 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::campaign_settings::CampaignSettings,
+    model::{
+        campaign::{CampaignStatus, Channel},
+        campaign_settings::CampaignSettings,
+    },
     server::db::{
         campaign_settings::Secrets,
         campaigns::CampaignDoc,
         outbox::{OutboxDoc, OutboxStatus},
-        profile_doc::ProfileDoc,
+        profile_doc::{ProfileDoc, ProfileStatus},
     },
 };
 use chrono::{DateTime, Utc};
-use mongodb::bson;
+use mongodb::bson::{self, oid::ObjectId};
+use std::collections::{BTreeSet, HashMap};
 
 /// What became of one claimed message.
 pub enum Outcome {
@@ -69,57 +73,121 @@ fn skipped(reason: &str) -> Outcome {
     Outcome::Leave(OutboxStatus::Skipped, reason.to_owned())
 }
 
-/// Checks `item` once more and renders it; `Err` is what to settle it as instead of sending.
-pub async fn prepare(
-    service: &CampaignService,
-    settings: &CampaignSettings,
-    secrets: &Secrets,
-    campaign: &CampaignDoc,
-    item: &OutboxDoc,
-) -> Result<Result<Prepared, Outcome>, AppError> {
-    let definition = &campaign.definition;
-    let Some(profile) = live_profile(service, item).await? else {
-        return Ok(Err(skipped("the person no longer exists")));
-    };
-    if !profile.consents_to(definition.purpose()) {
-        return Ok(Err(skipped("consent was withdrawn")));
-    }
-    if !reachable(&profile, item.channel) {
-        return Ok(Err(skipped("no address on this channel")));
-    }
-    if over_cap(service, settings, campaign, item, &profile).await? {
-        let reason = "the frequency cap was reached".to_owned();
-        return Ok(Err(Outcome::Leave(OutboxStatus::Capped, reason)));
-    }
-    if let Some(until) = quiet_until(settings, &profile) {
-        return Ok(Err(Outcome::Deferred(until)));
-    }
-    render(service, secrets, campaign, item, profile).await
+/// What a claimed batch is checked against, read at once: its campaigns, its recipients as
+/// they are now, and how many messages each recipient was sent within each cap's window.
+pub struct Batch {
+    campaigns: HashMap<ObjectId, CampaignDoc>,
+    /// By the profile id each message was queued for (a merged one maps to its survivor).
+    recipients: HashMap<ObjectId, ProfileDoc>,
+    /// Sent counts by cap window (days), then by recipient; this batch's own sends included.
+    sent: HashMap<u32, HashMap<ObjectId, u64>>,
 }
 
-/// Whether the person already had as many messages on this channel as the cap allows.
-async fn over_cap(
-    service: &CampaignService,
-    settings: &CampaignSettings,
-    campaign: &CampaignDoc,
-    item: &OutboxDoc,
-    profile: &ProfileDoc,
-) -> Result<bool, AppError> {
-    // The worker's cached settings: no settings read per message.
-    let Some(cap) = settings.cap_for(&campaign.definition) else {
-        return Ok(false);
-    };
-    let since = Utc::now() - chrono::Duration::days(i64::from(cap.days));
-    let since = bson::DateTime::from_chrono(since);
-    let sent = service
-        .outbox
-        .count_sent_since(profile.id, item.channel, since)
-        .await?;
-    Ok(sent >= u64::from(cap.max))
+impl Batch {
+    /// Reads what `items` are checked against: campaigns and recipients in one read each, and
+    /// the cap counts in one read per distinct cap window (usually one).
+    pub async fn read(
+        service: &CampaignService,
+        settings: &CampaignSettings,
+        items: &[OutboxDoc],
+    ) -> Result<Self, AppError> {
+        let campaign_ids: BTreeSet<ObjectId> = items.iter().map(|i| i.campaign_id).collect();
+        let profile_ids: BTreeSet<ObjectId> = items.iter().map(|i| i.profile_id).collect();
+        let campaign_ids: Vec<ObjectId> = campaign_ids.into_iter().collect();
+        let profile_ids: Vec<ObjectId> = profile_ids.into_iter().collect();
+        let (campaigns, profiles) = futures::try_join!(
+            service.campaigns.get_many(&campaign_ids),
+            service.graph.profiles.get_many(&profile_ids),
+        )?;
+        let campaigns: HashMap<ObjectId, CampaignDoc> =
+            campaigns.into_iter().map(|c| (c.id, c)).collect();
+        let mut recipients = HashMap::new();
+        for profile in profiles {
+            let queued_for = profile.id;
+            if let Some(live) = live_profile(service, profile).await? {
+                recipients.insert(queued_for, live);
+            }
+        }
+        let mut sent = HashMap::new();
+        let windows: BTreeSet<u32> = items
+            .iter()
+            .filter_map(|item| {
+                let campaign = campaigns.get(&item.campaign_id)?;
+                Some(settings.cap_for(&campaign.definition)?.days)
+            })
+            .collect();
+        let ids: Vec<ObjectId> = recipients.values().map(|p| p.id).collect();
+        // A batch is claimed for one channel.
+        let channel = items.first().map_or(Channel::Email, |item| item.channel);
+        for days in windows {
+            let since = Utc::now() - chrono::Duration::days(i64::from(days));
+            let since = bson::DateTime::from_chrono(since);
+            let counts = service.outbox.sent_counts(&ids, channel, since).await?;
+            sent.insert(days, counts);
+        }
+        Ok(Self {
+            campaigns,
+            recipients,
+            sent,
+        })
+    }
+
+    /// The campaign of `item`, if it still exists.
+    pub fn campaign(&self, item: &OutboxDoc) -> Option<&CampaignDoc> {
+        self.campaigns.get(&item.campaign_id)
+    }
+
+    /// Checks `item` once more, in the order the batch is sent (a send counts against the cap
+    /// of the messages after it): the recipient to render for, or what to settle it as instead.
+    pub fn check(
+        &mut self,
+        settings: &CampaignSettings,
+        item: &OutboxDoc,
+    ) -> Result<(CampaignDoc, ProfileDoc), Outcome> {
+        let campaign = match self.campaigns.get(&item.campaign_id) {
+            None => {
+                let reason = "the campaign was deleted".into();
+                return Err(Outcome::Leave(OutboxStatus::Cancelled, reason));
+            }
+            Some(c) if c.status == CampaignStatus::Paused => {
+                return Err(Outcome::Leave(OutboxStatus::Paused, String::new()));
+            }
+            Some(c) if c.status == CampaignStatus::Cancelled => {
+                let reason = "the campaign was cancelled".into();
+                return Err(Outcome::Leave(OutboxStatus::Cancelled, reason));
+            }
+            Some(c) => c,
+        };
+        let definition = &campaign.definition;
+        let Some(profile) = self.recipients.get(&item.profile_id) else {
+            return Err(skipped("the person no longer exists"));
+        };
+        if !profile.consents_to(definition.purpose()) {
+            return Err(skipped("consent was withdrawn"));
+        }
+        if !reachable(profile, item.channel) {
+            return Err(skipped("no address on this channel"));
+        }
+        if let Some(cap) = settings.cap_for(definition) {
+            let sent = self.sent.entry(cap.days).or_default();
+            let count = sent.entry(profile.id).or_default();
+            if *count >= u64::from(cap.max) {
+                let reason = "the frequency cap was reached".to_owned();
+                return Err(Outcome::Leave(OutboxStatus::Capped, reason));
+            }
+            // Counted now, before it is sent: a later message of the batch to the same person
+            // sees it (a send that then fails keeps that place, erring on fewer messages).
+            *count += 1;
+        }
+        if let Some(until) = quiet_until(settings, profile) {
+            return Err(Outcome::Deferred(until));
+        }
+        Ok((campaign.clone(), profile.clone()))
+    }
 }
 
 /// The person's variant rendered for them; a template that fails to render fails the message.
-async fn render(
+pub async fn render(
     service: &CampaignService,
     secrets: &Secrets,
     campaign: &CampaignDoc,
@@ -184,22 +252,20 @@ async fn rendered(
     }
 }
 
-/// The recipient as they are now: one read, unless they were merged into someone since.
+/// `profile` as it is now: itself when live, the profile it was merged into otherwise (one
+/// more read, rare), or `None` when that person is gone.
 async fn live_profile(
     service: &CampaignService,
-    item: &OutboxDoc,
+    profile: ProfileDoc,
 ) -> Result<Option<ProfileDoc>, AppError> {
-    let graph = &service.graph;
-    match graph.profiles.get(item.profile_id).await? {
-        Some(p) if p.status == crate::server::db::profile_doc::ProfileStatus::Live => Ok(Some(p)),
-        Some(_) => {
-            let Ok(live) = graph.live_profile_id(item.profile_id).await else {
-                return Ok(None);
-            };
-            graph.profiles.get(live).await
-        }
-        None => Ok(None),
+    if profile.status == ProfileStatus::Live {
+        return Ok(Some(profile));
     }
+    let graph = &service.graph;
+    let Ok(live) = graph.live_profile_id(profile.id).await else {
+        return Ok(None);
+    };
+    graph.profiles.get(live).await
 }
 
 /// When quiet hours let a message to `profile` go, if not now.

@@ -1,37 +1,44 @@
-//! The delivery worker, one per channel: claims due outbox messages, paces them to the channel's
-//! rate, re-checks consent, the cap and quiet hours, renders and sends, then settles each
-//! (sent, retried with exponential backoff, or failed for good with the reason).
+//! The delivery worker, one per channel: claims due outbox messages a batch at a time (about a
+//! quarter second of sends at the channel's rate), reads what they are checked against at once,
+//! re-checks consent, the cap and quiet hours, renders and sends them paced to the channel's
+//! rate, and settles them (sent, retried with exponential backoff, or failed for good with the
+//! reason) in as few commands as the sends allow: each settle command takes every outcome that
+//! arrived while the previous one was under way.
 use super::{
     CampaignService,
     channels::{Delivery, SendError},
-    prepare::{Outcome, prepare},
+    prepare::{Batch, Outcome, render},
 };
 use crate::{
     error::AppError,
-    model::{
-        campaign::{CampaignStatus, Channel},
-        campaign_settings::CampaignSettings,
-        live::LiveMessage,
-    },
+    model::{campaign::Channel, campaign_settings::CampaignSettings, live::LiveMessage},
     server::db::{
         campaign_settings::Secrets,
         campaigns::CampaignDoc,
-        outbox::{OutboxDoc, OutboxStatus},
+        outbox::{OutboxDoc, Settlement},
         profile_doc::ProfileDoc,
     },
 };
 use chrono::Utc;
-use futures::FutureExt as _;
+use futures::{FutureExt as _, StreamExt as _, stream};
 use mongodb::bson::{self, Bson, Document, doc};
 use std::{
     panic::AssertUnwindSafe,
-    sync::Arc,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
-use tokio::{sync::Semaphore, task::JoinSet};
+use tokio::sync::mpsc;
 
 /// Messages of one channel in flight at once.
 const PARALLEL: usize = 8;
+/// Messages claimed at once, at most (fewer when the channel's rate is lower).
+const BATCH: usize = 100;
+/// A batch holds about this fraction of a second of the channel's sends: its checks were made
+/// when it was claimed, so a pause or a withdrawn consent reaches the sends within that time.
+const BATCHES_PER_SECOND: u32 = 4;
 /// Settings are re-read at most this often.
 const SETTINGS_TTL: Duration = Duration::from_secs(1);
 
@@ -40,53 +47,45 @@ type Cached = (Instant, u64, Arc<(CampaignSettings, Secrets)>);
 
 /// Runs the worker for `channel` until its task is stopped (which stops its sends too).
 pub async fn run(service: CampaignService, channel: Channel) {
-    let slots = Arc::new(Semaphore::new(PARALLEL));
-    let mut sends = JoinSet::new();
-    let mut pace = Pace::default();
+    let pace = Pace::default();
     let mut cached: Option<Cached> = None;
     loop {
-        while sends.try_join_next().is_some() {}
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
+        let config = match settings(&service, &mut cached).await {
+            Ok(config) => config,
+            Err(err) => {
+                tracing::warn!(%err, "campaign settings unreadable; retrying");
+                tokio::time::sleep(service.env.tick).await;
+                continue;
+            }
         };
-        let generation = service.settings.generation();
-        let config = match cached
-            .as_ref()
-            .filter(|(at, seen, _)| at.elapsed() < SETTINGS_TTL && *seen == generation)
-        {
-            Some((_, _, config)) => config.clone(),
-            None => match load(&service).await {
-                Ok(config) => {
-                    cached = Some((Instant::now(), generation, config.clone()));
-                    config
-                }
-                Err(err) => {
-                    tracing::warn!(%err, "campaign settings unreadable; retrying");
-                    tokio::time::sleep(service.env.tick).await;
-                    continue;
-                }
-            },
-        };
+        let per_second = config.0.limits_of(channel).per_second;
+        let limit = usize::try_from(per_second / BATCHES_PER_SECOND)
+            .unwrap_or(BATCH)
+            .clamp(1, BATCH);
         let now = Utc::now();
         let lease = now + chrono::Duration::from_std(service.env.lease).unwrap_or_default();
+        let claim_started = Instant::now();
         let claimed = service
             .outbox
-            .claim(
+            .claim_batch(
                 channel,
                 bson::DateTime::from_chrono(now),
                 bson::DateTime::from_chrono(lease),
+                limit,
             )
             .await;
         match claimed {
-            Ok(Some(item)) => {
-                pace.wait(config.0.limits_of(channel).per_second).await;
-                let service = service.clone();
-                sends.spawn(async move {
-                    let _slot = slot;
-                    isolated(&service, &config.0, &config.1, item).await;
-                });
+            Ok(items) if items.is_empty() => tokio::time::sleep(service.env.tick).await,
+            Ok(items) => {
+                let claim_ms = claim_started.elapsed().as_millis() as u64;
+                tracing::debug!(claimed = items.len(), claim_ms, "campaign messages claimed");
+                let batch = deliver_batch(&service, &config, &pace, per_second, items);
+                if let Err(err) = batch.await {
+                    // The batch stays claimed and is claimed again when its lease runs out.
+                    tracing::warn!(%err, "a batch of campaign messages could not be prepared");
+                    tokio::time::sleep(service.env.tick).await;
+                }
             }
-            Ok(None) => tokio::time::sleep(service.env.tick).await,
             Err(err) => {
                 tracing::warn!(%err, "the outbox could not be read; retrying");
                 tokio::time::sleep(service.env.tick).await;
@@ -95,48 +94,150 @@ pub async fn run(service: CampaignService, channel: Channel) {
     }
 }
 
-async fn load(service: &CampaignService) -> Result<Arc<(CampaignSettings, Secrets)>, AppError> {
+/// The settings, re-read when older than [`SETTINGS_TTL`] or saved since.
+async fn settings(
+    service: &CampaignService,
+    cached: &mut Option<Cached>,
+) -> Result<Arc<(CampaignSettings, Secrets)>, AppError> {
+    let generation = service.settings.generation();
+    if let Some((_, _, config)) = cached
+        .as_ref()
+        .filter(|(at, seen, _)| at.elapsed() < SETTINGS_TTL && *seen == generation)
+    {
+        return Ok(config.clone());
+    }
     let settings = service.settings.load().await?.settings;
     let secrets = service.settings.secrets().await?;
-    Ok(Arc::new((settings, secrets)))
+    let config = Arc::new((settings, secrets));
+    *cached = Some((Instant::now(), generation, config.clone()));
+    Ok(config)
 }
 
-/// Spaces sends at most `per_second` apart.
+/// Time a batch's messages spent rendering and sending, summed over messages (µs), for the
+/// batch's debug line.
+#[derive(Default)]
+struct Spent {
+    render: AtomicU64,
+    send: AtomicU64,
+}
+
+impl Spent {
+    fn add(&self, total: &AtomicU64, since: Instant) {
+        let micros = u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX);
+        total.fetch_add(micros, Ordering::Relaxed);
+    }
+}
+
+/// Spaces sends at most `per_second` apart, whichever send asks first.
 #[derive(Default)]
 struct Pace {
-    next: Option<tokio::time::Instant>,
+    next: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Pace {
-    async fn wait(&mut self, per_second: u32) {
+    async fn wait(&self, per_second: u32) {
         let gap = Duration::from_secs_f64(1.0 / f64::from(per_second.max(1)));
-        let now = tokio::time::Instant::now();
-        let at = self.next.map_or(now, |next| next.max(now));
+        let at = {
+            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+            let now = tokio::time::Instant::now();
+            let at = next.map_or(now, |next| next.max(now));
+            *next = Some(at + gap);
+            at
+        };
         tokio::time::sleep_until(at).await;
-        self.next = Some(at + gap);
     }
 }
 
-/// Delivers `item`; a panic anywhere in its send fails this message (instead of leaving it
-/// claimed, to be claimed and panic again when its lease runs out) and nothing else.
-async fn isolated(
+/// Checks, sends and settles one claimed batch. The checks run in the batch's order (a send
+/// counts against the cap of the messages after it); sends run [`PARALLEL`] at a time; outcomes
+/// are settled as they come, many to a command.
+async fn deliver_batch(
     service: &CampaignService,
-    settings: &CampaignSettings,
-    secrets: &Secrets,
-    item: OutboxDoc,
-) {
-    let claimed = item.clone();
-    let settled = match contain(deliver(service, settings, secrets, item)).await {
-        Some(settled) => settled,
-        None => {
-            tracing::error!(message = %claimed.id, "a campaign send panicked; the message failed");
-            let reason = "internal_error: the message could not be sent".to_owned();
-            settle(service, &claimed, Outcome::Failed(reason)).await
+    config: &(CampaignSettings, Secrets),
+    pace: &Pace,
+    per_second: u32,
+    items: Vec<OutboxDoc>,
+) -> Result<(), AppError> {
+    let (settings, secrets) = config;
+    let started = Instant::now();
+    let claimed = items.len();
+    let mut batch = Batch::read(service, settings, &items).await?;
+    let read = started.elapsed();
+    let spent = &Spent::default();
+    let (outcomes, settled) = mpsc::unbounded_channel::<Settlement>();
+    let mut to_send = Vec::new();
+    for item in items {
+        match batch.check(settings, &item) {
+            Ok((campaign, profile)) => to_send.push((item, campaign, profile)),
+            Err(outcome) => {
+                let _ = outcomes.send(settlement(&item, outcome));
+            }
         }
-    };
-    if let Err(err) = settled {
-        tracing::warn!(%err, "a campaign message could not be settled");
     }
+    let sends: Vec<_> = to_send
+        .into_iter()
+        .map(|(item, campaign, profile)| {
+            let outcomes = outcomes.clone();
+            async move {
+                let outcome = match contain(attempt(
+                    service, settings, secrets, pace, per_second, &campaign, &item, profile,
+                    spent,
+                ))
+                .await
+                {
+                    Some(Ok(outcome)) => outcome,
+                    Some(Err(err)) => {
+                        tracing::warn!(%err, message = %item.id, "a campaign send could not be prepared");
+                        return;
+                    }
+                    None => {
+                        tracing::error!(message = %item.id, "a campaign send panicked; the message failed");
+                        let reason = "internal_error: the message could not be sent".to_owned();
+                        Outcome::Failed(reason)
+                    }
+                };
+                let _ = outcomes.send(settlement(&item, outcome));
+            }
+        })
+        .collect();
+    // The settler stops once every sender has finished with its copy.
+    drop(outcomes);
+    let sends = stream::iter(sends)
+        .buffer_unordered(PARALLEL)
+        .collect::<()>();
+    let (_, commands) = futures::join!(sends, settle_as_they_come(service, settled));
+    tracing::debug!(
+        claimed,
+        read_ms = read.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        settle_commands = commands,
+        render_ms = spent.render.load(Ordering::Relaxed) / 1000,
+        send_ms = spent.send.load(Ordering::Relaxed) / 1000,
+        "campaign batch delivered"
+    );
+    Ok(())
+}
+
+/// Settles outcomes until every sender is done: each command takes all that arrived while the
+/// previous one was under way, so a slow channel settles each message at once and a fast one
+/// many per command.
+async fn settle_as_they_come(
+    service: &CampaignService,
+    mut settled: mpsc::UnboundedReceiver<Settlement>,
+) -> usize {
+    let mut commands = 0;
+    while let Some(first) = settled.recv().await {
+        commands += 1;
+        let mut ready = vec![first];
+        while let Ok(next) = settled.try_recv() {
+            ready.push(next);
+        }
+        if let Err(err) = service.outbox.settle_many(&ready).await {
+            // They stay claimed and are claimed again when their lease runs out.
+            tracing::warn!(%err, count = ready.len(), "campaign messages could not be settled");
+        }
+    }
+    commands
 }
 
 /// `work`'s result, or `None` if it panicked (the panic goes no further).
@@ -145,39 +246,28 @@ async fn contain<T>(work: impl Future<Output = T>) -> Option<T> {
     AssertUnwindSafe(work).catch_unwind().await.ok()
 }
 
-/// Sends one claimed message and settles it.
-async fn deliver(
-    service: &CampaignService,
-    settings: &CampaignSettings,
-    secrets: &Secrets,
-    item: OutboxDoc,
-) -> Result<(), AppError> {
-    let campaign = service.campaigns.get(item.campaign_id).await?;
-    let outcome = match &campaign {
-        None => Outcome::Leave(OutboxStatus::Cancelled, "the campaign was deleted".into()),
-        Some(c) if c.status == CampaignStatus::Paused => {
-            Outcome::Leave(OutboxStatus::Paused, String::new())
-        }
-        Some(c) if c.status == CampaignStatus::Cancelled => {
-            Outcome::Leave(OutboxStatus::Cancelled, "the campaign was cancelled".into())
-        }
-        Some(c) => attempt(service, settings, secrets, c, &item).await?,
-    };
-    // Completion is the scheduler's to notice (every tick), not two more reads per message.
-    settle(service, &item, outcome).await
-}
-
+/// Renders, waits for the channel's pace, and sends one checked message.
+#[allow(clippy::too_many_arguments)]
 async fn attempt(
     service: &CampaignService,
     settings: &CampaignSettings,
     secrets: &Secrets,
+    pace: &Pace,
+    per_second: u32,
     campaign: &CampaignDoc,
     item: &OutboxDoc,
+    profile: ProfileDoc,
+    spent: &Spent,
 ) -> Result<Outcome, AppError> {
-    let message = match prepare(service, settings, secrets, campaign, item).await? {
+    let started = Instant::now();
+    let rendered = render(service, secrets, campaign, item, profile).await?;
+    spent.add(&spent.render, started);
+    let message = match rendered {
         Ok(message) => message,
         Err(outcome) => return Ok(outcome),
     };
+    pace.wait(per_second).await;
+    let started = Instant::now();
     let delivery = Delivery {
         service,
         settings,
@@ -185,6 +275,7 @@ async fn attempt(
     };
     let outgoing = message.outgoing(item, campaign);
     let sent = delivery.send(item.channel, &outgoing).await;
+    spent.add(&spent.send, started);
     if sent.is_ok() {
         announce(service, campaign, item.channel, &message.profile);
     }
@@ -231,12 +322,10 @@ fn announce(
     });
 }
 
-async fn settle(
-    service: &CampaignService,
-    item: &OutboxDoc,
-    outcome: Outcome,
-) -> Result<(), AppError> {
+/// What settling `item` with `outcome` writes.
+fn settlement(item: &OutboxDoc, outcome: Outcome) -> Settlement {
     let now = bson::DateTime::now();
+    let mut not_an_attempt = false;
     let mut set: Document = match outcome {
         Outcome::Sent => {
             doc! { "status": "sent", "sent_at": now, "delivered": true, "error": Bson::Null }
@@ -245,15 +334,17 @@ async fn settle(
             doc! { "status": "pending", "next_at": bson::DateTime::from_chrono(at), "error": reason }
         }
         Outcome::Failed(reason) => doc! { "status": "failed", "error": reason },
-        Outcome::Deferred(until) => doc! {
-            "status": "pending",
-            "next_at": bson::DateTime::from_chrono(until),
-            "deferrals": i64::from(item.deferrals + 1),
-            // A deferral is not an attempt.
-            "attempts": i64::from(item.attempts.saturating_sub(1)),
-        },
+        Outcome::Deferred(until) => {
+            not_an_attempt = true;
+            doc! {
+                "status": "pending",
+                "next_at": bson::DateTime::from_chrono(until),
+                "deferrals": i64::from(item.deferrals + 1),
+            }
+        }
         Outcome::Leave(status, reason) => {
-            let mut set = doc! { "status": status.as_str(), "attempts": i64::from(item.attempts.saturating_sub(1)) };
+            not_an_attempt = true;
+            let mut set = doc! { "status": status.as_str() };
             if !reason.is_empty() {
                 set.insert("error", reason);
             }
@@ -263,8 +354,12 @@ async fn settle(
     if !set.contains_key("error") {
         set.insert("error", Bson::Null);
     }
-    service.outbox.settle(item, set).await?;
-    Ok(())
+    Settlement {
+        id: item.id.clone(),
+        claim: item.claim.unwrap_or_default(),
+        set,
+        not_an_attempt,
+    }
 }
 
 #[cfg(test)]

@@ -75,6 +75,16 @@ impl Campaigns {
         Ok(self.collection.find_one(doc! { "_id": id }).await?)
     }
 
+    /// The campaigns among `ids` that exist, in one read.
+    pub async fn get_many(&self, ids: &[ObjectId]) -> Result<Vec<CampaignDoc>, AppError> {
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids } })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// One campaign, or not found.
     pub async fn must_get(&self, id: ObjectId) -> Result<CampaignDoc, AppError> {
         self.get(id).await?.ok_or_else(|| AppError::NotFound {

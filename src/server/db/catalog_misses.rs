@@ -1,6 +1,6 @@
 //! The `catalog_misses` collection: SKUs and product ids e-commerce events named that the
 //! catalog did not know, counted so they can be added (events are never refused for them).
-use crate::{error::AppError, model::product::UnknownReference, server::products::links::Miss};
+use crate::{error::AppError, model::product::UnknownReference};
 use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
@@ -9,6 +9,17 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// An unknown reference's tally over a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    /// Events naming it.
+    pub count: i64,
+    /// The latest event's name.
+    pub event: &'static str,
+    /// The latest event's time.
+    pub at: chrono::DateTime<chrono::Utc>,
+}
 
 /// Collection name.
 pub const COLLECTION: &str = "catalog_misses";

@@ -1,8 +1,5 @@
 //! The `events` collection: every accepted message, once per (source, messageId).
-use crate::{
-    error::AppError,
-    server::{ingest::message::Message, products::links::ProductLink},
-};
+use crate::{error::AppError, server::message::Message};
 use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
@@ -46,6 +43,16 @@ pub struct EventDoc {
     /// Catalog products an e-commerce event named (omitted for other events).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<ProductLink>,
+}
+
+/// A catalog product an event named, as stored on the event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductLink {
+    /// The catalog product.
+    pub product_id: String,
+    /// The variant, when the event named a known SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
 }
 
 /// An event's id: its source and the client's message id.

@@ -222,6 +222,12 @@ fn campaign_indexes() -> Vec<(&'static str, IndexModel)> {
                 |_| {},
             ),
         ),
+        // Claims and settles name a message by `{_id, claim}`: the stand-in serves such a
+        // filter from an index only when it names exactly that index's keys.
+        (
+            outbox::COLLECTION,
+            unique(doc! { "_id": 1, "claim": 1 }, "id_claim_unique"),
+        ),
         (
             outbox::COLLECTION,
             index(

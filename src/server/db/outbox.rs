@@ -6,11 +6,13 @@ use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
     bson::{self, Document, doc, oid::ObjectId},
-    options::{FindOneAndUpdateOptions, ReturnDocument},
 };
 use serde::{Deserialize, Serialize};
 
+mod claims;
 mod totals;
+
+pub use claims::Settlement;
 
 /// Collection name.
 pub const COLLECTION: &str = "outbox";
@@ -105,6 +107,12 @@ pub struct OutboxDoc {
     /// The event that triggered the send (its name and properties), for triggered campaigns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<Document>,
+    /// Its version: a fresh token at every claim and every settle. A worker claims only the
+    /// version it read and settles only the version its claim wrote, so a message settled or
+    /// claimed by someone else in between is never taken or overwritten. `None` until the
+    /// first claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim: Option<ObjectId>,
 }
 
 /// The outbox key.
@@ -117,6 +125,8 @@ pub fn outbox_key(campaign: ObjectId, run: &str, profile: ObjectId) -> String {
 pub struct Outbox {
     /// The collection, for the aggregations in `campaigns::results`.
     pub collection: Collection<OutboxDoc>,
+    /// For commands the collection handle does not offer (multi-statement updates).
+    db: Database,
 }
 
 impl Outbox {
@@ -124,6 +134,7 @@ impl Outbox {
     pub fn new(db: &Database) -> Self {
         Self {
             collection: db.collection(COLLECTION),
+            db: db.clone(),
         }
     }
 
@@ -140,51 +151,6 @@ impl Outbox {
             }
         }
         Ok(added)
-    }
-
-    /// Claims one message of `channel` that is due (or whose lease ran out) until `lease_until`.
-    pub async fn claim(
-        &self,
-        channel: Channel,
-        now: bson::DateTime,
-        lease_until: bson::DateTime,
-    ) -> Result<Option<OutboxDoc>, AppError> {
-        let filter = doc! {
-            "channel": channel.as_str(),
-            "$or": [
-                { "status": OutboxStatus::Pending.as_str(), "next_at": { "$lte": now } },
-                { "status": OutboxStatus::Sending.as_str(), "lease_until": { "$lte": now } },
-            ],
-        };
-        let update = doc! {
-            "$set": { "status": OutboxStatus::Sending.as_str(), "lease_until": lease_until },
-            "$inc": { "attempts": 1 },
-        };
-        let options = FindOneAndUpdateOptions::builder()
-            .sort(doc! { "next_at": 1 })
-            .return_document(ReturnDocument::After)
-            .build();
-        Ok(self
-            .collection
-            .find_one_and_update(filter, update)
-            .with_options(options)
-            .await?)
-    }
-
-    /// Settles a claimed message with `set`, only if it is still claimed by this attempt.
-    pub async fn settle(&self, item: &OutboxDoc, set: Document) -> Result<bool, AppError> {
-        let result = self
-            .collection
-            .update_one(
-                doc! {
-                    "_id": &item.id,
-                    "status": OutboxStatus::Sending.as_str(),
-                    "attempts": item.attempts,
-                },
-                doc! { "$set": set, "$unset": { "lease_until": "" } },
-            )
-            .await?;
-        Ok(result.modified_count == 1)
     }
 
     /// Moves every message of `campaign` in one of `from` to `to`; returns how many moved.
@@ -247,22 +213,6 @@ impl Outbox {
             "status": { "$in": ["pending", "sending", "paused"] },
         };
         Ok(self.collection.count_documents(filter).await? > 0)
-    }
-
-    /// Messages sent to `profile` on `channel` since `since`, on any campaign.
-    pub async fn count_sent_since(
-        &self,
-        profile: ObjectId,
-        channel: Channel,
-        since: bson::DateTime,
-    ) -> Result<u64, AppError> {
-        let filter = doc! {
-            "profile_id": profile,
-            "channel": channel.as_str(),
-            "status": OutboxStatus::Sent.as_str(),
-            "sent_at": { "$gte": since },
-        };
-        Ok(self.collection.count_documents(filter).await?)
     }
 
     /// Messages of `campaign` sent so far ([`OutboxStatus::is_sent`]).
@@ -346,6 +296,7 @@ fn anonymous(item: OutboxDoc) -> OutboxDoc {
             item.status
         },
         lease_until: None,
+        claim: None,
         error: item.error.map(|_| FORGOTTEN_ERROR.to_owned()),
         trigger: None,
         ..item

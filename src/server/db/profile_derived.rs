@@ -1,7 +1,7 @@
 //! Fields derived from a profile on every write, so segment rules can query them: its date
 //! values with weekday and month-day, and a stable sampling bucket.
 use super::profile_doc::ProfileDoc;
-use crate::{segment::filter::BUCKETS, server::ingest::time::parse_date_value};
+use crate::{model::date_text::parse_date_value, segment::filter::BUCKETS};
 use chrono::{DateTime, Datelike, Utc};
 use mongodb::bson::{self, Bson, Document, oid::ObjectId};
 use serde::{Deserialize, Serialize};

@@ -129,9 +129,9 @@ impl Profiles {
         Ok(docs.into_iter().map(CustomerSummary::from).collect())
     }
 
-    /// How many live profiles exist.
+    /// How many live profiles exist, from metadata rather than a scan (see [`live_count`]).
     pub async fn count(&self) -> Result<u64, AppError> {
-        Ok(self.collection.count_documents(live()).await?)
+        live_count(&self.db).await
     }
 
     /// Profiles created on each of the `days` UTC days ending with `today`, oldest first,
@@ -189,6 +189,24 @@ impl Profiles {
 
 fn live_status() -> bson::Bson {
     bson::to_bson(&ProfileStatus::Live).unwrap_or_default()
+}
+
+/// How many live profiles `db` holds, without scanning profiles: the collection's metadata
+/// count less one per merge not undone (each merge leaves exactly one profile merged, and
+/// erasure deletes a person's merges with their profiles). Read like other analytics, from a
+/// secondary when there is one. While a merge or unmerge is under way it may be off by one.
+pub async fn live_count(db: &Database) -> Result<u64, AppError> {
+    use std::future::IntoFuture;
+    let profiles = super::analytics::<bson::Document>(db, COLLECTION);
+    let merges = super::analytics::<bson::Document>(db, super::merges::COLLECTION);
+    let undone = bson::to_bson(&super::merges::MergeState::Undone).map_err(AppError::internal)?;
+    let (stored, merged) = futures::try_join!(
+        profiles.estimated_document_count().into_future(),
+        merges
+            .count_documents(doc! { "state": { "$ne": undone } })
+            .into_future(),
+    )?;
+    Ok(stored.saturating_sub(merged))
 }
 
 /// Live profiles only: merged ones are kept for unmerge but are not people any more.

@@ -12,7 +12,7 @@ use crate::{
         db::{
             events, identities, imports::Imports, in_app_messages::InAppMessages,
             memberships::Memberships, merges, outbox::Outbox, profile_doc::ProfileDoc, profiles,
-            segments::Segments,
+            recommend_queue, segments::Segments,
         },
         identity::IdentityGraph,
         import::staged,
@@ -104,6 +104,9 @@ async fn delete_everything(
     let keys: Vec<&String> = keys.iter().collect();
     collection(identities::COLLECTION)
         .delete_many(doc! { "$or": [{ "_id": { "$in": keys } }, { "profile_id": { "$in": ids } }] })
+        .await?;
+    collection(recommend_queue::COLLECTION)
+        .delete_many(doc! { "profile": { "$in": ids } })
         .await?;
     collection(merges::COLLECTION)
         .delete_many(

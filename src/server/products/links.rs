@@ -56,15 +56,7 @@ impl Interaction {
     }
 }
 
-/// A catalog product an event named, as stored on the event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProductLink {
-    /// The catalog product.
-    pub product_id: String,
-    /// The variant, when the event named a known SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-}
+pub use crate::server::db::events::ProductLink;
 
 /// A product reference as the event sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,16 +114,7 @@ pub fn references(message: &Message) -> Option<(Interaction, Vec<Reference>)> {
     Some((interaction, references))
 }
 
-/// An unknown reference's tally over a batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Miss {
-    /// Events naming it.
-    pub count: i64,
-    /// The latest event's name.
-    pub event: &'static str,
-    /// The latest event's time.
-    pub at: DateTime<Utc>,
-}
+pub use crate::server::db::catalog_misses::Miss;
 
 /// The catalog entries a batch's events name, looked up once per batch.
 #[derive(Debug, Default)]

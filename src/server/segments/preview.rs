@@ -7,7 +7,7 @@ use crate::{
     segment::{Rule, validate::validate},
     server::{
         customers::analytics,
-        db::profiles::{ProfileDoc, live},
+        db::profiles::{ProfileDoc, live_count},
         privacy::mask,
     },
 };
@@ -38,17 +38,16 @@ impl SegmentEngine {
         if let Err(AppError::Invalid { field, message }) = validate(rule, &known) {
             return Ok(SegmentPreview {
                 count: 0,
-                total: profiles.count_documents(live()).await?,
+                total: live_count(&self.graph.db).await?,
                 sample: Vec::new(),
                 problem: Some(format!("{field}: {message}")),
                 band: None,
             });
         }
         let query = self.compiled(rule, Utc::now()).await?;
-        let options = FindOptions::builder()
-            .sort(mongodb::bson::doc! { "last_seen": -1, "_id": 1 })
-            .limit(SAMPLE_SIZE as i64)
-            .build();
+        // The first members found, unsorted: the read stops there instead of scanning and
+        // sorting every match a second time next to the count.
+        let options = FindOptions::builder().limit(SAMPLE_SIZE as i64).build();
         // Three reads that do not depend on each other: sent at once.
         let sample = async {
             let found: Vec<ProfileDoc> = profiles
@@ -60,7 +59,7 @@ impl SegmentEngine {
             Ok::<_, AppError>(found)
         };
         let count = async { Ok::<_, AppError>(profiles.count_documents(query.clone()).await?) };
-        let total = async { Ok::<_, AppError>(profiles.count_documents(live()).await?) };
+        let total = live_count(&self.graph.db);
         let (count, total, sample) = futures::try_join!(count, total, sample)?;
         let band = (!read_pii).then(|| band(count, total)).flatten();
         Ok(SegmentPreview {

@@ -6,13 +6,9 @@ use crate::{
         BuilderCatalog, CatalogEvent, CatalogField, MemberPage, MembershipView, SegmentStatus,
         SegmentSummary, TransitionView,
     },
-    server::db::{
-        memberships::TransitionDoc,
-        profiles::{COLLECTION as PROFILES, live},
-        segments::SegmentDoc,
-    },
+    server::db::{memberships::TransitionDoc, profiles::live_count, segments::SegmentDoc},
 };
-use mongodb::bson::{Document, doc, oid::ObjectId};
+use mongodb::bson::{doc, oid::ObjectId};
 use std::collections::HashMap;
 
 /// Size samples in a list row's sparkline.
@@ -163,9 +159,7 @@ impl SegmentEngine {
             .filter(|s| s.status == SegmentStatus::Active)
             .map(|s| (s.id.to_hex(), s.name))
             .collect();
-        let total_profiles = crate::server::db::analytics::<Document>(&self.db, PROFILES)
-            .count_documents(live())
-            .await?;
+        let total_profiles = live_count(&self.db).await?;
         Ok(BuilderCatalog {
             traits: known.traits.into_iter().map(field).collect(),
             computed: known.computed.into_iter().map(field).collect(),
