@@ -19,7 +19,7 @@ fn pending(campaign: ObjectId, n: usize, due: bson::DateTime) -> OutboxDoc {
         campaign_id: campaign,
         run: "1".into(),
         profile_id: profile,
-        channel: if n % 5 == 0 {
+        channel: if n.is_multiple_of(5) {
             Channel::Webhook
         } else {
             Channel::Email
