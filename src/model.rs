@@ -8,6 +8,7 @@ pub mod campaign_form;
 pub mod campaign_results;
 pub mod campaign_settings;
 pub mod computed;
+pub mod computed_state;
 pub mod consent;
 pub mod customer;
 pub mod date_text;

@@ -172,9 +172,13 @@ pub fn compute(aggregate: Aggregate, events: &[(DateTime<Utc>, Option<Value>)]) 
     let time = |at: &DateTime<Utc>| Value::String(at.to_rfc3339());
     match aggregate {
         Aggregate::Count => Value::from(events.len()),
-        Aggregate::Sum => number(numbers().sum()),
-        Aggregate::Min => numbers().reduce(f64::min).map_or(Value::Null, number),
-        Aggregate::Max => numbers().reduce(f64::max).map_or(Value::Null, number),
+        Aggregate::Sum => compute_number(numbers().sum()),
+        Aggregate::Min => numbers()
+            .reduce(f64::min)
+            .map_or(Value::Null, compute_number),
+        Aggregate::Max => numbers()
+            .reduce(f64::max)
+            .map_or(Value::Null, compute_number),
         Aggregate::First => events
             .first()
             .map_or(Value::Null, |(at, v)| v.clone().unwrap_or_else(|| time(at))),
@@ -204,8 +208,8 @@ pub fn compute(aggregate: Aggregate, events: &[(DateTime<Utc>, Option<Value>)]) 
     }
 }
 
-/// Integral sums stay integers.
-fn number(n: f64) -> Value {
+/// A number as computed traits store it: integral values stay integers.
+pub fn compute_number(n: f64) -> Value {
     if n.fract() == 0.0 && n.abs() < 9e15 {
         Value::from(n as i64)
     } else {
