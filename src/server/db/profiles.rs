@@ -37,6 +37,14 @@ fn to_chrono(at: bson::DateTime) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(at.timestamp_millis())
 }
 
+/// What an edit in [`Profiles::modify`] made of the profile it was given.
+pub enum Edit<T> {
+    /// Write the edited profile, then answer this.
+    Write(T),
+    /// Nothing to write: answer this.
+    Keep(T),
+}
+
 /// Repository over `profiles`.
 #[derive(Clone, Debug)]
 pub struct Profiles {
@@ -87,6 +95,30 @@ impl Profiles {
             .delete_one(doc! { "_id": id, "rev": 0_i64 })
             .await?;
         Ok(())
+    }
+
+    /// The revision-checked update loop: reads profile `id`, lets `edit` change it, and
+    /// writes it only if nobody wrote it since it was read; otherwise reads it again and edits
+    /// again. Answers what the accepted edit answered, with the profile as written (or as read,
+    /// for [`Edit::Keep`]); `None` when there is no such profile.
+    pub async fn modify<T>(
+        &self,
+        id: ObjectId,
+        mut edit: impl FnMut(&mut ProfileDoc) -> Edit<T>,
+    ) -> Result<Option<(T, ProfileDoc)>, AppError> {
+        loop {
+            let Some(mut profile) = self.get(id).await? else {
+                return Ok(None);
+            };
+            match edit(&mut profile) {
+                Edit::Keep(answer) => return Ok(Some((answer, profile))),
+                Edit::Write(answer) => {
+                    if self.replace(&mut profile).await? {
+                        return Ok(Some((answer, profile)));
+                    }
+                }
+            }
+        }
     }
 
     /// Replaces the stored profile if it is still at revision `profile.rev`, bumping it;

@@ -1,6 +1,7 @@
 //! Merging two live profiles. Without transactions, a merge is a recorded sequence of
 //! idempotent steps: a crash part-way leaves a `started` record that start-up finishes.
 use super::IdentityGraph;
+use crate::server::db::profiles::Edit;
 use crate::{
     error::AppError,
     server::{
@@ -66,17 +67,19 @@ impl IdentityGraph {
         let absorbed = self
             .mark_merged(record.absorbed, record.survivor, &mut catalog)
             .await?;
-        loop {
-            let mut survivor = self.must_get(record.survivor).await?;
-            if survivor.absorbed.contains(&absorbed.id) {
-                break;
-            }
-            let before = trait_paths(&survivor);
-            combine(&mut survivor, &absorbed, &self.policy, &self.retention());
-            if self.profiles.replace(&mut survivor).await? {
-                catalog.profile_changed(&before, &trait_paths(&survivor));
-                break;
-            }
+        let retention = self.retention();
+        let (before, survivor) = self
+            .must_modify(record.survivor, |survivor| {
+                if survivor.absorbed.contains(&absorbed.id) {
+                    return Edit::Keep(None);
+                }
+                let before = trait_paths(survivor);
+                combine(survivor, &absorbed, &self.policy, &retention);
+                Edit::Write(Some(before))
+            })
+            .await?;
+        if let Some(before) = before {
+            catalog.profile_changed(&before, &trait_paths(&survivor));
         }
         catalog.flush(&self.fields).await?;
         self.identities
@@ -99,19 +102,35 @@ impl IdentityGraph {
         survivor: ObjectId,
         catalog: &mut CatalogBatch,
     ) -> Result<ProfileDoc, AppError> {
-        loop {
-            let mut profile = self.must_get(id).await?;
-            if profile.status == ProfileStatus::Merged {
-                return Ok(profile);
-            }
-            let before = trait_paths(&profile);
-            profile.status = ProfileStatus::Merged;
-            profile.merged_into = Some(survivor);
-            if self.profiles.replace(&mut profile).await? {
-                catalog.profile_changed(&before, &trait_paths(&profile));
-                return Ok(profile);
-            }
+        let (before, profile) = self
+            .must_modify(id, |profile| {
+                if profile.status == ProfileStatus::Merged {
+                    return Edit::Keep(None);
+                }
+                let before = trait_paths(profile);
+                profile.status = ProfileStatus::Merged;
+                profile.merged_into = Some(survivor);
+                Edit::Write(Some(before))
+            })
+            .await?;
+        if let Some(before) = before {
+            catalog.profile_changed(&before, &trait_paths(&profile));
         }
+        Ok(profile)
+    }
+
+    /// [`Profiles::modify`] of profile `id`, which must exist.
+    pub async fn must_modify<T>(
+        &self,
+        id: ObjectId,
+        edit: impl FnMut(&mut ProfileDoc) -> Edit<T>,
+    ) -> Result<(T, ProfileDoc), AppError> {
+        self.profiles
+            .modify(id, edit)
+            .await?
+            .ok_or_else(|| AppError::NotFound {
+                what: format!("profile {id}"),
+            })
     }
 
     /// Profile `id`, which must exist.

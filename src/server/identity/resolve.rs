@@ -5,6 +5,7 @@ use super::{
     identifiers::{Identifier, IdentityKind},
     plan::{Candidate, Plan, Refusal, Target, plan},
 };
+use crate::server::db::profiles::Edit;
 use crate::{
     error::AppError,
     server::db::{
@@ -131,8 +132,7 @@ impl IdentityGraph {
         if claimed.is_empty() {
             return Ok(());
         }
-        loop {
-            let mut profile = self.must_get(id).await?;
+        self.must_modify(id, |profile| {
             let before = profile.identities.len();
             for identifier in claimed {
                 if !profile.identities.iter().any(|i| i.key == identifier.key()) {
@@ -145,10 +145,14 @@ impl IdentityGraph {
                     });
                 }
             }
-            if profile.identities.len() == before || self.profiles.replace(&mut profile).await? {
-                return Ok(());
+            if profile.identities.len() == before {
+                Edit::Keep(())
+            } else {
+                Edit::Write(())
             }
-        }
+        })
+        .await?;
+        Ok(())
     }
 
     /// Creates the target if new and claims free identifiers for it. `None`: lost a race.

@@ -1,6 +1,7 @@
 //! Undoing a merge: the absorbed profile comes back as it was, its identifiers and events
 //! return to it, and the survivor is rebuilt from the events it keeps.
 use super::IdentityGraph;
+use crate::server::db::profiles::Edit;
 use crate::{
     error::AppError,
     server::{
@@ -80,22 +81,24 @@ impl IdentityGraph {
         survivor: ObjectId,
         catalog: &mut CatalogBatch,
     ) -> Result<ProfileDoc, AppError> {
-        loop {
-            let mut profile = self.must_get(id).await?;
-            if profile.status == ProfileStatus::Live {
-                return Ok(profile);
-            }
-            profile.status = ProfileStatus::Live;
-            profile.merged_into = None;
-            profile.product_memory = None;
-            if !profile.separated_from.contains(&survivor) {
-                profile.separated_from.push(survivor);
-            }
-            if self.profiles.replace(&mut profile).await? {
-                catalog.profile_changed(&Default::default(), &trait_paths(&profile));
-                return Ok(profile);
-            }
+        let (restored, profile) = self
+            .must_modify(id, |profile| {
+                if profile.status == ProfileStatus::Live {
+                    return Edit::Keep(false);
+                }
+                profile.status = ProfileStatus::Live;
+                profile.merged_into = None;
+                profile.product_memory = None;
+                if !profile.separated_from.contains(&survivor) {
+                    profile.separated_from.push(survivor);
+                }
+                Edit::Write(true)
+            })
+            .await?;
+        if restored {
+            catalog.profile_changed(&Default::default(), &trait_paths(&profile));
         }
+        Ok(profile)
     }
 
     /// The identifiers `profile` holds per the `identities` collection (the source of truth),

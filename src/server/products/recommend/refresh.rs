@@ -4,6 +4,7 @@ use super::{
     learn::{HISTORY, LinkedEvent},
     rank::{Candidate, Inputs, Interest, TOP_N, rank},
 };
+use crate::server::db::profiles::Edit;
 use crate::{
     error::AppError,
     model::product::ProductCard,
@@ -142,20 +143,19 @@ pub async fn refresh(
     let bought = graph.events.bought_products(profile).await?;
     let mut inputs = inputs(graph, history, bought).await?;
     // Ranked inside the revision loop: the locale is read from the profile being written.
-    loop {
-        let Some(mut stored) = graph.profiles.get(profile).await? else {
-            return Ok(Vec::new());
-        };
-        inputs.locale = locale_of(&stored);
-        let items = rank(&inputs, TOP_N);
-        stored.recommendations = Some(StoredRecommendations {
-            items: items.clone(),
-            at: bson::DateTime::now(),
-        });
-        if graph.profiles.replace(&mut stored).await? {
-            return Ok(items);
-        }
-    }
+    let ranked = graph
+        .profiles
+        .modify(profile, |stored| {
+            inputs.locale = locale_of(stored);
+            let items = rank(&inputs, TOP_N);
+            stored.recommendations = Some(StoredRecommendations {
+                items: items.clone(),
+                at: bson::DateTime::now(),
+            });
+            Edit::Write(items)
+        })
+        .await?;
+    Ok(ranked.map(|(items, _)| items).unwrap_or_default())
 }
 
 /// What a customer never seen gets (not stored): the start every new customer gets, ranked
