@@ -192,18 +192,28 @@ impl Outbox {
                 } },
                 doc! { "$group": { "_id": "$profile_id", "n": { "$sum": 1 } } },
             ];
-            let mut cursor = self.collection.aggregate(pipeline).await?;
-            while let Some(row) = cursor.try_next().await? {
-                if let Ok(id) = row.get_object_id("_id") {
-                    let n = row
-                        .get_i32("n")
-                        .map(i64::from)
-                        .or_else(|_| row.get_i64("n"));
-                    counts.insert(id, n.unwrap_or(0).max(0) as u64);
-                }
-            }
+            self.count_by_profile(pipeline, &mut counts).await?;
         }
         Ok(counts)
+    }
+
+    /// Adds the `{_id: profile, n}` rows of `pipeline` to `counts`.
+    async fn count_by_profile(
+        &self,
+        pipeline: Vec<Document>,
+        counts: &mut std::collections::HashMap<ObjectId, u64>,
+    ) -> Result<(), AppError> {
+        let mut cursor = self.collection.aggregate(pipeline).await?;
+        while let Some(row) = cursor.try_next().await? {
+            if let Ok(id) = row.get_object_id("_id") {
+                let n = row
+                    .get_i32("n")
+                    .map(i64::from)
+                    .or_else(|_| row.get_i64("n"));
+                counts.insert(id, n.unwrap_or(0).max(0) as u64);
+            }
+        }
+        Ok(())
     }
 
     /// Whether `campaign` still has messages waiting or in flight.

@@ -111,16 +111,7 @@ impl Outbox {
             doc! { "$group": { "_id": "$profile_id", "n": { "$sum": 1 } } },
         ];
         let mut counts = HashMap::new();
-        let mut cursor = self.collection.aggregate(pipeline).await?;
-        while let Some(row) = cursor.try_next().await? {
-            if let Ok(id) = row.get_object_id("_id") {
-                let n = row
-                    .get_i32("n")
-                    .map(i64::from)
-                    .or_else(|_| row.get_i64("n"));
-                counts.insert(id, n.unwrap_or(0).max(0) as u64);
-            }
-        }
+        self.count_by_profile(pipeline, &mut counts).await?;
         Ok(counts)
     }
 
