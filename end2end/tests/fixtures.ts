@@ -48,14 +48,20 @@ export { expect };
 
 /** Next middle block of `uniquePhone`, from a random start so reruns rarely meet. */
 let phoneSerial = 1000 + Math.floor(Math.random() * 8000);
+/**
+ * The last block of this worker's numbers, drawn once: each Playwright project runs in its own
+ * worker with its own serial, and two serials that start within a few dozen of each other would
+ * otherwise hand out the same number (one in ~100 runs merged two tests' customers).
+ */
+export const phoneSuffix = String(Math.floor(Math.random() * 10000)).padStart(4, "0");
 
 /**
- * A Korean mobile number (`+82 10 NNNN 5678`) no other test of this run uses: a phone is an
+ * A Korean mobile number (`+82 10 NNNN NNNN`) no other test of this run uses: a phone is an
  * identity, so a shared number would merge one test's customer into another's.
  */
 export function uniquePhone(): string {
   phoneSerial = phoneSerial >= 9999 ? 1000 : phoneSerial + 1;
-  return `+82 10 ${phoneSerial} 5678`;
+  return `+82 10 ${phoneSerial} ${phoneSuffix}`;
 }
 
 /** A unique email so tests never collide with each other or earlier runs. */
