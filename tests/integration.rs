@@ -17,6 +17,8 @@ mod campaign_support;
 mod campaigns;
 #[path = "integration/catalog.rs"]
 mod catalog;
+#[path = "integration/computed_state.rs"]
+mod computed_state;
 #[path = "integration/customers.rs"]
 mod customers;
 #[path = "integration/delivery.rs"]

@@ -43,7 +43,7 @@ pub async fn create_computed_trait(
     audit::write_current(&state.db, record).await?;
     let graph = state.ingest.graph.clone();
     tokio::spawn(async move {
-        if let Err(err) = computed::backfill(&graph, &graph.db, &definition).await {
+        if let Err(err) = computed::backfill(&graph, &definition).await {
             tracing::error!(name = %definition.name, %err, "computed trait back-fill failed");
         }
     });

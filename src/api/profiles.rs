@@ -129,10 +129,9 @@ pub async fn unmerge_profiles(merge_id: String) -> Result<(), AppError> {
     let state = app_state()?;
     let graph = &state.ingest.graph;
     let record = graph.unmerge(id).await?;
+    // A definition made while the restored profile was merged away never reached it.
     let definitions = ComputedTraits::new(&state.db).definitions().await?;
-    for profile in [record.survivor, record.absorbed] {
-        computed::recompute(graph, &state.db, profile, &definitions).await?;
-    }
+    computed::build_missing(graph, record.absorbed, &definitions).await?;
     let detail = format!("restored {}", record.absorbed.to_hex());
     let entry = Record::new("customer.unmerge", record.survivor.to_hex()).detail(detail);
     audit::write_current(&state.db, entry).await

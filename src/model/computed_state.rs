@@ -108,7 +108,7 @@ impl TraitState {
                 index
             }
         };
-        self.buckets[index].add(event);
+        self.buckets[index].add(event, definition.aggregate);
     }
 
     /// Adds another state of the same definition (a merge).
@@ -146,7 +146,8 @@ impl TraitState {
 }
 
 impl Bucket {
-    fn add(&mut self, event: &Observed<'_>) {
+    /// Adds one event, keeping only what `aggregate` reads (a profile holds these per day).
+    fn add(&mut self, event: &Observed<'_>, aggregate: Aggregate) {
         self.count += 1;
         let value = event.value.filter(|v| !v.is_null());
         if let Some(n) = value.and_then(Value::as_f64) {
@@ -154,14 +155,18 @@ impl Bucket {
             self.min = Some(self.min.map_or(n, |m| m.min(n)));
             self.max = Some(self.max.map_or(n, |m| m.max(n)));
         }
-        let stamped = Stamped {
-            at: event.at.timestamp_millis(),
-            key: event.key.to_owned(),
-            value: event.value.map(Value::to_string),
-        };
-        self.keep_first(&stamped);
-        self.keep_last(&stamped);
-        if let Some(value) = value {
+        if matches!(aggregate, Aggregate::First | Aggregate::Last) {
+            let stamped = Stamped {
+                at: event.at.timestamp_millis(),
+                key: event.key.to_owned(),
+                value: event.value.map(Value::to_string),
+            };
+            self.keep_first(&stamped);
+            self.keep_last(&stamped);
+        }
+        if let Some(value) =
+            value.filter(|_| matches!(aggregate, Aggregate::MostFrequent | Aggregate::UniqueCount))
+        {
             self.count_value(&value.to_string(), 1);
         }
     }

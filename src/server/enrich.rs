@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod combine;
+pub mod computed;
 pub mod consent;
 pub mod counters;
 pub mod traits;

@@ -111,6 +111,13 @@ impl AppState {
         tokio::spawn(super::products::recommend::worker::run(
             self.ingest.graph.clone(),
         ));
+        let graph = self.ingest.graph.clone();
+        tokio::spawn(async move {
+            if let Err(err) = super::computed::backfill_unbuilt(&graph).await {
+                tracing::error!(%err, "computed trait states not built");
+            }
+            super::computed::run_aging(graph).await;
+        });
         if self.settings.live_feed == super::live::feed::FeedSetting::ChangeStream {
             // Decided now rather than in the task, so nothing stored meanwhile is announced twice.
             let starting = "starting".to_owned();

@@ -27,6 +27,10 @@ struct ComputedTraitDoc {
     total: i64,
     #[serde(default)]
     finished: bool,
+    /// Whether profiles keep this definition's state (a back-fill ran to its end since states
+    /// were introduced); unbuilt definitions are back-filled at start.
+    #[serde(default)]
+    built: bool,
 }
 
 /// Repository over `computed_traits`.
@@ -58,6 +62,7 @@ impl ComputedTraits {
             done: 0,
             total: 0,
             finished: false,
+            built: false,
         };
         let stored = self.collection.insert_one(stored).await;
         DEFINITIONS.forget(&self.db);
@@ -86,6 +91,22 @@ impl ComputedTraits {
         Ok(definitions)
     }
 
+    /// Drops this process's cached definitions: the next read goes to the database.
+    pub fn forget_cached(&self) {
+        DEFINITIONS.forget(&self.db);
+    }
+
+    /// The definitions whose state profiles do not keep yet.
+    pub async fn unbuilt(&self) -> Result<Vec<ComputedTraitDef>, AppError> {
+        let docs: Vec<ComputedTraitDoc> = self
+            .collection
+            .find(doc! { "built": { "$ne": true } })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(docs.into_iter().map(|d| d.definition).collect())
+    }
+
     /// Every definition with its progress, by name.
     pub async fn list(&self) -> Result<Vec<ComputedTraitSummary>, AppError> {
         let options = FindOptions::builder().sort(doc! { "_id": 1 }).build();
@@ -107,7 +128,7 @@ impl ComputedTraits {
             .collect())
     }
 
-    /// Records back-fill progress.
+    /// Records back-fill progress; a finished back-fill leaves the definition built.
     pub async fn progress(
         &self,
         name: &str,
@@ -115,7 +136,10 @@ impl ComputedTraits {
         total: u64,
         finished: bool,
     ) -> Result<(), AppError> {
-        let set = doc! { "done": done as i64, "total": total as i64, "finished": finished };
+        let mut set = doc! { "done": done as i64, "total": total as i64, "finished": finished };
+        if finished {
+            set.insert("built", true);
+        }
         self.collection
             .update_one(doc! { "_id": name }, doc! { "$set": set })
             .await?;

@@ -1,7 +1,9 @@
 //! The stored shape of a profile: everything enrichment maintains about one person.
 pub use super::profile_derived::DateEntry;
+use crate::model::computed_state::TraitState;
 use mongodb::bson::{self, Bson, Document, oid::ObjectId};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Recent message keys remembered per profile for exactly-once application.
 pub const APPLIED_MEMORY: usize = 256;
@@ -94,6 +96,9 @@ pub struct ProfileDoc {
     /// Computed trait values by definition name.
     #[serde(default)]
     pub computed: Document,
+    /// What each computed trait keeps between events, by definition name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub computed_state: BTreeMap<String, TraitState>,
     /// All events applied.
     #[serde(default)]
     pub event_count: i64,
@@ -295,6 +300,7 @@ impl ProfileDoc {
             counters: Vec::new(),
             consent: Vec::new(),
             computed: Document::new(),
+            computed_state: BTreeMap::new(),
             event_count: 0,
             dates: Vec::new(),
             bucket: None,

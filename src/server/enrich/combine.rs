@@ -1,5 +1,6 @@
 //! A merge combines the absorbed profile into the survivor: traits by recency with provenance,
-//! counters added, the earliest first-seen and latest last-seen.
+//! counters and computed-trait states added, the earliest first-seen and latest last-seen
+//! (values read from the combined states are set by the caller, which knows the definitions).
 use super::{
     apply::{refresh_display, remember_applied},
     counters::{Retention, add_counts},
@@ -27,6 +28,7 @@ pub fn combine(
             retention,
         );
     }
+    super::computed::absorb(survivor, absorbed);
     union(&mut survivor.sources, &absorbed.sources);
     union(&mut survivor.separated_from, &absorbed.separated_from);
     for identity in &absorbed.identities {

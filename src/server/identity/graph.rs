@@ -2,13 +2,14 @@
 use super::{identifiers::IdentityPolicy, plan::IdentityLimits};
 use crate::server::{
     db::{
-        events::Events, fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
-        recommend_queue::RecommendQueue,
+        computed_traits::ComputedTraits, events::Events, fields::Fields, identities::Identities,
+        merges::Merges, profiles::Profiles, recommend_queue::RecommendQueue,
     },
     enrich::Retention,
     live::LiveHub,
     privacy::{gate::Gate, keyring::KeyRing},
 };
+use crate::{error::AppError, model::computed::ComputedTraitDef};
 use mongodb::Database;
 use std::sync::Arc;
 use tokio::sync::{Mutex, RwLock};
@@ -51,6 +52,9 @@ pub struct IdentityGraph {
     pub one_pass: bool,
     /// Product events waiting for the recommendation worker.
     pub recommend_queue: RecommendQueue,
+    /// The computed-trait definitions as last loaded ([`Self::load_computed`]), for applying
+    /// messages without awaiting.
+    pub computed: Arc<std::sync::RwLock<Arc<Vec<ComputedTraitDef>>>>,
 }
 
 impl IdentityGraph {
@@ -79,7 +83,25 @@ impl IdentityGraph {
             live,
             one_pass: true,
             recommend_queue: RecommendQueue::new(db),
+            computed: Arc::default(),
         }
+    }
+
+    /// Loads the computed-trait definitions (cached for a few seconds) for the work that
+    /// follows. Ingestion loads them once it holds `rebuild_lock`, so a back-fill step, which
+    /// holds it exclusively, is never followed by a batch that misses its definition.
+    pub async fn load_computed(&self) -> Result<Arc<Vec<ComputedTraitDef>>, AppError> {
+        let definitions = Arc::new(ComputedTraits::new(&self.db).definitions().await?);
+        *self.computed.write().unwrap_or_else(|e| e.into_inner()) = definitions.clone();
+        Ok(definitions)
+    }
+
+    /// The computed-trait definitions as last loaded.
+    pub fn computed_definitions(&self) -> Arc<Vec<ComputedTraitDef>> {
+        self.computed
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Counter retention as of now.

@@ -10,7 +10,7 @@ use crate::{
             merges::{MergeDoc, MergeState},
             profile_doc::{ProfileDoc, ProfileStatus},
         },
-        enrich::combine,
+        enrich::{combine, computed},
     },
 };
 use mongodb::bson::{self, oid::ObjectId};
@@ -68,6 +68,8 @@ impl IdentityGraph {
             .mark_merged(record.absorbed, record.survivor, &mut catalog)
             .await?;
         let retention = self.retention();
+        let definitions = self.load_computed().await?;
+        let now = chrono::Utc::now();
         let (before, survivor) = self
             .must_modify(record.survivor, |survivor| {
                 if survivor.absorbed.contains(&absorbed.id) {
@@ -75,6 +77,7 @@ impl IdentityGraph {
                 }
                 let before = trait_paths(survivor);
                 combine(survivor, &absorbed, &self.policy, &retention);
+                computed::refresh(survivor, &definitions, now);
                 Edit::Write(Some(before))
             })
             .await?;

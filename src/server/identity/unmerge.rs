@@ -1,6 +1,7 @@
 //! Undoing a merge: the absorbed profile comes back as it was, its identifiers and events
 //! return to it, and the survivor is rebuilt from the events it keeps.
 use super::IdentityGraph;
+use crate::model::computed::ComputedTraitDef;
 use crate::server::db::profiles::Edit;
 use crate::{
     error::AppError,
@@ -10,7 +11,7 @@ use crate::{
             merges::{MergeDoc, MergeState},
             profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
         },
-        enrich::{Touch, apply},
+        enrich::{Touch, apply, computed},
     },
 };
 use mongodb::bson::oid::ObjectId;
@@ -53,8 +54,9 @@ impl IdentityGraph {
     /// The unmerge's steps, each safe to repeat.
     pub async fn finish_unmerge(&self, record: &MergeDoc) -> Result<(), AppError> {
         let mut catalog = CatalogBatch::default();
+        let definitions = self.load_computed().await?;
         let restored = self
-            .restore(record.absorbed, record.survivor, &mut catalog)
+            .restore(record.absorbed, record.survivor, &definitions, &mut catalog)
             .await?;
         self.identities
             .repoint_keys(&record.identity_keys, record.survivor, restored.id)
@@ -65,7 +67,8 @@ impl IdentityGraph {
         self.events
             .repoint_homes(record.survivor, &homes, restored.id)
             .await?;
-        self.rebuild_survivor(record, &homes, &mut catalog).await?;
+        self.rebuild_survivor(record, &homes, &definitions, &mut catalog)
+            .await?;
         catalog.flush(&self.fields).await?;
         self.merges
             .advance(record.id, MergeState::Undoing, MergeState::Undone)
@@ -79,8 +82,10 @@ impl IdentityGraph {
         &self,
         id: ObjectId,
         survivor: ObjectId,
+        definitions: &[ComputedTraitDef],
         catalog: &mut CatalogBatch,
     ) -> Result<ProfileDoc, AppError> {
+        let now = chrono::Utc::now();
         let (restored, profile) = self
             .must_modify(id, |profile| {
                 if profile.status == ProfileStatus::Live {
@@ -91,6 +96,10 @@ impl IdentityGraph {
                 profile.product_memory = None;
                 if !profile.separated_from.contains(&survivor) {
                     profile.separated_from.push(survivor);
+                }
+                // Its states are as they were at the merge: days may have left windows since.
+                for definition in definitions {
+                    computed::age(profile, definition, now);
                 }
                 Edit::Write(true)
             })
@@ -143,8 +152,10 @@ impl IdentityGraph {
         &self,
         record: &MergeDoc,
         homes: &[ObjectId],
+        definitions: &[ComputedTraitDef],
         catalog: &mut CatalogBatch,
     ) -> Result<(), AppError> {
+        let now = chrono::Utc::now();
         loop {
             let current = self.must_get(record.survivor).await?;
             let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
@@ -160,6 +171,7 @@ impl IdentityGraph {
             if !rebuilt.separated_from.contains(&record.absorbed) {
                 rebuilt.separated_from.push(record.absorbed);
             }
+            // Values of definitions without a state (none of their events left) are kept.
             rebuilt.computed = current.computed.clone();
             let retention = self.retention();
             for event in self.events.of_profile(current.id, None).await? {
@@ -169,7 +181,17 @@ impl IdentityGraph {
                     source: &event.source,
                     key: &key,
                 };
-                apply(&mut rebuilt, touch, &self.policy, &retention);
+                if apply(&mut rebuilt, touch, &self.policy, &retention) {
+                    computed::observe(&mut rebuilt, touch, definitions, now);
+                }
+            }
+            for definition in definitions {
+                if !rebuilt.computed_state.contains_key(&definition.name)
+                    && current.computed_state.contains_key(&definition.name)
+                {
+                    // Every event it counted went back with the restored profile.
+                    computed::replace(&mut rebuilt, definition, Default::default(), now);
+                }
             }
             if self.profiles.replace(&mut rebuilt).await? {
                 catalog.profile_changed(&trait_paths(&current), &trait_paths(&rebuilt));

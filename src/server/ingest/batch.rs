@@ -7,7 +7,7 @@ use crate::{
     server::{
         catalog::{CatalogBatch, trait_paths},
         db::profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
-        enrich::{Touch, apply},
+        enrich::{Touch, apply, computed},
         identity::{IdentityGraph, identifiers::Identifier, resolve::Resolution},
         ingest::message::Message,
     },
@@ -193,6 +193,10 @@ pub fn apply_message(
     };
     let added = record_identities(profile, attached, touch);
     let applied = apply(profile, touch, &graph.policy, &graph.retention());
+    if applied {
+        let definitions = graph.computed_definitions();
+        computed::observe(profile, touch, &definitions, chrono::Utc::now());
+    }
     added || applied
 }
 

@@ -9,8 +9,6 @@ use crate::{
     error::AppError,
     server::{
         catalog::trait_paths,
-        computed,
-        db::computed_traits::ComputedTraits,
         db::{catalog_misses::CatalogMisses, products::Products},
         db::{
             events::EventDoc,
@@ -29,7 +27,7 @@ use crate::{
 };
 use mongodb::bson::{self, oid::ObjectId};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 
 /// What happened to a request's messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -59,6 +57,7 @@ pub async fn ingest(
     // from its events while an applied message's event is still on its way (and a deletion
     // must not race a batch that would re-create the person).
     let _no_rebuild = graph.rebuild_lock.read().await;
+    graph.load_computed().await?;
     let ids: Vec<String> = incoming.iter().map(|m| m.message_id.clone()).collect();
     let products = Products::new(&graph.db);
     let (admitted, mut seen, links) = tokio::try_join!(
@@ -81,7 +80,6 @@ pub async fn ingest(
             duplicates: messages.len() - fresh.len(),
             ..IngestReport::default()
         },
-        touched: Touched::new(),
         linked: Vec::new(),
     };
     let mut queue: &[usize] = &fresh;
@@ -110,7 +108,6 @@ struct Run<'a> {
     messages: &'a [Message],
     batch: BatchState,
     report: IngestReport,
-    touched: Touched,
     linked: Vec<LinkedEvent>,
 }
 
@@ -145,7 +142,7 @@ impl Run<'_> {
         }
         let events: Vec<EventDoc> = planned
             .into_iter()
-            .map(|(index, profile, refused)| self.event_for(index, profile, refused.len(), false))
+            .map(|(index, profile, refused)| self.event_for(index, profile, refused.len()))
             .collect();
         // Still under the lock every merge in this process takes: no profile of these events
         // can be merged away between their profile's write and their insert.
@@ -162,9 +159,9 @@ impl Run<'_> {
         self.batch.forget();
         let mut events = Vec::with_capacity(indices.len());
         for index in indices {
-            let (profile, refused, merged) =
+            let (profile, refused) =
                 ingest_one(graph, source, self.messages, *index, &mut self.batch).await?;
-            events.push(self.event_for(*index, profile, refused, merged));
+            events.push(self.event_for(*index, profile, refused));
         }
         self.batch
             .write(graph, (source.id, &source.name), self.messages)
@@ -178,7 +175,6 @@ impl Run<'_> {
         index: usize,
         profile_id: Option<ObjectId>,
         refused: usize,
-        merged: bool,
     ) -> EventDoc {
         let (message, source) = (&self.messages[index], self.source);
         let counted = counted_event(message);
@@ -198,11 +194,6 @@ impl Run<'_> {
             message: message.clone(),
             products: self.batch.links.link(message),
         };
-        if let Some(profile) = profile_id {
-            let entry = self.touched.entry(profile).or_default();
-            entry.0.extend(event.event.clone());
-            entry.1 |= merged;
-        }
         self.linked.extend(LinkedEvent::of(&event));
         self.report.accepted += 1;
         self.report.refused_identifiers += refused;
@@ -217,9 +208,6 @@ impl Run<'_> {
         let batch = std::mem::take(&mut self.batch);
         if let Err(err) = batch.catalog.flush(&graph.fields).await {
             tracing::error!(%err, "field catalog not updated for a batch");
-        }
-        if let Err(err) = update_computed(graph, std::mem::take(&mut self.touched)).await {
-            tracing::error!(%err, "computed traits not updated for a batch");
         }
         if let Err(err) = CatalogMisses::new(&graph.db)
             .record(&batch.links.misses)
@@ -267,14 +255,14 @@ fn announce(graph: &IdentityGraph, events: &[EventDoc]) -> Vec<ObjectId> {
 }
 
 /// Resolves message `index` on its own and applies it as the batch holds its profile: its
-/// live profile, identifiers refused, and whether profiles were merged.
+/// live profile, and how many identifiers were refused.
 async fn ingest_one(
     graph: &IdentityGraph,
     source: &SourceDoc,
     messages: &[Message],
     index: usize,
     batch: &mut BatchState,
-) -> Result<(Option<ObjectId>, usize, bool), AppError> {
+) -> Result<(Option<ObjectId>, usize), AppError> {
     let message = &messages[index];
     let key = message_key(source.id, message);
     let ids = identifiers_for(graph, message).await?;
@@ -316,7 +304,7 @@ async fn ingest_one(
         }
         None => None,
     };
-    Ok((profile_id, resolution.refused.len(), resolution.merged))
+    Ok((profile_id, resolution.refused.len()))
 }
 
 /// Hands the batch's product events to the recommendation worker: one queue entry per person.
@@ -342,32 +330,6 @@ async fn queue_for_recommendations(
         })
         .collect();
     graph.recommend_queue.push(&entries).await
-}
-
-/// Profiles a batch touched: the events applied to each, and whether it took part in a merge.
-type Touched = HashMap<ObjectId, (BTreeSet<String>, bool)>;
-
-/// Recomputes the computed traits the batch's events affect (all of them after a merge).
-async fn update_computed(graph: &IdentityGraph, touched: Touched) -> Result<(), AppError> {
-    if touched.is_empty() {
-        return Ok(());
-    }
-    let definitions = ComputedTraits::new(&graph.db).definitions().await?;
-    if definitions.is_empty() {
-        return Ok(());
-    }
-    for (profile, (events, merged)) in touched {
-        let affected: Vec<_> = definitions
-            .iter()
-            .filter(|d| merged || events.contains(&d.event))
-            .cloned()
-            .collect();
-        if !affected.is_empty() {
-            let live = graph.live_profile_id(profile).await?;
-            computed::recompute(graph, &graph.db, live, &affected).await?;
-        }
-    }
-    Ok(())
 }
 
 /// The message's identifiers; for an alias, `previousId` as whichever kind it already is.
