@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod db;
 pub mod demo_shop;
 pub mod enrich;
+pub mod event_matches;
 pub mod health;
 pub mod identity;
 pub mod import;

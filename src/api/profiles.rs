@@ -132,6 +132,7 @@ pub async fn unmerge_profiles(merge_id: String) -> Result<(), AppError> {
     // A definition made while the restored profile was merged away never reached it.
     let definitions = ComputedTraits::new(&state.db).definitions().await?;
     computed::build_missing(graph, record.absorbed, &definitions).await?;
+    crate::server::event_matches::recount_profile(graph, record.absorbed).await?;
     let detail = format!("restored {}", record.absorbed.to_hex());
     let entry = Record::new("customer.unmerge", record.survivor.to_hex()).detail(detail);
     audit::write_current(&state.db, entry).await

@@ -4,7 +4,6 @@
 use super::{
     db::{
         computed_traits::ComputedTraits,
-        events::COLLECTION as EVENTS,
         profiles::{self, Edit},
     },
     enrich::computed as kept,
@@ -39,19 +38,14 @@ pub async fn backfill(
     definition: &ComputedTraitDef,
 ) -> Result<(), AppError> {
     let repository = ComputedTraits::new(&graph.db);
-    let mut filter = profiles::live();
-    filter.insert("counters.event", &definition.event);
-    let collection = graph.db.collection::<Document>(profiles::COLLECTION);
-    let options = FindOptions::builder().projection(doc! { "_id": 1 }).build();
-    let ids: Vec<ObjectId> = collection
-        .find(filter)
-        .with_options(options)
-        .await?
-        .try_collect::<Vec<Document>>()
-        .await?
-        .iter()
-        .filter_map(|d| d.get_object_id("_id").ok())
-        .collect();
+    // Every batch that started before the definition existed has finished after this, and
+    // every later one keeps it: the profiles read below miss nothing.
+    drop(graph.rebuild_lock.write().await);
+    repository.forget_cached();
+    let ids = graph
+        .profiles
+        .live_ids_with_event(&definition.event)
+        .await?;
     let total = ids.len() as u64;
     repository
         .progress(&definition.name, 0, total, false)
@@ -165,15 +159,7 @@ async fn events_of(
     if let Some(path) = &path {
         projection.insert(path.as_str(), 1);
     }
-    let options = FindOptions::builder().projection(projection).build();
-    let docs: Vec<Document> = graph
-        .db
-        .collection::<Document>(EVENTS)
-        .find(filter)
-        .with_options(options)
-        .await?
-        .try_collect()
-        .await?;
+    let docs = graph.events.find_projected(filter, projection).await?;
     Ok(docs
         .iter()
         .filter_map(|d| {

@@ -5,6 +5,7 @@ pub mod campaign_settings;
 pub mod campaigns;
 pub mod catalog_misses;
 pub mod computed_traits;
+pub mod event_match_queries;
 pub mod event_names;
 pub mod events;
 pub mod fields;

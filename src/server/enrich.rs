@@ -7,6 +7,7 @@ pub mod combine;
 pub mod computed;
 pub mod consent;
 pub mod counters;
+pub mod event_matches;
 pub mod traits;
 
 pub use apply::{Touch, apply};

@@ -116,6 +116,9 @@ impl AppState {
             if let Err(err) = super::computed::backfill_unbuilt(&graph).await {
                 tracing::error!(%err, "computed trait states not built");
             }
+            if let Err(err) = super::event_matches::backfill_unbuilt(&graph).await {
+                tracing::error!(%err, "segment event query counts not built");
+            }
             super::computed::run_aging(graph).await;
         });
         if self.settings.live_feed == super::live::feed::FeedSetting::ChangeStream {

@@ -69,7 +69,7 @@ const FORGET_HANDLES: [(&str, &str); 15] = [
 ];
 
 /// Collections that never hold person data.
-const NO_PERSON_DATA: [(&str, &str); 19] = [
+const NO_PERSON_DATA: [(&str, &str); 20] = [
     ("users", "staff accounts"),
     ("login_failures", "staff sign-in attempts"),
     ("sources", "source names"),
@@ -81,6 +81,10 @@ const NO_PERSON_DATA: [(&str, &str); 19] = [
     ("campaigns", "definitions and counts"),
     ("campaign_settings", "channel settings"),
     ("computed_traits", "definitions"),
+    (
+        "event_match_queries",
+        "segment event queries whose counts profiles keep",
+    ),
     ("event_names", "event names and counts"),
     ("field_classes", "which keys are personal or restricted"),
     ("ingest_errors", "refused calls counted per minute"),

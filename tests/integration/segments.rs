@@ -7,6 +7,7 @@ use enrich::{
     model::{access::Role, live::LiveMessage},
     server::config::Settings,
 };
+use mongodb::bson::doc;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -573,4 +574,67 @@ async fn a_forgotten_person_leaves_every_segment_and_their_transitions_go() {
         .await
         .json();
     assert_eq!(detail["summary"]["size"], 0);
+}
+
+#[tokio::test]
+async fn property_filtered_event_conditions_are_answered_from_kept_counts_once_back_filled() {
+    let app = TestApp::new().await;
+    let key = app.write_key("shop").await;
+    let order = |total: i64, color: &str| {
+        json!({ "userId": "kim", "event": "Order Completed",
+                "properties": { "total": total, "color": color } })
+    };
+    // Stored before any segment asks: the back-fill counts them.
+    for (total, color) in [(150, "red"), (120, "blue"), (200, "red"), (30, "red")] {
+        assert_eq!(
+            app.track("/v1/track", &key, &order(total, color))
+                .await
+                .status,
+            200
+        );
+    }
+    let rule = json!({ "type": "event", "event": "Order Completed", "count": "at_least", "times": 3,
+        "within_days": 30, "filters": [
+            { "path": "properties.total", "test": { "op": "gte", "value": 100 } },
+            { "path": "properties.color", "test": { "op": "equals", "value": "red" } } ] });
+    let segment = create(&app, "Red big spenders", &rule).await;
+    let profile = profile_of(&app, "kim").await;
+    assert!(
+        segments_of(&app, &profile).await.is_empty(),
+        "two red orders over 100, not three"
+    );
+
+    let mut built = 0;
+    for _ in 0..100 {
+        built = app
+            .count("event_match_queries", doc! { "built": true })
+            .await;
+        if built == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(built, 1, "the query is registered and back-filled");
+    let kept = app.live_profiles().await[0].event_matches.clone();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].total, 2);
+
+    // Remove one counted event behind the app's back: reading the events would now find one
+    // red order over 100, the kept count still says two — and it is what answers.
+    let removed = app
+        .db
+        .collection::<mongodb::bson::Document>("events")
+        .delete_one(doc! { "message.raw.properties.total": 200 })
+        .await
+        .unwrap();
+    assert_eq!(removed.deleted_count, 1);
+    app.track("/v1/track", &key, &order(110, "red")).await;
+    for _ in 0..40 {
+        if segments_of(&app, &profile).await == vec![segment.clone()] {
+            assert_eq!(app.live_profiles().await[0].event_matches[0].total, 3);
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the third red order over 100 did not put the profile in the segment");
 }

@@ -140,6 +140,22 @@ impl Events {
         Ok(())
     }
 
+    /// The fields `projection` names of the events matching `filter` (a back-fill's read).
+    pub async fn find_projected(
+        &self,
+        filter: bson::Document,
+        projection: bson::Document,
+    ) -> Result<Vec<bson::Document>, AppError> {
+        Ok(self
+            .collection
+            .clone_with_type::<bson::Document>()
+            .find(filter)
+            .projection(projection)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// Events of `profile_id`: all of them oldest first, or the newest `limit`.
     pub async fn of_profile(
         &self,

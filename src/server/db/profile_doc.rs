@@ -96,6 +96,10 @@ pub struct ProfileDoc {
     /// Computed trait values by definition name.
     #[serde(default)]
     pub computed: Document,
+    /// Per segment event query with property filters (keyed by `event_matches::key_of`): how
+    /// many events matched, all time and per day within counter retention.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_matches: Vec<EventCounter>,
     /// What each computed trait keeps between events, by definition name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub computed_state: BTreeMap<String, TraitState>,
@@ -301,6 +305,7 @@ impl ProfileDoc {
             consent: Vec::new(),
             computed: Document::new(),
             computed_state: BTreeMap::new(),
+            event_matches: Vec::new(),
             event_count: 0,
             dates: Vec::new(),
             bucket: None,

@@ -70,6 +70,24 @@ impl Profiles {
         Ok(self.collection.find_one(doc! { "_id": id }).await?)
     }
 
+    /// Ids of the live profiles that ever had `event` (what a back-fill over that event visits).
+    pub async fn live_ids_with_event(&self, event: &str) -> Result<Vec<ObjectId>, AppError> {
+        let mut filter = live();
+        filter.insert("counters.event", event);
+        let ids: Vec<bson::Document> = self
+            .collection
+            .clone_with_type::<bson::Document>()
+            .find(filter)
+            .projection(doc! { "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        Ok(ids
+            .iter()
+            .filter_map(|d| d.get_object_id("_id").ok())
+            .collect())
+    }
+
     /// Profiles `ids`, live or merged.
     pub async fn get_many(&self, ids: &[ObjectId]) -> Result<Vec<ProfileDoc>, AppError> {
         Ok(self

@@ -29,6 +29,7 @@ pub fn combine(
         );
     }
     super::computed::absorb(survivor, absorbed);
+    super::event_matches::combine(survivor, absorbed, retention);
     union(&mut survivor.sources, &absorbed.sources);
     union(&mut survivor.separated_from, &absorbed.separated_from);
     for identity in &absorbed.identities {

@@ -57,22 +57,34 @@ pub fn add_counts(
     daily: &[DayCount],
     retention: &Retention,
 ) {
-    let index = match profile.counters.iter().position(|c| c.event == event) {
+    if !add_to(&mut profile.counters, event, total, daily, retention) {
+        tracing::warn!(profile = %profile.id, %event, "counter limit reached; event not counted");
+    }
+}
+
+/// Adds a total and daily counts to the counter keyed `key` in `counters` (at most
+/// [`MAX_COUNTERS`] of them), dropping days outside retention; `false` if the limit refused a
+/// new key.
+pub fn add_to(
+    counters: &mut Vec<EventCounter>,
+    key: &str,
+    total: i64,
+    daily: &[DayCount],
+    retention: &Retention,
+) -> bool {
+    let index = match counters.iter().position(|c| c.event == key) {
         Some(index) => index,
-        None if profile.counters.len() >= MAX_COUNTERS => {
-            tracing::warn!(profile = %profile.id, %event, "counter limit reached; event not counted");
-            return;
-        }
+        None if counters.len() >= MAX_COUNTERS => return false,
         None => {
-            profile.counters.push(EventCounter {
-                event: event.to_owned(),
+            counters.push(EventCounter {
+                event: key.to_owned(),
                 total: 0,
                 daily: Vec::new(),
             });
-            profile.counters.len() - 1
+            counters.len() - 1
         }
     };
-    let counter = &mut profile.counters[index];
+    let counter = &mut counters[index];
     counter.total += total;
     let first_kept = retention.first_kept_day();
     for add in daily.iter().filter(|d| d.day >= first_kept) {
@@ -82,4 +94,5 @@ pub fn add_counts(
         }
     }
     counter.daily.retain(|d| d.day >= first_kept);
+    true
 }

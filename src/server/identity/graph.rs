@@ -2,10 +2,11 @@
 use super::{identifiers::IdentityPolicy, plan::IdentityLimits};
 use crate::server::{
     db::{
-        computed_traits::ComputedTraits, events::Events, fields::Fields, identities::Identities,
-        merges::Merges, profiles::Profiles, recommend_queue::RecommendQueue,
+        computed_traits::ComputedTraits, event_match_queries::EventMatchQueries, events::Events,
+        fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
+        recommend_queue::RecommendQueue,
     },
-    enrich::Retention,
+    enrich::{Retention, event_matches::Matcher},
     live::LiveHub,
     privacy::{gate::Gate, keyring::KeyRing},
 };
@@ -52,9 +53,18 @@ pub struct IdentityGraph {
     pub one_pass: bool,
     /// Product events waiting for the recommendation worker.
     pub recommend_queue: RecommendQueue,
-    /// The computed-trait definitions as last loaded ([`Self::load_computed`]), for applying
-    /// messages without awaiting.
-    pub computed: Arc<std::sync::RwLock<Arc<Vec<ComputedTraitDef>>>>,
+    /// What ingestion keeps besides the profile, as last loaded ([`Self::load_kept`]), for
+    /// applying messages without awaiting.
+    pub kept: Arc<std::sync::RwLock<Arc<KeptRules>>>,
+}
+
+/// What applying a message keeps up to date besides the profile's own fields.
+#[derive(Debug, Default)]
+pub struct KeptRules {
+    /// Computed-trait definitions.
+    pub computed: Vec<ComputedTraitDef>,
+    /// Registered segment event queries with property filters.
+    pub matchers: Vec<Matcher>,
 }
 
 impl IdentityGraph {
@@ -83,25 +93,34 @@ impl IdentityGraph {
             live,
             one_pass: true,
             recommend_queue: RecommendQueue::new(db),
-            computed: Arc::default(),
+            kept: Arc::default(),
         }
     }
 
-    /// Loads the computed-trait definitions (cached for a few seconds) for the work that
-    /// follows. Ingestion loads them once it holds `rebuild_lock`, so a back-fill step, which
-    /// holds it exclusively, is never followed by a batch that misses its definition.
-    pub async fn load_computed(&self) -> Result<Arc<Vec<ComputedTraitDef>>, AppError> {
-        let definitions = Arc::new(ComputedTraits::new(&self.db).definitions().await?);
-        *self.computed.write().unwrap_or_else(|e| e.into_inner()) = definitions.clone();
-        Ok(definitions)
+    /// Loads the computed-trait definitions and registered event queries (each cached for a
+    /// few seconds) for the work that follows. Ingestion loads them once it holds
+    /// `rebuild_lock`, so a back-fill step, which holds it exclusively, is never followed by a
+    /// batch that misses what it back-fills.
+    pub async fn load_kept(&self) -> Result<Arc<KeptRules>, AppError> {
+        let (traits, queries) = (
+            ComputedTraits::new(&self.db),
+            EventMatchQueries::new(&self.db),
+        );
+        let (definitions, registered) = tokio::try_join!(traits.definitions(), queries.all())?;
+        let kept = Arc::new(KeptRules {
+            computed: definitions,
+            matchers: registered
+                .iter()
+                .filter_map(|r| Matcher::new(&r.query))
+                .collect(),
+        });
+        *self.kept.write().unwrap_or_else(|e| e.into_inner()) = kept.clone();
+        Ok(kept)
     }
 
-    /// The computed-trait definitions as last loaded.
-    pub fn computed_definitions(&self) -> Arc<Vec<ComputedTraitDef>> {
-        self.computed
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+    /// What ingestion keeps, as last loaded.
+    pub fn kept(&self) -> Arc<KeptRules> {
+        self.kept.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Counter retention as of now.

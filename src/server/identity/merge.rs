@@ -68,7 +68,7 @@ impl IdentityGraph {
             .mark_merged(record.absorbed, record.survivor, &mut catalog)
             .await?;
         let retention = self.retention();
-        let definitions = self.load_computed().await?;
+        let kept = self.load_kept().await?;
         let now = chrono::Utc::now();
         let (before, survivor) = self
             .must_modify(record.survivor, |survivor| {
@@ -77,7 +77,7 @@ impl IdentityGraph {
                 }
                 let before = trait_paths(survivor);
                 combine(survivor, &absorbed, &self.policy, &retention);
-                computed::refresh(survivor, &definitions, now);
+                computed::refresh(survivor, &kept.computed, now);
                 Edit::Write(Some(before))
             })
             .await?;

@@ -1,6 +1,6 @@
 //! Undoing a merge: the absorbed profile comes back as it was, its identifiers and events
 //! return to it, and the survivor is rebuilt from the events it keeps.
-use super::IdentityGraph;
+use super::{IdentityGraph, graph::KeptRules};
 use crate::model::computed::ComputedTraitDef;
 use crate::server::db::profiles::Edit;
 use crate::{
@@ -11,7 +11,7 @@ use crate::{
             merges::{MergeDoc, MergeState},
             profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
         },
-        enrich::{Touch, apply, computed},
+        enrich::{Touch, apply, computed, event_matches},
     },
 };
 use mongodb::bson::oid::ObjectId;
@@ -54,9 +54,14 @@ impl IdentityGraph {
     /// The unmerge's steps, each safe to repeat.
     pub async fn finish_unmerge(&self, record: &MergeDoc) -> Result<(), AppError> {
         let mut catalog = CatalogBatch::default();
-        let definitions = self.load_computed().await?;
+        let kept = self.load_kept().await?;
         let restored = self
-            .restore(record.absorbed, record.survivor, &definitions, &mut catalog)
+            .restore(
+                record.absorbed,
+                record.survivor,
+                &kept.computed,
+                &mut catalog,
+            )
             .await?;
         self.identities
             .repoint_keys(&record.identity_keys, record.survivor, restored.id)
@@ -67,7 +72,7 @@ impl IdentityGraph {
         self.events
             .repoint_homes(record.survivor, &homes, restored.id)
             .await?;
-        self.rebuild_survivor(record, &homes, &definitions, &mut catalog)
+        self.rebuild_survivor(record, &homes, &kept, &mut catalog)
             .await?;
         catalog.flush(&self.fields).await?;
         self.merges
@@ -152,10 +157,10 @@ impl IdentityGraph {
         &self,
         record: &MergeDoc,
         homes: &[ObjectId],
-        definitions: &[ComputedTraitDef],
+        kept: &KeptRules,
         catalog: &mut CatalogBatch,
     ) -> Result<(), AppError> {
-        let now = chrono::Utc::now();
+        let (now, definitions) = (chrono::Utc::now(), &kept.computed);
         loop {
             let current = self.must_get(record.survivor).await?;
             let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
@@ -183,6 +188,7 @@ impl IdentityGraph {
                 };
                 if apply(&mut rebuilt, touch, &self.policy, &retention) {
                     computed::observe(&mut rebuilt, touch, definitions, now);
+                    event_matches::observe(&mut rebuilt, touch, &kept.matchers, &retention);
                 }
             }
             for definition in definitions {

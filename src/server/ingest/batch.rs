@@ -7,7 +7,7 @@ use crate::{
     server::{
         catalog::{CatalogBatch, trait_paths},
         db::profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
-        enrich::{Touch, apply, computed},
+        enrich::{Touch, apply, computed, event_matches},
         identity::{IdentityGraph, identifiers::Identifier, resolve::Resolution},
         ingest::message::Message,
     },
@@ -194,8 +194,9 @@ pub fn apply_message(
     let added = record_identities(profile, attached, touch);
     let applied = apply(profile, touch, &graph.policy, &graph.retention());
     if applied {
-        let definitions = graph.computed_definitions();
-        computed::observe(profile, touch, &definitions, chrono::Utc::now());
+        let kept = graph.kept();
+        computed::observe(profile, touch, &kept.computed, chrono::Utc::now());
+        event_matches::observe(profile, touch, &kept.matchers, &graph.retention());
     }
     added || applied
 }

@@ -57,7 +57,7 @@ pub async fn ingest(
     // from its events while an applied message's event is still on its way (and a deletion
     // must not race a batch that would re-create the person).
     let _no_rebuild = graph.rebuild_lock.read().await;
-    graph.load_computed().await?;
+    graph.load_kept().await?;
     let ids: Vec<String> = incoming.iter().map(|m| m.message_id.clone()).collect();
     let products = Products::new(&graph.db);
     let (admitted, mut seen, links) = tokio::try_join!(

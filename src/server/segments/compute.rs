@@ -2,7 +2,7 @@
 //! after a save, and every minute for rules that depend on the clock.
 use super::{
     SegmentEngine,
-    engine::{Changes, diff_members},
+    engine::{Changes, diff_members, event_queries},
     sets::resolve_all,
 };
 use crate::{
@@ -13,6 +13,7 @@ use crate::{
         profiles::{COLLECTION as PROFILES, live},
         segments::{ComputeDoc, SegmentDoc},
     },
+    server::event_matches::ensure_registered,
 };
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
@@ -76,6 +77,14 @@ impl SegmentEngine {
         self.segments
             .set_compute(id, &progress(0, 0, "running"))
             .await?;
+        if let Some(rule) = &segment.rule {
+            // From now on ingestion counts this rule's filtered events per person, so
+            // evaluating someone after their next event reads no history.
+            let queries = event_queries(&lower(rule, now));
+            if !queries.is_empty() {
+                ensure_registered(&self.graph, &queries).await?;
+            }
+        }
         let matching = self.matching_ids(&segment, now).await?;
         let current: HashSet<ObjectId> =
             self.memberships.member_ids(id).await?.into_iter().collect();

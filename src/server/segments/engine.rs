@@ -1,10 +1,6 @@
 //! Memberships that never go stale: every profile written is evaluated in memory against every
 //! active rule segment, and each entry or exit is stored, recorded and published.
-use super::{
-    SegmentEngine,
-    sets::{ProfileSets, event_counts},
-    subject::subject_of,
-};
+use super::{SegmentEngine, sets::ProfileSets, subject::subject_of};
 use crate::{
     error::AppError,
     model::{live::LiveMessage, segment::SegmentKind},
@@ -13,14 +9,17 @@ use crate::{
         filter::{EventQuery, Filter, SetKey, lower},
     },
     server::db::{
+        event_match_queries::Registered,
         memberships::{MembershipDoc, TransitionDoc, TransitionKind, membership_key},
         profile_doc::{ProfileDoc, ProfileStatus},
         segments::SegmentDoc,
     },
+    server::event_matches::{answers, ensure_registered},
 };
 use chrono::{DateTime, Utc};
 use mongodb::bson::{self, oid::ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Most profiles evaluated in one pass (changes arriving meanwhile wait for the next).
@@ -45,15 +44,21 @@ impl Lowered {
                 Some((s, filter))
             })
             .collect();
-        let queries = event_queries(&segments);
+        let queries = segments
+            .iter()
+            .flat_map(|(_, f)| event_queries(f))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         Self { segments, queries }
     }
 }
 
-fn event_queries(segments: &[(SegmentDoc, Filter)]) -> Vec<EventQuery> {
-    let mut out: Vec<_> = segments
-        .iter()
-        .flat_map(|(_, f)| f.sets())
+/// The event queries `filter` needs answered, without repeats.
+pub fn event_queries(filter: &Filter) -> Vec<EventQuery> {
+    let mut out: Vec<_> = filter
+        .sets()
+        .into_iter()
         .filter_map(|key| match key {
             SetKey::Events { query, .. } => Some(query),
             SetKey::Segment(_) => None,
@@ -158,6 +163,11 @@ impl SegmentEngine {
             .cloned()
             .collect();
         let lowered = Lowered::new(rules, now);
+        let registered = if lowered.queries.is_empty() {
+            Arc::default()
+        } else {
+            ensure_registered(&self.graph, &lowered.queries).await?
+        };
         let profiles: HashMap<ObjectId, ProfileDoc> = self
             .graph
             .profiles
@@ -180,7 +190,7 @@ impl SegmentEngine {
             let profile = profiles.get(id).filter(|p| p.status == ProfileStatus::Live);
             match profile {
                 Some(profile) => {
-                    self.evaluate(profile, member_of, &lowered, now, at, &mut changes)
+                    self.evaluate(profile, member_of, &lowered, &registered, now, &mut changes)
                         .await?
                 }
                 None => leave_all(*id, &member_of, &active, at, &mut changes),
@@ -194,14 +204,15 @@ impl SegmentEngine {
         profile: &ProfileDoc,
         member_of: HashSet<String>,
         lowered: &Lowered,
+        registered: &[Registered],
         now: DateTime<Utc>,
-        at: bson::DateTime,
         changes: &mut Changes,
     ) -> Result<(), AppError> {
+        let at = bson::DateTime::from_chrono(now);
         let events = if lowered.queries.is_empty() {
             HashMap::new()
         } else {
-            event_counts(&self.db, profile.id, &lowered.queries, now).await?
+            answers(&self.graph, profile, &lowered.queries, registered, now).await?
         };
         let mut sets = ProfileSets {
             segments: member_of,

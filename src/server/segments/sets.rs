@@ -95,19 +95,3 @@ impl Sets for ProfileSets {
         }
     }
 }
-
-/// Counts `profile`'s stored events matching each of `queries`.
-pub async fn event_counts(
-    db: &Database,
-    profile: ObjectId,
-    queries: &[EventQuery],
-    now: DateTime<Utc>,
-) -> Result<HashMap<EventQuery, u64>, AppError> {
-    let collection = db.collection::<Document>(events::COLLECTION);
-    let mut out = HashMap::new();
-    for query in queries {
-        let filter = doc! { "$and": [event_filter(query, now), { "profile_id": profile }] };
-        out.insert(query.clone(), collection.count_documents(filter).await?);
-    }
-    Ok(out)
-}
