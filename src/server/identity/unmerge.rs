@@ -8,6 +8,7 @@ use crate::{
     server::{
         catalog::{CatalogBatch, trait_paths},
         db::{
+            identities::IdentityDoc,
             merges::{MergeDoc, MergeState},
             profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
         },
@@ -115,41 +116,20 @@ impl IdentityGraph {
         Ok(profile)
     }
 
-    /// The identifiers `profile` holds per the `identities` collection (the source of truth),
-    /// keeping the details of entries it already lists.
-    async fn identity_list(&self, profile: &ProfileDoc) -> Result<Vec<IdentityEntry>, AppError> {
-        let owned = self.identities.of_profile(profile.id).await?;
-        Ok(owned
-            .into_iter()
-            .map(|doc| {
-                let listed = profile.identities.iter().find(|i| i.key == doc.key);
-                listed.cloned().unwrap_or_else(|| {
-                    let (kind, value) = doc.key.split_once(':').unwrap_or(("", &doc.key));
-                    IdentityEntry {
-                        kind: kind.to_owned(),
-                        value: value.to_owned(),
-                        source: doc.source.clone(),
-                        at: doc.at,
-                        key: doc.key.clone(),
-                    }
-                })
-            })
-            .collect())
-    }
-
-    /// Makes `id`'s identity list match the collection.
+    /// Makes `id`'s identity list match the collection. The unmerge holds ingestion and
+    /// merges off, so the identifiers read first are still the owner's when the list is written.
     async fn sync_identity_list(&self, id: ObjectId) -> Result<(), AppError> {
-        loop {
-            let mut profile = self.must_get(id).await?;
-            let list = self.identity_list(&profile).await?;
+        let owned = self.identities.of_profile(id).await?;
+        self.must_modify(id, |profile| {
+            let list = identity_list(profile, &owned);
             if list == profile.identities {
-                return Ok(());
+                return Edit::Keep(());
             }
             profile.identities = list;
-            if self.profiles.replace(&mut profile).await? {
-                return Ok(());
-            }
-        }
+            Edit::Write(())
+        })
+        .await?;
+        Ok(())
     }
 
     /// The survivor as the fold of the events it keeps, minus what the restored side brought.
@@ -161,48 +141,74 @@ impl IdentityGraph {
         catalog: &mut CatalogBatch,
     ) -> Result<(), AppError> {
         let (now, definitions) = (chrono::Utc::now(), &kept.computed);
-        loop {
-            let current = self.must_get(record.survivor).await?;
-            let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
-            rebuilt.rev = current.rev;
-            rebuilt.identities = self.identity_list(&current).await?;
-            rebuilt.absorbed = current
-                .absorbed
-                .iter()
-                .filter(|id| !homes.contains(id))
-                .copied()
-                .collect();
-            rebuilt.separated_from = current.separated_from.clone();
-            if !rebuilt.separated_from.contains(&record.absorbed) {
-                rebuilt.separated_from.push(record.absorbed);
-            }
-            // Values of definitions without a state (none of their events left) are kept.
-            rebuilt.computed = current.computed.clone();
-            let retention = self.retention();
-            for event in self.events.of_profile(current.id, None).await? {
-                let key = format!("{}:{}", event.source_id, event.message_id);
-                let touch = Touch {
-                    message: &event.message,
-                    source: &event.source,
-                    key: &key,
-                };
-                if apply(&mut rebuilt, touch, &self.policy, &retention) {
-                    computed::observe(&mut rebuilt, touch, definitions, now);
-                    event_matches::observe(&mut rebuilt, touch, &kept.matchers, &retention);
+        let retention = self.retention();
+        // Ingestion is held off: the survivor's identifiers and events stay as read here.
+        let owned = self.identities.of_profile(record.survivor).await?;
+        let events = self.events.of_profile(record.survivor, None).await?;
+        let (before, written) = self
+            .must_modify(record.survivor, |current| {
+                let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
+                rebuilt.rev = current.rev;
+                rebuilt.identities = identity_list(current, &owned);
+                rebuilt.absorbed = current
+                    .absorbed
+                    .iter()
+                    .filter(|id| !homes.contains(id))
+                    .copied()
+                    .collect();
+                rebuilt.separated_from = current.separated_from.clone();
+                if !rebuilt.separated_from.contains(&record.absorbed) {
+                    rebuilt.separated_from.push(record.absorbed);
                 }
-            }
-            for definition in definitions {
-                if !rebuilt.computed_state.contains_key(&definition.name)
-                    && current.computed_state.contains_key(&definition.name)
-                {
-                    // Every event it counted went back with the restored profile.
-                    computed::replace(&mut rebuilt, definition, Default::default(), now);
+                // Values of definitions without a state (none of their events left) are kept.
+                rebuilt.computed = current.computed.clone();
+                for event in &events {
+                    let key = format!("{}:{}", event.source_id, event.message_id);
+                    let touch = Touch {
+                        message: &event.message,
+                        source: &event.source,
+                        key: &key,
+                    };
+                    if apply(&mut rebuilt, touch, &self.policy, &retention) {
+                        computed::observe(&mut rebuilt, touch, definitions, now);
+                        event_matches::observe(&mut rebuilt, touch, &kept.matchers, &retention);
+                    }
                 }
-            }
-            if self.profiles.replace(&mut rebuilt).await? {
-                catalog.profile_changed(&trait_paths(&current), &trait_paths(&rebuilt));
-                return Ok(());
-            }
-        }
+                for definition in definitions {
+                    if !rebuilt.computed_state.contains_key(&definition.name)
+                        && current.computed_state.contains_key(&definition.name)
+                    {
+                        // Every event it counted went back with the restored profile.
+                        computed::replace(&mut rebuilt, definition, Default::default(), now);
+                    }
+                }
+                let before = trait_paths(current);
+                *current = rebuilt;
+                Edit::Write(before)
+            })
+            .await?;
+        catalog.profile_changed(&before, &trait_paths(&written));
+        Ok(())
     }
+}
+
+/// `owned` (the `identities` collection's entries for `profile`, the source of truth) as its
+/// identity list, keeping the details of entries it already lists.
+fn identity_list(profile: &ProfileDoc, owned: &[IdentityDoc]) -> Vec<IdentityEntry> {
+    owned
+        .iter()
+        .map(|doc| {
+            let listed = profile.identities.iter().find(|i| i.key == doc.key);
+            listed.cloned().unwrap_or_else(|| {
+                let (kind, value) = doc.key.split_once(':').unwrap_or(("", &doc.key));
+                IdentityEntry {
+                    kind: kind.to_owned(),
+                    value: value.to_owned(),
+                    source: doc.source.clone(),
+                    at: doc.at,
+                    key: doc.key.clone(),
+                }
+            })
+        })
+        .collect()
 }
