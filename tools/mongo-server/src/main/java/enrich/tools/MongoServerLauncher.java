@@ -11,6 +11,10 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import org.h2.mvstore.MVStore;
 
 /**
@@ -21,6 +25,7 @@ import org.h2.mvstore.MVStore;
  * and closes the backend cleanly on SIGTERM/SIGINT so the on-disk file is never left half-written.
  * With {@code --data}, every command is written to the file before its reply is sent (see
  * {@link DurableH2Backend}), so even a {@code kill -9} loses nothing the client saw acknowledged.
+ * Commands are isolated from each other as MongoDB isolates them (see {@link Commands}).
  */
 public final class MongoServerLauncher {
     private MongoServerLauncher() {}
@@ -72,7 +77,7 @@ public final class MongoServerLauncher {
 
     private static MongoBackend openBackend(String dataFile) throws Exception {
         if (dataFile == null) {
-            return new MemoryBackend();
+            return new SerializedMemoryBackend();
         }
         Path parent = Path.of(dataFile).toAbsolutePath().getParent();
         if (parent != null) {
@@ -112,6 +117,10 @@ public final class MongoServerLauncher {
 
         @Override
         public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            return Commands.isolated(command, () -> durably(channel, databaseName, command, query));
+        }
+
+        private Document durably(Channel channel, String databaseName, String command, Document query) {
             try {
                 return super.handleCommand(channel, databaseName, command, query);
             } finally {
@@ -123,6 +132,54 @@ public final class MongoServerLauncher {
                 // queues to drain closes that gap.
                 store.executeFilestoreOperation(() -> {});
             }
+        }
+    }
+
+    /**
+     * What MongoDB promises and mongo-java-server does not, restored around each command:
+     * a query returns each document as it was when it matched, and a document's change is atomic
+     * (an update whose filter matched a document another write changes first is evaluated again,
+     * so {@code {_id, claim: <read>}} or {@code {_id, rev: <read>}} hands a document to one writer
+     * only). mongo-java-server runs connections on several threads, applies updates to the stored
+     * document in place, and replies with references to stored documents, serialised after the
+     * command returned: a worker claiming due outbox messages ({@code status: pending}) was handed
+     * one already claimed by another worker, showing the other's claim, and took it over (a race
+     * test caught it; a Python probe showed the returned documents did not match the filter).
+     * Write commands run one at a time; other commands run alongside each other but not during a
+     * write, and their reply is copied before the next write can change what it refers to.
+     */
+    private static final class Commands {
+        private static final ReentrantReadWriteLock LOCK = new ReentrantReadWriteLock();
+        private static final Set<String> WRITES = Set.of(
+                "insert", "update", "delete", "findandmodify", "create", "createindexes",
+                "dropindexes", "drop", "dropdatabase", "renamecollection");
+
+        private Commands() {}
+
+        static Document isolated(String command, Supplier<Document> run) {
+            if (WRITES.contains(command.toLowerCase(Locale.ROOT))) {
+                LOCK.writeLock().lock();
+                try {
+                    return run.get();
+                } finally {
+                    LOCK.writeLock().unlock();
+                }
+            }
+            LOCK.readLock().lock();
+            try {
+                Document reply = run.get();
+                return reply == null ? null : reply.cloneDeeply();
+            } finally {
+                LOCK.readLock().unlock();
+            }
+        }
+    }
+
+    /** The in-memory backend (tests and benchmarks), its commands isolated. */
+    private static final class SerializedMemoryBackend extends MemoryBackend {
+        @Override
+        public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+            return Commands.isolated(command, () -> super.handleCommand(channel, databaseName, command, query));
         }
     }
 }
