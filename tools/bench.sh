@@ -22,4 +22,4 @@ if [[ "$BIN" == bench_campaigns ]]; then
   trap 'stop_pid "$SMTP_PID"; [[ -n "${MONGO_PID:-}" ]] && stop_pid "$MONGO_PID"' EXIT
   export BENCH_SMTP_PORT="$SMTP_PORT"
 fi
-RUST_LOG="${RUST_LOG:-warn}" cargo run --profile bench-fast --features ssr --bin "$BIN"
+RUST_LOG="${RUST_LOG:-warn}" cargo run --profile server-release --features ssr --bin "$BIN"
