@@ -6,7 +6,10 @@ use crate::{
     error::AppError,
     server::{
         catalog::{CatalogBatch, trait_paths},
-        db::profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
+        db::{
+            profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
+            profiles::Edit,
+        },
         enrich::{Touch, apply, computed, event_matches},
         identity::{IdentityGraph, identifiers::Identifier, resolve::Resolution},
         ingest::message::Message,
@@ -160,19 +163,27 @@ pub async fn reapply(
     applied: &[Applied],
 ) -> Result<(BTreeSet<String>, ProfileDoc), AppError> {
     loop {
-        let mut profile = graph.must_get(graph.live_profile_id(id).await?).await?;
-        let before = trait_paths(&profile);
-        for message in applied {
-            apply_message(
-                graph,
-                &mut profile,
-                source,
-                &messages[message.index],
-                &message.attached,
-            );
-        }
-        if graph.profiles.replace(&mut profile).await? {
-            return Ok((before, profile));
+        let (before, written) = graph
+            .must_modify(graph.live_profile_id(id).await?, |profile| {
+                if profile.status == ProfileStatus::Merged {
+                    // Merged since it was looked up: the messages go to the survivor.
+                    return Edit::Keep(None);
+                }
+                let before = trait_paths(profile);
+                for message in applied {
+                    apply_message(
+                        graph,
+                        profile,
+                        source,
+                        &messages[message.index],
+                        &message.attached,
+                    );
+                }
+                Edit::Write(Some(before))
+            })
+            .await?;
+        if let Some(before) = before {
+            return Ok((before, written));
         }
     }
 }

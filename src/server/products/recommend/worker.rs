@@ -5,7 +5,7 @@
 //! so no pass scans a person's events (but the first, to fill that memory in).
 use super::{
     learn::{HISTORY, LinkedEvent, gather},
-    rank::{TOP_N, rank},
+    rank::{Inputs, TOP_N, rank},
     refresh::{inputs, locale_of},
 };
 use crate::{
@@ -15,6 +15,7 @@ use crate::{
             product_signals::{ProductSignals, SignalBatch},
             profile_doc::{ProductEventEntry, ProductMemory, ProfileDoc, StoredRecommendations},
             profile_writes::ProfileWrite,
+            profiles::Edit,
             recommend_queue::QueuedEvents,
         },
         identity::IdentityGraph,
@@ -205,28 +206,34 @@ async fn ranked(
     person: &Person,
 ) -> Result<StoredRecommendations, AppError> {
     let mut inputs = inputs(graph, &person.history, person.bought.clone()).await?;
+    Ok(ranked_in_locale(&mut inputs, profile))
+}
+
+/// `inputs` ranked in `profile`'s locale.
+fn ranked_in_locale(inputs: &mut Inputs, profile: &ProfileDoc) -> StoredRecommendations {
     inputs.locale = locale_of(profile);
-    Ok(StoredRecommendations {
-        items: rank(&inputs, TOP_N),
+    StoredRecommendations {
+        items: rank(inputs, TOP_N),
         at: bson::DateTime::now(),
-    })
+    }
 }
 
 /// Writes the person's memory and recommendations onto the profile as stored now (someone
-/// wrote it since it was read).
+/// wrote it since it was read). What is ranked depends on the profile only for its locale, so
+/// it is read once, before the revision-checked update.
 async fn write_again(graph: &IdentityGraph, person: &Person) -> Result<(), AppError> {
-    loop {
-        let Some(mut profile) = graph.profiles.get(person.profile.id).await? else {
-            return Ok(());
-        };
-        if profile.merged_into.is_some() || profile.absorbed != person.profile.absorbed {
-            // Merged meanwhile: the survivor reads its memory from the events again.
-            return Ok(());
-        }
-        remember(&mut profile, person);
-        profile.recommendations = Some(ranked(graph, &profile, person).await?);
-        if graph.profiles.replace(&mut profile).await? {
-            return Ok(());
-        }
-    }
+    let mut inputs = inputs(graph, &person.history, person.bought.clone()).await?;
+    graph
+        .profiles
+        .modify(person.profile.id, |profile| {
+            if profile.merged_into.is_some() || profile.absorbed != person.profile.absorbed {
+                // Merged meanwhile: the survivor reads its memory from the events again.
+                return Edit::Keep(());
+            }
+            remember(profile, person);
+            profile.recommendations = Some(ranked_in_locale(&mut inputs, profile));
+            Edit::Write(())
+        })
+        .await?;
+    Ok(())
 }
