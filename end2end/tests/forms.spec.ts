@@ -73,6 +73,8 @@ test("item 10: analysts and marketers see why they cannot create sources, keys o
     await expect(page.getByRole("button", { name: "Create and back-fill" })).toHaveCount(0);
     await expect(page.getByTestId("role-note").first()).toContainText("Only admins can");
     await page.getByRole("button", { name: "Sign out" }).click();
+    // The next sign-in loads /login itself: wait for the sign-out's own load of it first.
+    await expect(page.getByRole("heading", { name: "Sign in to enrich" })).toBeVisible();
   }
 });
 
@@ -106,6 +108,7 @@ test("item 10: support changes consent only with a reason", async ({ page, javaS
   expect(added.status()).toBe(200);
   const id = (await added.json()).id;
   await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByRole("heading", { name: "Sign in to enrich" })).toBeVisible();
   await signIn(page, "support");
   await open(page, `/customers/${id}`, javaScriptEnabled);
   const row = page.getByTestId("consent-email_marketing");
