@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` serves enrich, `make test` runs every test.
-.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns benchpersonalize evalrecs seed
+.PHONY: run test setup bench bench360 benchsegments benchlive benchcampaigns benchpersonalize benchmatching evalrecs seed
 
 run:
 	@tools/run.sh
@@ -30,6 +30,11 @@ benchcampaigns:
 # track → exposed segment pushed on the visitor's stream (p99).
 benchpersonalize:
 	@tools/bench.sh bench_personalize
+
+# Record matching: precision/recall on 10,000 generated records with the truth kept aside,
+# throughput, candidate pairs per record and peak memory at 100,000 (BENCH_QUALITY, BENCH_PROFILES).
+benchmatching:
+	@tools/bench.sh bench_matching
 
 # Offline evaluation of recommendations: hit-rate@10 vs popularity on generated shoppers.
 evalrecs:

@@ -11,6 +11,7 @@ pub mod enrichment;
 pub mod form;
 pub mod imports;
 pub mod live;
+pub mod matching;
 pub mod preferences;
 pub mod profiles;
 pub mod segments;

@@ -8,9 +8,9 @@ use crate::{
         AuditPage, CampaignPage, CampaignsPage, CatalogImportPage, CatalogImportProgressPage,
         CatalogPage, ChannelsPage, ComputedTraitsPage, CustomerPage, CustomersPage, DashboardPage,
         EditCampaignPage, EditProductPage, EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage,
-        ImportProgressPage, LivePage, LoginPage, NewCampaignPage, NewProductPage, NewSegmentPage,
-        NotFoundPage, PreferencesPage, ProductPage, SegmentPage, SegmentsPage, SourcesPage,
-        StaticSegmentPage, UsersPage,
+        ImportProgressPage, LivePage, LoginPage, MatchesPage, MatchingSettingsPage,
+        NewCampaignPage, NewProductPage, NewSegmentPage, NotFoundPage, PreferencesPage,
+        ProductPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage, UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -130,6 +130,11 @@ pub fn App() -> impl IntoView {
                             ssr=SsrMode::Async
                         />
                         <Route
+                            path=path!("/customers/matches")
+                            view=MatchesPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
                             path=path!("/customers/:id")
                             view=CustomerPage
                             ssr=SsrMode::Async
@@ -163,6 +168,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/users")
                             view=UsersPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/matching")
+                            view=MatchingSettingsPage
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
         } => cli::import(&config, source, file, mapping).await,
         Command::User { command } => cli::accounts::run(&config, command).await,
         Command::Keys { command } => cli::keys::run(&config, command).await,
+        Command::Match { command } => cli::matching::run(&config, command).await,
         Command::Seed {
             customers,
             events,

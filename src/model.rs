@@ -16,6 +16,8 @@ pub mod field;
 pub mod import;
 pub mod live;
 pub mod live_series;
+pub mod matching;
+pub mod matching_form;
 pub mod product;
 pub mod product_form;
 pub mod profile;

@@ -20,7 +20,7 @@ pub use catalog::{
     ProductPage,
 };
 pub use customer::CustomerPage;
-pub use customers::CustomersPage;
+pub use customers::{CustomersPage, MatchesPage};
 pub use dashboard::DashboardPage;
 pub use live::LivePage;
 pub use login::{ForbiddenPage, LoginPage};
@@ -29,5 +29,5 @@ pub use preferences::PreferencesPage;
 pub use segments::{EditSegmentPage, NewSegmentPage, SegmentPage, SegmentsPage, StaticSegmentPage};
 pub use settings::{
     AuditPage, ChannelsPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage,
-    SourcesPage, UsersPage,
+    MatchingSettingsPage, SourcesPage, UsersPage,
 };

@@ -20,6 +20,7 @@ pub mod import;
 pub mod ingest;
 pub mod limits;
 pub mod live;
+pub mod matching;
 pub mod message;
 pub mod personalize;
 pub mod privacy;
@@ -93,6 +94,10 @@ pub fn router(state: AppState) -> Router {
             get(segments::members::download),
         )
         .route(declared("GET", "/ws/live"), get(live::socket::live_socket))
+        .route(
+            declared("GET", "/matching/pairs.csv"),
+            get(matching::export::download),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), page_shell)
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,

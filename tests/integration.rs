@@ -43,6 +43,8 @@ mod imports;
 mod ingest;
 #[path = "integration/live.rs"]
 mod live;
+#[path = "integration/matching.rs"]
+mod matching;
 #[path = "integration/outbox_claims.rs"]
 mod outbox_claims;
 #[path = "integration/pages.rs"]

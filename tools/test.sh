@@ -64,7 +64,7 @@ export ENRICH_SMTP_HOST=127.0.0.1 ENRICH_SMTP_PORT="$SMTP_PORT" ENRICH_SMTP_FROM
 export E2E_MAIL_LOG="$WORK/mail.jsonl"
 # One user per role, with a password made up for this run only.
 export E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-for role in admin marketer analyst support; do
+for role in admin marketer analyst support steward; do
   echo "$E2E_PASSWORD" | RUST_LOG=warn target/debug/enrich user add --email "$role@e2e.test" --role "$role" >/dev/null
 done
 ENRICH_DEMO_SHOP=true ENRICH_PUBLIC_URL="http://127.0.0.1:$PORT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" RUST_LOG="${RUST_LOG:-warn}" \

@@ -82,7 +82,7 @@ export async function open(page: Page, path: string, javaScriptEnabled: boolean)
 }
 
 /** The roles the test command creates users for (`<role>@e2e.test`, password in E2E_PASSWORD). */
-export type Role = "admin" | "marketer" | "analyst" | "support";
+export type Role = "admin" | "marketer" | "analyst" | "support" | "steward";
 
 /** Signs `page` in as the test user with `role` through the sign-in form. */
 export async function signIn(page: Page, role: Role): Promise<void> {

@@ -43,12 +43,12 @@ export async function seed(page: Page, javaScriptEnabled: boolean): Promise<Seed
 /** Every main page a signed-in admin opens. */
 export function mainPages(s: Seeded): string[] {
   return [
-    "/", "/customers", `/customers/${s.customer}`,
+    "/", "/customers", `/customers/${s.customer}`, "/customers/matches",
     "/segments", "/segments/new", `/segments/${s.segment}`,
     "/campaigns", "/campaigns/new", `/campaigns/${s.campaign}`,
     "/live", "/catalog",
     "/settings", "/settings/import", "/settings/computed", "/settings/channels",
-    "/settings/fields", "/settings/users", "/settings/audit",
+    "/settings/fields", "/settings/users", "/settings/audit", "/settings/matching",
     "/preferences",
   ];
 }

@@ -129,6 +129,11 @@ pub async fn unmerge_profiles(merge_id: String) -> Result<(), AppError> {
     let state = app_state()?;
     let graph = &state.ingest.graph;
     let record = graph.unmerge(id).await?;
+    // A pair matching merged is never proposed again once its merge is undone.
+    let by = crate::server::auth::current_user()?.email;
+    crate::server::db::match_pairs::MatchPairs::new(&state.db)
+        .mark_unmerged(record.id, &by)
+        .await?;
     // A definition made while the restored profile was merged away never reached it.
     let definitions = ComputedTraits::new(&state.db).definitions().await?;
     computed::build_missing(graph, record.absorbed, &definitions).await?;

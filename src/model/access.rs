@@ -14,6 +14,9 @@ pub enum Role {
     Analyst,
     /// Customer pages; may reveal one field of one customer with a stated reason (audited).
     Support,
+    /// Data steward: decides which profiles are one person (the match review queue, merging
+    /// by hand, undoing merges); sees personal data, which judging a match needs.
+    Steward,
 }
 
 /// The permission segment and campaign data needs wherever it is read (see
@@ -22,7 +25,13 @@ pub enum Role {
 pub const MARKETING_DATA: Permission = Permission::ViewMarketing;
 
 /// Every role, in display order.
-pub const ROLES: [Role; 4] = [Role::Admin, Role::Marketer, Role::Analyst, Role::Support];
+pub const ROLES: [Role; 5] = [
+    Role::Admin,
+    Role::Marketer,
+    Role::Analyst,
+    Role::Support,
+    Role::Steward,
+];
 
 /// One thing a role may be allowed to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -58,6 +67,8 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit log.
     ViewAudit,
+    /// Decide matches: approve or reject proposed pairs, merge customers by hand, run matching.
+    Steward,
 }
 
 impl Role {
@@ -86,6 +97,15 @@ impl Role {
                     | P::RevealPii
                     | P::EditConsent
             ),
+            Role::Steward => matches!(
+                permission,
+                P::ViewDashboard
+                    | P::ViewCustomers
+                    | P::ReadPii
+                    | P::Unmerge
+                    | P::ViewSettings
+                    | P::Steward
+            ),
         }
     }
 
@@ -103,6 +123,7 @@ impl Role {
             Role::Marketer => "marketer",
             Role::Analyst => "analyst",
             Role::Support => "support",
+            Role::Steward => "steward",
         }
     }
 
@@ -118,6 +139,7 @@ impl Role {
             Role::Marketer => "Segments and campaigns; personal data masked",
             Role::Analyst => "Read-only everywhere; personal data masked",
             Role::Support => "Customer pages; may reveal a field with a reason",
+            Role::Steward => "Decides duplicate matches, merges and unmerges; sees personal data",
         }
     }
 }

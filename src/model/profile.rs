@@ -68,6 +68,9 @@ pub struct ProfileRights {
     pub edit_consent: bool,
     /// Undo merges.
     pub unmerge: bool,
+    /// Merge with another customer by hand (stewards).
+    #[serde(default)]
+    pub merge: bool,
     /// Download everything held.
     pub export: bool,
     /// Forget the person.

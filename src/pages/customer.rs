@@ -3,6 +3,7 @@
 mod campaigns;
 mod consent;
 mod manage;
+mod merge_with;
 mod recommendations;
 mod reveal;
 mod sections;
@@ -22,6 +23,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use manage::{Manage, Merges};
+use merge_with::MergeWith;
 use recommendations::Recommendations;
 use reveal::{RevealStatus, Revealable};
 use sections::{Activity, Identities, Traits};
@@ -35,6 +37,7 @@ pub(crate) struct Actions {
     reveal: ServerAction<RevealField>,
     consent: ServerAction<SetConsent>,
     delete: ServerAction<DeleteCustomer>,
+    merge: ServerAction<crate::api::matching::MergeCustomers>,
 }
 
 /// The customer in the URL.
@@ -46,6 +49,7 @@ pub fn CustomerPage() -> impl IntoView {
         reveal: ServerAction::new(),
         consent: ServerAction::new(),
         delete: ServerAction::new(),
+        merge: ServerAction::new(),
     };
     let profile = Resource::new(
         move || {
@@ -56,7 +60,10 @@ pub fn CustomerPage() -> impl IntoView {
             (
                 params.read().get("id").unwrap_or_default(),
                 versions,
-                actions.consent.version().get(),
+                (
+                    actions.consent.version().get(),
+                    actions.merge.version().get(),
+                ),
             )
         },
         |(id, _, _)| get_profile(id),
@@ -111,6 +118,7 @@ fn Profile(profile: ProfileView, actions: Actions) -> impl IntoView {
             <Timeline profile=profile.clone() />
         </div>
         <Merges profile=profile.clone() action=actions.unmerge />
+        {profile.rights.merge.then(|| view! { <MergeWith profile=profile.clone() action=actions.merge /> })}
         <Manage profile action=actions.delete />
     }
 }

@@ -1,5 +1,9 @@
 //! The customers list: search by any identifier or name, filters, sort, cursor pages.
 mod add;
+mod match_card;
+mod matches;
+
+pub use matches::MatchesPage;
 
 use crate::{
     api::{AddCustomer, CustomerList, list_customers},

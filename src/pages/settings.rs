@@ -8,6 +8,8 @@ pub mod fields;
 pub mod import;
 pub mod import_mapping;
 pub mod import_progress;
+pub mod matching;
+pub mod matching_run;
 pub mod sources;
 pub mod users;
 
@@ -17,6 +19,7 @@ pub use computed::ComputedTraitsPage;
 pub use fields::FieldsPage;
 pub use import::ImportPage;
 pub use import_progress::ImportProgressPage;
+pub use matching::MatchingSettingsPage;
 pub use sources::SourcesPage;
 pub use users::UsersPage;
 
@@ -25,7 +28,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Settings sub-pages: (path, label, permission needed).
-pub const TABS: [(&str, &str, Permission); 7] = [
+pub const TABS: [(&str, &str, Permission); 8] = [
     ("/settings", "Sources & keys", Permission::ViewSettings),
     ("/settings/import", "Import", Permission::ViewSettings),
     (
@@ -39,6 +42,7 @@ pub const TABS: [(&str, &str, Permission); 7] = [
         Permission::ViewSettings,
     ),
     ("/settings/channels", "Channels", Permission::ViewSettings),
+    ("/settings/matching", "Matching", Permission::ViewSettings),
     ("/settings/users", "Users", Permission::ManageUsers),
     ("/settings/audit", "Audit log", Permission::ViewAudit),
 ];

@@ -9,6 +9,7 @@ use super::{
 };
 pub mod accounts;
 pub mod keys;
+pub mod matching;
 
 use clap::{Parser, Subcommand};
 use leptos::prelude::LeptosOptions;
@@ -52,6 +53,12 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: keys::KeysCommand,
+    },
+    /// Find the profiles of one person that share no identifier (record matching).
+    Match {
+        /// What to do.
+        #[command(subcommand)]
+        command: matching::MatchCommand,
     },
     /// Generate demo data: overlapping legacy records and 90 days of web and app events.
     Seed {

@@ -15,6 +15,8 @@ pub mod in_app_messages;
 pub mod indexes;
 pub mod ingest_errors;
 pub mod login_failures;
+pub mod match_pairs;
+pub mod match_state;
 pub mod memberships;
 pub mod memo;
 pub mod merges;

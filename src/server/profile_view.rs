@@ -1,5 +1,5 @@
 //! Stored profile → [`ProfileView`] for the customer page.
-mod disclose;
+pub mod disclose;
 
 use super::{
     db::{
@@ -93,6 +93,7 @@ pub async fn disclosure_for(
             reveal: user.can(P::RevealPii),
             edit_consent: user.can(P::EditConsent),
             unmerge: user.can(P::Unmerge),
+            merge: user.can(P::Steward),
             export: user.can(P::ExportCustomers),
             delete: user.can(P::DeleteCustomers),
         },

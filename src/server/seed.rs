@@ -154,6 +154,23 @@ pub async fn seed_reporting(
             web_messages.push(value)
         }
     }
+    report(
+        progress,
+        "Adding insurance records that share no identifier",
+        sent,
+    )
+    .await;
+    let insurer = ingest
+        .sources
+        .get_or_create("insurer", SourceKind::Import)
+        .await?;
+    sent += send(
+        &ingest.graph,
+        &insurer,
+        look_alike_records(DEMO_DUPLICATES, seed, now),
+        now,
+    )
+    .await?;
     report(progress, "Sending web events", sent).await;
     sent += send(&ingest.graph, &web, web_messages, now).await?;
     report(progress, "Sending app events", sent).await;
@@ -162,6 +179,46 @@ pub async fn seed_reporting(
         messages: sent,
         profiles: ingest.graph.profiles.count().await?,
     })
+}
+
+/// Records the demo's insurer holds: people with 1–5 copies each as other systems wrote them
+/// (typos, nicknames, swapped day and month, …) and look-alikes who are not them, without
+/// email or phone, so nothing but matching links them (`server::matching::synth`).
+const DEMO_DUPLICATES: usize = 150;
+
+fn look_alike_records(count: usize, seed: u64, now: DateTime<Utc>) -> Vec<Value> {
+    super::matching::synth::generate(count, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(n, record)| {
+            let mut traits = Map::new();
+            for (path, value) in record.fields {
+                if matches!(path, "email" | "phone") {
+                    continue;
+                }
+                let mut at = &mut traits;
+                let mut parts = path.split('.').peekable();
+                while let Some(part) = parts.next() {
+                    if parts.peek().is_none() {
+                        at.insert(part.to_owned(), json!(value));
+                        break;
+                    }
+                    let entry = at.entry(part.to_owned()).or_insert_with(|| json!({}));
+                    let Some(inner) = entry.as_object_mut() else {
+                        break;
+                    };
+                    at = inner;
+                }
+            }
+            json!({
+                "type": "identify",
+                "messageId": format!("insurer-{n}"),
+                "anonymousId": format!("insurer-record-{n}"),
+                "traits": traits,
+                "timestamp": now.to_rfc3339(),
+            })
+        })
+        .collect()
 }
 
 /// The products the demo events name, in the catalog (so their events link and recommend).

@@ -111,6 +111,7 @@ impl AppState {
         tokio::spawn(super::products::recommend::worker::run(
             self.ingest.graph.clone(),
         ));
+        super::matching::incremental::spawn(self.ingest.graph.clone());
         let graph = self.ingest.graph.clone();
         tokio::spawn(async move {
             if let Err(err) = super::computed::backfill_unbuilt(&graph).await {

@@ -36,6 +36,11 @@ fn leaked(body: &str) -> Vec<&'static str> {
 
 /// Server fns that change something: called elsewhere, not part of the read scan.
 const WRITES: &[&str] = &[
+    "matching/save",
+    "matching/run",
+    "matching/decide",
+    "matching/approve_above",
+    "matching/merge",
     "catalog/save",
     "dashboard/demo",
     "demo/start",
@@ -109,6 +114,9 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
             vec![("id", seeded.campaign.clone()), ("customer", profile)],
         ),
         ("channels/get", vec![]),
+        ("matching/overview", vec![]),
+        ("matching/status", vec![]),
+        ("matching/pairs", vec![("decision", "all".into())]),
         ("fields/list", vec![]),
         ("dashboard", vec![]),
         ("live/snapshot", vec![("window_minutes", "5".into())]),

@@ -20,7 +20,7 @@ use std::{
 };
 
 /// Collections forget deals with, and how.
-const FORGET_HANDLES: [(&str, &str); 15] = [
+const FORGET_HANDLES: [(&str, &str); 18] = [
     (
         "profiles",
         "deleted, the live profile and every profile merged into it",
@@ -32,6 +32,12 @@ const FORGET_HANDLES: [(&str, &str); 15] = [
     ),
     ("identities", "deleted"),
     ("merges", "deleted, with their before-snapshots"),
+    ("match_pairs", "deleted: every pair naming them"),
+    ("match_queue", "deleted: waiting to be matched"),
+    (
+        "match_blocks",
+        "deleted: every blocking key they held (keys are made of their data)",
+    ),
     ("memberships", "deleted"),
     ("segment_transitions", "deleted"),
     (
@@ -69,7 +75,11 @@ const FORGET_HANDLES: [(&str, &str); 15] = [
 ];
 
 /// Collections that never hold person data.
-const NO_PERSON_DATA: [(&str, &str); 20] = [
+const NO_PERSON_DATA: [(&str, &str); 21] = [
+    (
+        "matching",
+        "matching settings, the trained model (probabilities) and the job's counts",
+    ),
     ("users", "staff accounts"),
     ("login_failures", "staff sign-in attempts"),
     ("sources", "source names"),

@@ -83,6 +83,8 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/settings/fields", Needs(P::ViewSettings)),
     ("/settings/users", Needs(P::ManageUsers)),
     ("/settings/audit", Needs(P::ViewAudit)),
+    ("/settings/matching", Needs(P::ViewSettings)),
+    ("/customers/matches", Needs(P::ViewCustomers)),
 ];
 
 /// Server fns, by endpoint (served under `/api/`).
@@ -156,6 +158,14 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("users/add", Needs(P::ManageUsers)),
     ("users/update", Needs(P::ManageUsers)),
     ("audit/list", Needs(P::ViewAudit)),
+    ("matching/overview", Needs(P::ViewSettings)),
+    ("matching/save", Needs(P::ManageData)),
+    ("matching/run", Needs(P::Steward)),
+    ("matching/status", Needs(P::ViewSettings)),
+    ("matching/pairs", Needs(P::ViewCustomers)),
+    ("matching/decide", Needs(P::Steward)),
+    ("matching/approve_above", Needs(P::Steward)),
+    ("matching/merge", Needs(P::Steward)),
 ];
 
 /// Plain HTTP routes: (method, path pattern, access); method `*` is any method.
@@ -196,6 +206,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/segments/static", Needs(P::EditMarketing)),
     ("GET", "/segments/{id}/export", Needs(P::ViewMarketing)),
     ("GET", "/ws/live", Needs(P::ViewDashboard)),
+    ("GET", "/matching/pairs.csv", Needs(P::ViewCustomers)),
 ];
 
 /// The prefix server fns are served under.

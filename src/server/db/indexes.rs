@@ -6,12 +6,37 @@ use mongodb::{
 };
 use std::time::Duration;
 
+/// The review queue (pending pairs by score, filtered by band or source), the pairs of one
+/// profile, and the incremental queue's oldest first.
+fn matching_indexes() -> Vec<(&'static str, IndexModel)> {
+    use super::match_pairs;
+    use crate::server::matching::queue;
+    vec![
+        (
+            match_pairs::COLLECTION,
+            index(
+                doc! { "decision": 1, "score": -1 },
+                "decision_score",
+                |_| {},
+            ),
+        ),
+        (match_pairs::COLLECTION, index(doc! { "a": 1 }, "a", |_| {})),
+        (match_pairs::COLLECTION, index(doc! { "b": 1 }, "b", |_| {})),
+        (
+            match_pairs::COLLECTION,
+            index(doc! { "merge": 1 }, "merge", |_| {}),
+        ),
+        (queue::COLLECTION, index(doc! { "at": 1 }, "at", |_| {})),
+    ]
+}
+
 /// `(collection, index)` pairs; explicit names so they can be referred to and never drift.
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
     use super::{audit, events, merges, profiles, sessions, sources, users};
     let mut all = customer_list_indexes();
     all.extend(campaign_indexes());
     all.extend(catalog_indexes());
+    all.extend(matching_indexes());
     all.extend(vec![
         (
             events::COLLECTION,

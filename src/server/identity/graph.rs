@@ -8,6 +8,7 @@ use crate::server::{
     },
     enrich::{Retention, event_matches::Matcher},
     live::LiveHub,
+    matching::queue::MatchQueue,
     privacy::{gate::Gate, keyring::KeyRing},
 };
 use crate::{error::AppError, model::computed::ComputedTraitDef};
@@ -53,6 +54,8 @@ pub struct IdentityGraph {
     pub one_pass: bool,
     /// Product events waiting for the recommendation worker.
     pub recommend_queue: RecommendQueue,
+    /// Profiles to match again (created or identified since).
+    pub match_queue: MatchQueue,
     /// What ingestion keeps besides the profile, as last loaded ([`Self::load_kept`]), for
     /// applying messages without awaiting.
     pub kept: Arc<std::sync::RwLock<Arc<KeptRules>>>,
@@ -93,6 +96,7 @@ impl IdentityGraph {
             live,
             one_pass: true,
             recommend_queue: RecommendQueue::new(db),
+            match_queue: MatchQueue::new(db),
             kept: Arc::default(),
         }
     }

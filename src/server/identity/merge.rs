@@ -23,11 +23,22 @@ impl IdentityGraph {
         b: ObjectId,
         reason: &str,
     ) -> Result<ObjectId, AppError> {
+        Ok(self.merge_recorded(a, b, reason).await?.0)
+    }
+
+    /// [`Self::merge`], also returning the merge's id (`None` when `a` and `b` already were one
+    /// profile), for callers that audit it or offer its undo.
+    pub async fn merge_recorded(
+        &self,
+        a: ObjectId,
+        b: ObjectId,
+        reason: &str,
+    ) -> Result<(ObjectId, Option<ObjectId>), AppError> {
         let _serial = self.merge_lock.lock().await;
         let a = self.live_profile_id(a).await?;
         let b = self.live_profile_id(b).await?;
         if a == b {
-            return Ok(a);
+            return Ok((a, None));
         }
         let (first, second) = (self.must_get(a).await?, self.must_get(b).await?);
         let (survivor, absorbed) = if (first.created_at, first.id) <= (second.created_at, second.id)
@@ -58,7 +69,7 @@ impl IdentityGraph {
         self.merges.insert(&record).await?;
         self.finish_merge(&record).await?;
         tracing::info!(survivor = %record.survivor, absorbed = %record.absorbed, %reason, "merged profiles");
-        Ok(record.survivor)
+        Ok((record.survivor, Some(record.id)))
     }
 
     /// The merge's steps, each safe to repeat.

@@ -27,7 +27,7 @@ use crate::{
 };
 use mongodb::bson::{self, oid::ObjectId};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What happened to a request's messages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -81,6 +81,7 @@ pub async fn ingest(
             ..IngestReport::default()
         },
         linked: Vec::new(),
+        identified: BTreeSet::new(),
     };
     let mut queue: &[usize] = &fresh;
     while !queue.is_empty() {
@@ -109,6 +110,8 @@ struct Run<'a> {
     batch: BatchState,
     report: IngestReport,
     linked: Vec<LinkedEvent>,
+    /// Profiles an identify call reached: matching looks at them again.
+    identified: BTreeSet<ObjectId>,
 }
 
 impl Run<'_> {
@@ -195,6 +198,11 @@ impl Run<'_> {
             products: self.batch.links.link(message),
         };
         self.linked.extend(LinkedEvent::of(&event));
+        if message.kind == MessageType::Identify
+            && let Some(profile) = profile_id
+        {
+            self.identified.insert(profile);
+        }
         self.report.accepted += 1;
         self.report.refused_identifiers += refused;
         event
@@ -217,6 +225,10 @@ impl Run<'_> {
         }
         if let Err(err) = queue_for_recommendations(graph, std::mem::take(&mut self.linked)).await {
             tracing::error!(%err, "product events not queued for recommendations");
+        }
+        let identified: Vec<ObjectId> = std::mem::take(&mut self.identified).into_iter().collect();
+        if let Err(err) = graph.match_queue.push(&identified).await {
+            tracing::error!(%err, "identified profiles not queued for matching");
         }
     }
 }

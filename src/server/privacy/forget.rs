@@ -108,6 +108,18 @@ async fn delete_everything(
     collection(recommend_queue::COLLECTION)
         .delete_many(doc! { "profile": { "$in": ids } })
         .await?;
+    // Matching: pairs naming them, their queue entries, and every blocking key they held (a
+    // key is made of their data: a name's sound, a phone, an email's name part, an address).
+    // The next full run rebuilds the keys of everyone else.
+    collection(crate::server::db::match_pairs::COLLECTION)
+        .delete_many(doc! { "$or": [{ "a": { "$in": ids } }, { "b": { "$in": ids } }] })
+        .await?;
+    collection(crate::server::matching::queue::COLLECTION)
+        .delete_many(doc! { "_id": { "$in": ids } })
+        .await?;
+    collection(crate::server::matching::blocks::COLLECTION)
+        .delete_many(doc! { "members": { "$in": ids } })
+        .await?;
     collection(merges::COLLECTION)
         .delete_many(
             doc! { "$or": [{ "survivor": { "$in": ids } }, { "absorbed": { "$in": ids } }] },

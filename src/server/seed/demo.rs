@@ -146,6 +146,21 @@ async fn run(state: AppState, rev: i64) {
         Ok(summary) => personalization(&state).await.map(|()| summary),
         Err(err) => Err(err),
     };
+    // The insurer's records share no identifier: matching finds them (and fills the queue).
+    let result = match result {
+        Ok(summary) => {
+            progress
+                .report("Matching duplicates", summary.messages)
+                .await;
+            let graph = &state.ingest.graph;
+            let decider = crate::server::matching::decide::Decider::system();
+            match crate::server::matching::job::run_now(graph, &graph.match_queue, &decider).await {
+                Ok(_) | Err(AppError::Conflict { .. }) => Ok(summary),
+                Err(err) => Err(err),
+            }
+        }
+        Err(err) => Err(err),
+    };
     let set = match result {
         Ok(summary) => doc! {
             "state": "done", "step": "Finished", "people": summary.profiles as i64,
