@@ -74,6 +74,8 @@ test("a steward's journey: settings round-trip, a run, approve, reject and undo"
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.locator("#review_at-error")).toContainText("between 1 and 99.9999");
   await expect(page.getByLabel("Review at or above (%)")).toHaveAttribute("aria-invalid", "true");
+  // With JavaScript the form keeps what was typed beside the error.
+  if (javaScriptEnabled) await expect(page.getByLabel("Review at or above (%)")).toHaveValue("120");
 
   // Every input round-trips through save and reload.
   await open(page, "/settings/matching", javaScriptEnabled);
@@ -130,6 +132,8 @@ test("a steward's journey: settings round-trip, a run, approve, reject and undo"
   await open(page, "/customers/matches?decision=approved", javaScriptEnabled);
   const approved = page.locator(`[data-pair="${first}"]`);
   await approved.getByRole("button", { name: "Undo merge" }).click();
+  // The undo is done once the pair has left the approved list (it is unmerged now).
+  await expect(approved).toHaveCount(0);
   await open(page, "/customers/matches?decision=unmerged", javaScriptEnabled);
   await expect(page.locator(`[data-pair="${first}"]`)).toBeVisible();
   await open(page, "/customers/matches?decision=rejected", javaScriptEnabled);

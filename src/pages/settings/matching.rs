@@ -21,8 +21,18 @@ pub fn MatchingSettingsPage() -> impl IntoView {
     let run = ServerAction::<RunMatching>::new();
     // Bumped when a run finishes, so the band preview counts that run's pairs.
     let finished_runs = RwSignal::new(0u32);
+    // Reloaded after a successful save only: a refused one keeps what was typed beside its error.
+    let saved = Memo::new(move |previous: Option<&usize>| {
+        let version = save.version().get();
+        let ok = save.value().with(|v| matches!(v, Some(Ok(()))));
+        if ok {
+            version
+        } else {
+            previous.copied().unwrap_or(0)
+        }
+    });
     let settings = Resource::new(
-        move || (save.version().get(), finished_runs.get()),
+        move || (saved.get(), finished_runs.get()),
         |_| get_matching_overview(),
     );
     view! {

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::matching::{Band, Decision},
+    model::matching::{Band, Decision, MatchSettings},
     server::{
         db::{
             match_pairs::{MatchPairs, key_of},
@@ -64,7 +64,8 @@ pub async fn pass(graph: &IdentityGraph) -> Result<usize, AppError> {
         return Ok(0);
     }
     let state = MatchState::new(&graph.db);
-    let plan = Plan::new(&state.settings().await?.attributes);
+    let settings = state.settings().await?;
+    let plan = Plan::new(&settings.attributes);
     // Until a full run trains a model for these settings, that run will cover these profiles.
     if let Some(model) = state
         .model()
@@ -72,7 +73,7 @@ pub async fn pass(graph: &IdentityGraph) -> Result<usize, AppError> {
         .filter(|m| m.model.attributes == plan.model_attributes())
     {
         let ids: Vec<ObjectId> = entries.iter().map(|e| e.profile).collect();
-        match_profiles(graph, &plan, &model.model, &ids).await?;
+        match_profiles(graph, &settings, &plan, &model.model, &ids).await?;
     }
     queue.done(&entries).await?;
     Ok(entries.len())
@@ -80,11 +81,11 @@ pub async fn pass(graph: &IdentityGraph) -> Result<usize, AppError> {
 
 async fn match_profiles(
     graph: &IdentityGraph,
+    settings: &MatchSettings,
     plan: &Plan,
     model: &super::fellegi_sunter::Model,
     ids: &[ObjectId],
 ) -> Result<(), AppError> {
-    let settings = MatchState::new(&graph.db).settings().await?;
     let queued = read(graph, plan, ids).await?;
     let keyed: Vec<(ObjectId, Vec<String>)> = queued
         .iter()
@@ -142,7 +143,7 @@ async fn match_profiles(
                 continue;
             }
             let levels = plan.compare(record, other_record);
-            let band = Band::of(model.probability(&levels), &settings);
+            let band = Band::of(model.probability(&levels), settings);
             if band == Band::Below {
                 continue;
             }

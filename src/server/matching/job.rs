@@ -12,9 +12,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::matching::{
-        Band, Decision, FieldEvidence, Histogram, JobStatus, MatchSettings, Outcome, RunSummary,
-    },
+    model::matching::{Band, Decision, FieldEvidence, Histogram, JobStatus, Outcome, RunSummary},
     server::{
         db::{
             match_pairs::{MatchPairs, PairDoc, key_of},
@@ -284,9 +282,4 @@ pub async fn load(
         }
     }
     Ok(loaded)
-}
-
-/// Whether `settings` can be matched on: the plan compares something.
-pub fn comparable(settings: &MatchSettings) -> bool {
-    !Plan::new(&settings.attributes).compared.is_empty()
 }
