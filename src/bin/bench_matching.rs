@@ -89,6 +89,44 @@ fn quality_run(plan: &Plan, settings: &MatchSettings, count: usize) {
         let shown: Vec<String> = bits.iter().map(|b| format!("{b:+.1}")).collect();
         println!("  weights {:<20} {}", name.path, shown.join(" "));
     }
+    print_errors(&synth, &matched, settings, env_number("BENCH_ERRORS", 0));
+}
+
+/// The `count` worst wrong proposals and missed true candidate pairs, for error analysis.
+fn print_errors(
+    synth: &[synth::SynthRecord],
+    matched: &pipeline::Matched,
+    settings: &MatchSettings,
+    count: usize,
+) {
+    if count == 0 {
+        return;
+    }
+    let same = |p: &pipeline::ScoredPair| synth[p.a as usize].person == synth[p.b as usize].person;
+    let mut wrong: Vec<&pipeline::ScoredPair> = matched
+        .pairs
+        .iter()
+        .filter(|p| !same(p) && p.probability >= settings.review_at)
+        .collect();
+    wrong.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    let mut missed: Vec<&pipeline::ScoredPair> = matched
+        .pairs
+        .iter()
+        .filter(|p| same(p) && p.probability < settings.review_at)
+        .collect();
+    missed.sort_by(|a, b| b.probability.total_cmp(&a.probability));
+    for (title, list) in [("wrongly proposed", wrong), ("missed", missed)] {
+        println!("  {title}: {}", list.len());
+        for pair in list.iter().take(count) {
+            println!("    p={:.5} levels {:?}", pair.probability, pair.levels);
+            for i in [pair.a, pair.b] {
+                let r = &synth[i as usize];
+                let fields: Vec<String> =
+                    r.fields.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                println!("      #{} {} {}", r.person, r.source, fields.join(" | "));
+            }
+        }
+    }
 }
 
 fn throughput_run(plan: &Plan, count: usize) {

@@ -109,7 +109,7 @@ impl AttributeKind {
             Self::Address | Self::City => &["different", "similar", "same"],
             Self::Postcode => &["different", "same area", "same"],
             Self::Phone | Self::Identifier => &["different", "one character off", "same"],
-            Self::Email => &["different", "similar", "same name part", "same"],
+            Self::Email => &["different", "one typo", "same name part", "same"],
             Self::Location => &[
                 "different",
                 "same city",
@@ -174,9 +174,9 @@ impl Default for MatchSettings {
 }
 
 /// The default auto-merge threshold.
-pub const DEFAULT_AUTO_MERGE_AT: f64 = 0.999;
+pub const DEFAULT_AUTO_MERGE_AT: f64 = 0.99;
 /// The default review threshold.
-pub const DEFAULT_REVIEW_AT: f64 = 0.5;
+pub const DEFAULT_REVIEW_AT: f64 = 0.3;
 /// The most attributes matching compares.
 pub const MAX_ATTRIBUTES: usize = 20;
 

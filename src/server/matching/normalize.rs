@@ -17,13 +17,57 @@ pub fn compact(text: &str) -> String {
     fold(text).replace(' ', "")
 }
 
-/// Words of a personal name, titles removed ("Dr. Ana Silva" → ["ana", "silva"]).
+/// Words of a personal name, titles removed ("Dr. Ana Silva" → ["ana", "silva"]). A hyphen or
+/// apostrophe inside a word joins it ("Min-jun Kim" → ["minjun", "kim"], "O'Brien" → ["obrien"]).
 pub fn name_words(text: &str) -> Vec<String> {
     const TITLES: [&str; 7] = ["mr", "mrs", "ms", "miss", "dr", "prof", "mx"];
-    fold(text)
+    fold(&joined_words(text))
         .split(' ')
         .filter(|w| !w.is_empty() && !TITLES.contains(w))
         .map(str::to_owned)
+        .collect()
+}
+
+/// A whole name split into (given names, family name): a word written all in capitals is the
+/// family name ("KIM Min-jun", "Ana SILVA", as registries and legacy systems write it);
+/// otherwise the first word is the given name and the rest the family name.
+pub fn name_parts(text: &str) -> Option<(String, String)> {
+    let raw: Vec<&str> = text.split_whitespace().collect();
+    let words = name_words(text);
+    if words.is_empty() {
+        return None;
+    }
+    let capital = |w: &&str| {
+        let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+        letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
+    };
+    let capitals: Vec<usize> = (0..raw.len()).filter(|&i| capital(&raw[i])).collect();
+    if raw.len() == words.len() && capitals.len() == 1 && raw.len() >= 2 {
+        let family = words[capitals[0]].clone();
+        let given = words
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != capitals[0])
+            .map(|(_, w)| w.as_str())
+            .collect();
+        return Some((given, family));
+    }
+    Some((words[0].clone(), words[1..].concat()))
+}
+
+/// `text` without the hyphens and apostrophes that sit between two letters.
+fn joined_words(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, c)| {
+            let inside = i > 0
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric());
+            !(inside && matches!(c, '-' | '\'' | '’' | '‐'))
+        })
+        .map(|(_, c)| *c)
         .collect()
 }
 

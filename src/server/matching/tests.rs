@@ -123,6 +123,77 @@ fn each_kind_has_its_partial_levels() {
     );
 }
 
+#[test]
+fn whole_names_split_at_the_family_name_in_capitals_and_keep_hyphenated_words() {
+    use super::normalize::name_parts;
+    let parts = |t: &str| name_parts(t).unwrap();
+    assert_eq!(parts("KIM Min-jun"), ("minjun".into(), "kim".into()));
+    assert_eq!(
+        parts("Ana Maria SILVA"),
+        ("anamaria".into(), "silva".into())
+    );
+    assert_eq!(parts("Seo-jun Kang"), ("seojun".into(), "kang".into()));
+    assert_eq!(parts("Dr. Ana Silva"), ("ana".into(), "silva".into()));
+    assert_eq!(
+        parts("Siobhan O'Brien"),
+        ("siobhan".into(), "obrien".into())
+    );
+    assert_eq!(name_parts(" - "), None);
+}
+
+#[test]
+fn relatives_written_family_name_first_still_share_only_the_family_name() {
+    let plan = plan();
+    let a = record(&plan, &fields(&[("name", "Victoria Lee")]));
+    let b = record(&plan, &fields(&[("name", "LEE Lucia")]));
+    for (x, y) in [(&a, &b), (&b, &a)] {
+        let levels = plan.compare(x, y);
+        assert_eq!(level_name(&plan, &levels, "firstName"), Some("different"));
+        assert_eq!(level_name(&plan, &levels, "lastName"), Some("same"));
+    }
+}
+
+#[test]
+fn a_phone_counts_apart_at_the_same_address_and_elsewhere() {
+    let plan = plan();
+    let home = |street: &str, postcode: &str| {
+        record(
+            &plan,
+            &fields(&[
+                ("phone", "+82 10 4834 7719"),
+                ("address.street", street),
+                ("address.postalCode", postcode),
+            ]),
+        )
+    };
+    let attributes = plan.model_attributes();
+    let at = |path: &str| attributes.iter().position(|a| a.path == path).unwrap();
+    let (same, elsewhere) = (at("phone (same address)"), at("phone (elsewhere)"));
+    let together = plan.compare(&home("1 Main St", "04524"), &home("1 Main St", "04524"));
+    assert_eq!((together[same], together[elsewhere]), (Some(2), None));
+    let apart = plan.compare(&home("1 Main St", "04524"), &home("9 Oak Ave", "88100"));
+    assert_eq!((apart[same], apart[elsewhere]), (None, Some(2)));
+}
+
+#[test]
+fn an_email_is_similar_only_by_one_typo() {
+    let level = |a: &str, b: &str| {
+        let (a, b) = (
+            compare::prepare(K::Email, a).unwrap(),
+            compare::prepare(K::Email, b).unwrap(),
+        );
+        K::Email.levels()[compare::level(K::Email, &a, &b)]
+    };
+    assert_eq!(
+        level("kate.lee3@post.test", "kate.le3@post.test"),
+        "one typo"
+    );
+    assert_eq!(
+        level("kate.lee3@post.test", "kate.lee444@inbox.test"),
+        "different"
+    );
+}
+
 fn synth_records(count: usize, seed: u64) -> (Plan, Vec<synth::SynthRecord>, Vec<Record>) {
     let plan = plan();
     let synth = synth::generate(count, seed);
@@ -149,10 +220,10 @@ fn on_generated_duplicates_the_bands_are_accurate() {
         q.auto_precision(),
         q.blocking_recall()
     );
-    // Deterministic (seeded): a floor under what it measures now (0.9725, 0.9584, 0.9983), so a
+    // Deterministic (seeded): a floor under what it measures now (0.9896, 0.9686, 1.0), so a
     // change that makes matching worse fails here; the targets are measured by the bench.
-    assert!(q.precision() >= 0.97, "precision {}", q.precision());
-    assert!(q.recall() >= 0.955, "recall {}", q.recall());
+    assert!(q.precision() >= 0.985, "precision {}", q.precision());
+    assert!(q.recall() >= 0.965, "recall {}", q.recall());
     assert!(
         q.auto_precision() >= 0.995,
         "auto precision {}",
