@@ -2,7 +2,8 @@
 //! 1. quality on BENCH_QUALITY records (default 10,000) of generated people with corrupted
 //!    copies and look-alikes (`server::matching::synth`), the truth kept aside: precision and
 //!    recall of the auto-merge + review bands, precision of auto-merge alone, at the default
-//!    thresholds and a sweep of others;
+//!    thresholds and a sweep of others (BENCH_SEED picks another generated set; BENCH_ERRORS=n
+//!    prints the n worst wrong proposals and misses);
 //! 2. throughput of matching BENCH_PROFILES records (default 100,000) in memory: records/s,
 //!    candidate pairs per record, peak memory.
 //!
@@ -37,15 +38,16 @@ fn prepare(plan: &Plan, synth: &[synth::SynthRecord]) -> Vec<Record> {
 }
 
 fn quality_run(plan: &Plan, settings: &MatchSettings, count: usize) {
-    let synth = synth::generate(count, 2026);
+    let synth = synth::generate(count, env_number("BENCH_SEED", 2026) as u64);
     let truth: Vec<u32> = synth.iter().map(|s| s.person).collect();
     let people = truth.iter().collect::<std::collections::HashSet<_>>().len();
     let records = prepare(plan, &synth);
     let matched = pipeline::run(plan, &records, blocking::DEFAULT_MAX_BLOCK, 1);
     println!(
-        "quality: {count} records of {people} people, {} candidate pairs, EM {} rounds, prior {:.4}",
+        "quality: {count} records of {people} people, {} candidate pairs, EM {} rounds, {:.4} of candidates one person, prior over all pairs {:.2e}",
         matched.pairs.len(),
         matched.model.iterations,
+        matched.model.candidate_share,
         matched.model.prior
     );
     let q = quality::measure(

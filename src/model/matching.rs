@@ -174,9 +174,9 @@ impl Default for MatchSettings {
 }
 
 /// The default auto-merge threshold.
-pub const DEFAULT_AUTO_MERGE_AT: f64 = 0.99;
+pub const DEFAULT_AUTO_MERGE_AT: f64 = 0.999;
 /// The default review threshold.
-pub const DEFAULT_REVIEW_AT: f64 = 0.3;
+pub const DEFAULT_REVIEW_AT: f64 = 0.5;
 /// The most attributes matching compares.
 pub const MAX_ATTRIBUTES: usize = 20;
 

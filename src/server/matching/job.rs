@@ -128,7 +128,7 @@ async fn run_claimed(
         pairs_per_profile: matched.blocking.mean_per_record,
         max_pairs_per_profile: matched.blocking.max_per_record as u64,
         oversized_keys: matched.blocking.oversized_keys as u64,
-        prior: matched.model.prior,
+        prior: matched.model.candidate_share,
         ..RunSummary::default()
     };
     let run = ObjectId::new();

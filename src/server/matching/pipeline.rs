@@ -1,5 +1,5 @@
 //! Matching a set of records in memory: block, compare, train the model on the candidates,
-//! score every candidate. The database job and the benchmark both run this.
+//! turn it to the population (random pairs' u), score every candidate. The database job and the benchmark both run this.
 use super::{
     blocking::{self, BlockingReport},
     fellegi_sunter::{self, Levels, Model},
@@ -48,9 +48,10 @@ pub fn run(plan: &Plan, records: &[Record], max_block: usize, seed: u64) -> Matc
         .collect();
     let random = random_levels(plan, records, seed);
     let attributes = plan.model_attributes();
-    let u = fellegi_sunter::estimate_u(&attributes, &random);
-    let initial = Model::initial(&attributes, u);
-    let model = fellegi_sunter::train(initial, &fellegi_sunter::patterns(&levels));
+    let random = fellegi_sunter::estimate_u(&attributes, &random);
+    let initial = Model::initial(&attributes, random.u.clone());
+    let trained = fellegi_sunter::train(initial, &fellegi_sunter::patterns(&levels));
+    let model = fellegi_sunter::for_population(trained, &random, candidates.len(), records.len());
     let pairs = candidates
         .into_iter()
         .zip(levels)
