@@ -184,9 +184,14 @@ pub fn estimate_u<'a>(
     }
 }
 
+/// The largest share of one-person pairs among all pairs for which random pairs stand for
+/// pairs of two people (10,000 records of ~5,000 people: 0.0002; a few dozen records of a
+/// test: several percent, and the candidates' model is kept).
+const MAX_RANDOM_MATCH_SHARE: f64 = 0.01;
+
 /// `model`, trained on `candidates` of `records` records, turned to score any pair: u from
-/// `random` pairs (less the matches among them, which matters on small sets) where enough of
-/// them hold the attribute, and the prior as the matches found over all pairs.
+/// `random` pairs where enough of them hold the attribute, and the prior as the matches found
+/// over all pairs. On a small set (see [`MAX_RANDOM_MATCH_SHARE`]) it stays as trained.
 pub fn for_population(
     mut model: Model,
     random: &RandomPairs,
@@ -199,17 +204,14 @@ pub fn for_population(
         return model;
     }
     let prior = (model.prior * candidates as f64 / all_pairs).clamp(1e-12, 1.0 - 1e-6);
+    if prior > MAX_RANDOM_MATCH_SHARE {
+        // A small set: random pairs are too often one person to stand for two.
+        return model;
+    }
     for (attr, known) in random.known.iter().enumerate() {
-        if *known < MIN_RANDOM_KNOWN {
-            continue;
+        if *known >= MIN_RANDOM_KNOWN {
+            model.u[attr] = random.u[attr].clone();
         }
-        // Random pairs are a mix, prior·m + (1 − prior)·u; take the matches out.
-        let u: Vec<f64> = random.u[attr]
-            .iter()
-            .zip(&model.m[attr])
-            .map(|(r, m)| ((r - prior * m) / (1.0 - prior)).max(PSEUDO_COUNT / known))
-            .collect();
-        model.u[attr] = normalised(u);
     }
     model.prior = prior;
     model.bits = model.monotone_bits();
