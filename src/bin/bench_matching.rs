@@ -5,7 +5,10 @@
 //!    thresholds and a sweep of others (BENCH_SEED picks another generated set; BENCH_ERRORS=n
 //!    prints the n worst wrong proposals and misses);
 //! 2. throughput of matching BENCH_PROFILES records (default 100,000) in memory: records/s,
-//!    candidate pairs per record, peak memory.
+//!    candidate pairs per record, peak memory;
+//! 3. the full job on BENCH_JOB_PROFILES profiles (default 100,000) stored in the database at
+//!    MONGODB_URI (`make benchmatching` starts the stand-in): records/s from reading the
+//!    profiles to the last merge, and the database commands it sent per profile.
 //!
 //! `make benchmatching` runs this optimised.
 use enrich::{
@@ -18,7 +21,11 @@ use enrich::{
 };
 use std::time::Instant;
 
-fn main() {
+#[path = "bench_support/commands.rs"]
+mod commands;
+
+#[tokio::main]
+async fn main() {
     let settings = MatchSettings::default();
     let mut attributes = settings.attributes.clone();
     attributes.push(MatchAttribute::new(
@@ -28,6 +35,92 @@ fn main() {
     let plan = Plan::new(&attributes);
     quality_run(&plan, &settings, env_number("BENCH_QUALITY", 10_000));
     throughput_run(&plan, env_number("BENCH_PROFILES", 100_000));
+    match std::env::var("MONGODB_URI") {
+        Ok(uri) => job_run(&uri, env_number("BENCH_JOB_PROFILES", 100_000)).await,
+        Err(_) => println!("job: skipped (set MONGODB_URI, or run `make benchmatching`)"),
+    }
+}
+
+/// The generated records as stored profiles: each field a trait at its path.
+fn profile_of(record: &synth::SynthRecord) -> enrich::server::db::profile_doc::ProfileDoc {
+    use mongodb::bson::{Bson, Document, oid::ObjectId};
+    let mut profile = enrich::server::db::profile_doc::ProfileDoc::new(
+        ObjectId::new(),
+        mongodb::bson::DateTime::now(),
+    );
+    let mut traits = Document::new();
+    for (path, value) in &record.fields {
+        match path.split_once('.') {
+            Some((parent, child)) => {
+                if !traits.contains_key(parent) {
+                    traits.insert(parent, Document::new());
+                }
+                if let Ok(inner) = traits.get_document_mut(parent) {
+                    inner.insert(child, value.clone());
+                }
+            }
+            None => {
+                traits.insert(*path, Bson::String(value.clone()));
+            }
+        }
+    }
+    profile.traits = traits;
+    profile.sources = vec![record.source.to_owned()];
+    profile
+}
+
+async fn job_run(uri: &str, count: usize) {
+    use enrich::server::{
+        AppState,
+        config::Settings,
+        db,
+        matching::{decide::Decider, job},
+    };
+    let name = format!("bench_matching_{}", mongodb::bson::oid::ObjectId::new());
+    let (database, counts) = commands::counted_db(uri, &name).await;
+    db::indexes::ensure_indexes(&database)
+        .await
+        .expect("indexes");
+    let collection = database
+        .collection::<enrich::server::db::profile_doc::ProfileDoc>(db::profiles::COLLECTION);
+    let synth = synth::generate(count, 42);
+    for chunk in synth.chunks(5_000) {
+        let batch: Vec<_> = chunk.iter().map(profile_of).collect();
+        collection.insert_many(&batch).await.expect("seed insert");
+    }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml");
+    let options = leptos::prelude::get_configuration(Some(path))
+        .expect("Leptos.toml")
+        .leptos_options;
+    let state = AppState::new(
+        options,
+        database.clone(),
+        &Settings::default(),
+        enrich::server::privacy::keyring::generate(),
+    );
+    let graph = &state.ingest.graph;
+    let before = counts.snapshot();
+    let started = Instant::now();
+    let summary = commands::counting(job::run_now(graph, &graph.match_queue, &Decider::system()))
+        .await
+        .expect("the matching job");
+    let elapsed = started.elapsed().as_secs_f64();
+    println!(
+        "job: {} stored profiles matched in {elapsed:.1} s = {:.0} profiles/s ({} candidate pairs = {:.1} per profile, {} auto-merged, {} queued, {} below)",
+        summary.profiles,
+        summary.profiles as f64 / elapsed,
+        summary.candidate_pairs,
+        summary.pairs_per_profile,
+        summary.auto_merged,
+        summary.queued,
+        summary.below
+    );
+    println!(
+        "  database commands per profile: {}",
+        counts.per_request_since(&before, summary.profiles as usize)
+    );
+    println!("  peak memory (VmHWM, whole run) {} MB", peak_memory_mb());
+    let _ = database.drop().await;
 }
 
 fn prepare(plan: &Plan, synth: &[synth::SynthRecord]) -> Vec<Record> {

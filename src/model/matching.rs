@@ -173,6 +173,19 @@ impl Default for MatchSettings {
     }
 }
 
+/// A pair's score for people, in percent with one decimal, never rounded up to a certainty
+/// it is not: 0.99996 is "> 99.9 %", not "100.0 %".
+pub fn score_text(score: f64) -> String {
+    let percent = score * 100.0;
+    if percent >= 99.95 && score < 1.0 {
+        "> 99.9 %".to_owned()
+    } else if percent < 0.05 && score > 0.0 {
+        "< 0.1 %".to_owned()
+    } else {
+        format!("{percent:.1} %")
+    }
+}
+
 /// The default auto-merge threshold.
 pub const DEFAULT_AUTO_MERGE_AT: f64 = 0.999;
 /// The default review threshold.

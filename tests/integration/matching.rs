@@ -356,6 +356,13 @@ async fn roles_without_personal_data_see_the_queue_masked_and_cannot_decide() {
         (page["masked"].clone(), page["can_decide"].clone()),
         (Value::Bool(false), Value::Bool(true))
     );
+    // The legacy system has one name field: the given and family names compared from it are
+    // shown from it, not as missing.
+    let shown = page.to_string();
+    assert!(
+        shown.contains("Kate Perreira (whole name)"),
+        "the whole name is shown where the names came from: {shown}"
+    );
     // Settings stay the admins': a steward runs matching but does not change its thresholds.
     assert_eq!(
         steward

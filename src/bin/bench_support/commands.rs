@@ -91,7 +91,14 @@ pub async fn counted_db(uri: &str, name: &str) -> (Database, CommandCounts) {
     (db, counts)
 }
 
+/// Runs `work` inside the scope whose commands are counted (a job rather than a request).
+#[allow(dead_code)] // Used by the benchmarks that count a job; the others count requests.
+pub async fn counting<F: std::future::Future>(work: F) -> F::Output {
+    ON_REQUEST_PATH.scope((), work).await
+}
+
 /// `router` with every request answered inside the scope whose commands are counted.
+#[allow(dead_code)] // Used by the benchmarks that count requests; the others count a job.
 pub fn on_request_path(router: Router) -> Router {
     router.layer(axum::middleware::from_fn(
         |request: Request, next: Next| async move {

@@ -2,7 +2,7 @@
 //! each field marked agreeing, partly agreeing, disagreeing or missing, and the actions.
 use crate::{
     api::{UnmergeProfiles, matching::DecideMatch},
-    model::matching::{Decision, FieldEvidence, Outcome, PairView},
+    model::matching::{Decision, FieldEvidence, Outcome, PairView, score_text},
 };
 use leptos::prelude::*;
 
@@ -40,7 +40,7 @@ pub fn PairCard(
         <li class="card match-card" class:current=is_current aria-current=move || is_current().then_some("true")
             aria-labelledby=labelled_by data-testid="match-pair" data-pair=pair.id.clone()>
             <h2 id=heading_id class="match-heading">
-                <span class="score" data-testid="match-score">{format!("{:.1} %", pair.score * 100.0)}</span>
+                <span class="score" data-testid="match-score">{score_text(pair.score)}</span>
                 " · " {link(&pair.left.id, &pair.left.name)} " and " {link(&pair.right.id, &pair.right.name)}
             </h2>
             <p class="muted">{format!("Band: {} · decision: {}{} · sources: {} / {}", pair.band.as_str().replace('_', "-"), pair.decision.as_str().replace('_', " "),

@@ -50,6 +50,16 @@ pub enum Context {
     Elsewhere,
 }
 
+/// The trait paths a comparison named `name` reads: a location's parts joined by ` + `, a
+/// phone's without its context (`phone (same address)` reads `phone`).
+pub fn source_paths(name: &str) -> Vec<&str> {
+    let bare = [" (same address)", " (elsewhere)"]
+        .iter()
+        .find_map(|suffix| name.strip_suffix(suffix))
+        .unwrap_or(name);
+    bare.split(" + ").collect()
+}
+
 /// The location levels that count as living together (same postcode, same address).
 const TOGETHER_FROM: u8 = 3;
 

@@ -1,10 +1,10 @@
 //! The review queue as a steward sees it: pairs with both profiles' compared values side by
 //! side, masked for roles without personal data. A pending pair whose profile was merged or
 //! deleted meanwhile is dropped here (its survivor is matched again).
-use super::profile_record;
+use super::{profile_record, record::source_paths};
 use crate::{
     error::AppError,
-    model::matching::{Decision, PairPage, PairSide, PairView},
+    model::matching::{AttributeKind, Decision, PairPage, PairSide, PairView},
     server::{
         db::{
             match_pairs::{MatchPairs, PairDoc, PairFilter},
@@ -95,19 +95,33 @@ fn view(pair: &PairDoc, a: &Document, b: &Document, read_pii: bool) -> PairView 
             .evidence
             .iter()
             .map(|e| {
-                // A location comparison names its parts joined by ` + `.
-                let text = e
-                    .path
-                    .split(" + ")
-                    .map(|path| profile_record::values(p, path).join(", "))
+                let shown = |path: &str, text: String| {
+                    if read_pii || text.is_empty() {
+                        text
+                    } else {
+                        let masked = mask_json(path, &serde_json::Value::String(text));
+                        masked.as_str().unwrap_or("***").to_owned()
+                    }
+                };
+                let text = source_paths(&e.path)
+                    .into_iter()
+                    .map(|path| shown(path, profile_record::values(p, path).join(", ")))
                     .filter(|t| !t.is_empty())
                     .collect::<Vec<_>>()
                     .join(" · ");
-                if read_pii || text.is_empty() {
-                    text
+                let from_whole_name = text.is_empty()
+                    && e.level.is_some()
+                    && matches!(e.kind, AttributeKind::GivenName | AttributeKind::FamilyName);
+                if from_whole_name && !name.is_empty() {
+                    // Compared from the whole name (a system with one name field).
+                    let name = if read_pii {
+                        name.clone()
+                    } else {
+                        mask_text(&name)
+                    };
+                    format!("{name} (whole name)")
                 } else {
-                    let masked = mask_json(&e.path, &serde_json::Value::String(text));
-                    masked.as_str().unwrap_or("***").to_owned()
+                    text
                 }
             })
             .collect();
@@ -139,7 +153,7 @@ async fn read_sides(
     let mut projection =
         doc! { "name": 1, "status": 1, "sources": 1, "email": 1, "phone": 1, "identities": 1 };
     for pair in pairs {
-        for path in pair.evidence.iter().flat_map(|e| e.path.split(" + ")) {
+        for path in pair.evidence.iter().flat_map(|e| source_paths(&e.path)) {
             projection.insert(format!("traits.{path}"), 1);
         }
     }

@@ -176,6 +176,22 @@ fn a_phone_counts_apart_at_the_same_address_and_elsewhere() {
 }
 
 #[test]
+fn scores_never_round_up_to_a_certainty_and_comparisons_name_their_trait_paths() {
+    use crate::model::matching::score_text;
+    assert_eq!(score_text(0.99996), "> 99.9 %");
+    assert_eq!(score_text(1.0), "100.0 %");
+    assert_eq!(score_text(0.4279), "42.8 %");
+    assert_eq!(score_text(0.0001), "< 0.1 %");
+    use super::record::source_paths;
+    assert_eq!(source_paths("phone (same address)"), ["phone"]);
+    assert_eq!(source_paths("phone (elsewhere)"), ["phone"]);
+    assert_eq!(
+        source_paths("address.street + address.city"),
+        ["address.street", "address.city"]
+    );
+}
+
+#[test]
 fn an_email_is_similar_only_by_one_typo() {
     let level = |a: &str, b: &str| {
         let (a, b) = (
