@@ -358,7 +358,23 @@ async fn roles_without_personal_data_see_the_queue_masked_and_cannot_decide() {
     );
     // The legacy system has one name field: the given and family names compared from it are
     // shown from it, not as missing.
+    // A phone is weighed at the same address or elsewhere: each pair shows the one reading
+    // that applies (Kate moved: elsewhere).
+    for pair in page["pairs"].as_array().unwrap() {
+        let phones: Vec<&str> = pair["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| e["path"].as_str().filter(|p| p.starts_with("phone")))
+            .collect();
+        assert_eq!(phones.len(), 1, "{pair}");
+        assert_eq!(
+            pair["left"]["values"].as_array().unwrap().len(),
+            pair["evidence"].as_array().unwrap().len()
+        );
+    }
     let shown = page.to_string();
+    assert!(shown.contains("phone (elsewhere)"), "{shown}");
     assert!(
         shown.contains("Kate Perreira (whole name)"),
         "the whole name is shown where the names came from: {shown}"

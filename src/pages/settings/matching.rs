@@ -221,13 +221,23 @@ fn RunCard(
     );
     let busy = RwSignal::new(false);
     let last_finished: RwSignal<Option<Option<String>>> = RwSignal::new(None);
+    // One timer for the card's life, refreshing while a run goes: a chain of timeouts
+    // re-armed by the busy signal once stopped short and left the card on "Running".
     Effect::new(move |_| {
-        if busy.get() {
-            set_timeout(
-                move || tick.update(|t| *t += 1),
-                std::time::Duration::from_secs(1),
-            );
-        }
+        let handle = set_interval_with_handle(
+            move || {
+                if busy.get_untracked() {
+                    tick.update(|t| *t += 1);
+                }
+            },
+            std::time::Duration::from_secs(1),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
     });
     view! {
         <section class="card" aria-labelledby="run-heading" data-testid="matching-run">

@@ -63,6 +63,18 @@ pub fn source_paths(name: &str) -> Vec<&str> {
 /// The location levels that count as living together (same postcode, same address).
 const TOGETHER_FROM: u8 = 3;
 
+/// Whether a location level (by its name, as pairs store it) counts as living together.
+pub fn lives_together(location_level: Option<&str>) -> bool {
+    location_level
+        .and_then(|name| {
+            AttributeKind::Location
+                .levels()
+                .iter()
+                .position(|l| *l == name)
+        })
+        .is_some_and(|l| l >= usize::from(TOGETHER_FROM))
+}
+
 const LOCATION_KINDS: [AttributeKind; 3] = [
     AttributeKind::Address,
     AttributeKind::Postcode,

@@ -1,10 +1,13 @@
 //! The review queue as a steward sees it: pairs with both profiles' compared values side by
 //! side, masked for roles without personal data. A pending pair whose profile was merged or
 //! deleted meanwhile is dropped here (its survivor is matched again).
-use super::{profile_record, record::source_paths};
+use super::{
+    profile_record,
+    record::{lives_together, source_paths},
+};
 use crate::{
     error::AppError,
-    model::matching::{AttributeKind, Decision, PairPage, PairSide, PairView},
+    model::matching::{AttributeKind, Decision, FieldEvidence, PairPage, PairSide, PairView},
     server::{
         db::{
             match_pairs::{MatchPairs, PairDoc, PairFilter},
@@ -132,17 +135,53 @@ fn view(pair: &PairDoc, a: &Document, b: &Document, read_pii: bool) -> PairView 
             values,
         }
     };
+    let shown = applicable(&pair.evidence);
+    let keep = |side: PairSide| PairSide {
+        values: side
+            .values
+            .into_iter()
+            .zip(&shown)
+            .filter_map(|(v, keep)| keep.then_some(v))
+            .collect(),
+        ..side
+    };
     PairView {
         id: pair.id.clone(),
         score: pair.score,
         band: pair.band,
         decision: pair.decision,
-        evidence: pair.evidence.clone(),
-        left: side(pair.a, a),
-        right: side(pair.b, b),
+        evidence: pair
+            .evidence
+            .iter()
+            .zip(&shown)
+            .filter(|(_, keep)| **keep)
+            .map(|(e, _)| e.clone())
+            .collect(),
+        left: keep(side(pair.a, a)),
+        right: keep(side(pair.b, b)),
         decided_by: pair.decided_by.clone(),
         merge: pair.merge.map(|m| m.to_hex()),
     }
+}
+
+/// Which evidence rows apply to the pair: a phone is weighed either at the same address or
+/// elsewhere, and the other reading is not shown (it would read "missing").
+fn applicable(evidence: &[FieldEvidence]) -> Vec<bool> {
+    let together = evidence
+        .iter()
+        .any(|e| e.kind == AttributeKind::Location && lives_together(e.level.as_deref()));
+    evidence
+        .iter()
+        .map(|e| {
+            if e.path.ends_with(" (same address)") {
+                together
+            } else if e.path.ends_with(" (elsewhere)") {
+                !together
+            } else {
+                true
+            }
+        })
+        .collect()
 }
 
 async fn read_sides(
