@@ -147,8 +147,6 @@ pub struct RandomPairs {
     pub u: Vec<Vec<f64>>,
     /// How many random pairs had the attribute on both sides.
     pub known: Vec<f64>,
-    /// Random pairs drawn.
-    pub drawn: usize,
 }
 
 /// Random pairs that must hold an attribute on both sides for their u to be used: fewer (a
@@ -166,9 +164,7 @@ pub fn estimate_u<'a>(
         .map(|a| vec![PSEUDO_COUNT; a.kind.levels().len()])
         .collect();
     let mut known = vec![0.0; attributes.len()];
-    let mut drawn = 0;
     for levels in random_pairs {
-        drawn += 1;
         for ((count, level), known) in counts.iter_mut().zip(levels).zip(&mut known) {
             if let Some(l) = level {
                 let top = count.len() - 1;
@@ -180,7 +176,6 @@ pub fn estimate_u<'a>(
     RandomPairs {
         u: counts.into_iter().map(normalised).collect(),
         known,
-        drawn,
     }
 }
 
@@ -200,7 +195,7 @@ pub fn for_population(
 ) -> Model {
     let all_pairs = (records as f64) * (records as f64 - 1.0) / 2.0;
     model.candidate_share = model.prior;
-    if all_pairs < 1.0 || random.drawn == 0 {
+    if all_pairs < 1.0 {
         return model;
     }
     let prior = (model.prior * candidates as f64 / all_pairs).clamp(1e-12, 1.0 - 1e-6);

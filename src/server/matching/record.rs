@@ -50,14 +50,30 @@ pub enum Context {
     Elsewhere,
 }
 
+/// What a phone comparison's name ends with, per context.
+const SAME_ADDRESS: &str = " (same address)";
+const ELSEWHERE: &str = " (elsewhere)";
+
 /// The trait paths a comparison named `name` reads: a location's parts joined by ` + `, a
 /// phone's without its context (`phone (same address)` reads `phone`).
 pub fn source_paths(name: &str) -> Vec<&str> {
-    let bare = [" (same address)", " (elsewhere)"]
+    let bare = [SAME_ADDRESS, ELSEWHERE]
         .iter()
         .find_map(|suffix| name.strip_suffix(suffix))
         .unwrap_or(name);
     bare.split(" + ").collect()
+}
+
+/// Whether the comparison named `name` applies to a pair that does (`together`) or does not
+/// live at one address: the other context's phone reading would only read "missing".
+pub fn applies(name: &str, together: bool) -> bool {
+    if name.ends_with(SAME_ADDRESS) {
+        together
+    } else if name.ends_with(ELSEWHERE) {
+        !together
+    } else {
+        true
+    }
 }
 
 /// The location levels that count as living together (same postcode, same address).
@@ -90,8 +106,8 @@ fn comparisons_of(compared: &[MatchAttribute]) -> Vec<Comparison> {
         }
         let contexts: &[(Context, &str)] = if located && a.kind == AttributeKind::Phone {
             &[
-                (Context::SameAddress, " (same address)"),
-                (Context::Elsewhere, " (elsewhere)"),
+                (Context::SameAddress, SAME_ADDRESS),
+                (Context::Elsewhere, ELSEWHERE),
             ]
         } else {
             &[(Context::Any, "")]

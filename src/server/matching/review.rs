@@ -3,7 +3,7 @@
 //! deleted meanwhile is dropped here (its survivor is matched again).
 use super::{
     profile_record,
-    record::{lives_together, source_paths},
+    record::{applies, lives_together, source_paths},
 };
 use crate::{
     error::AppError,
@@ -172,15 +172,7 @@ fn applicable(evidence: &[FieldEvidence]) -> Vec<bool> {
         .any(|e| e.kind == AttributeKind::Location && lives_together(e.level.as_deref()));
     evidence
         .iter()
-        .map(|e| {
-            if e.path.ends_with(" (same address)") {
-                together
-            } else if e.path.ends_with(" (elsewhere)") {
-                !together
-            } else {
-                true
-            }
-        })
+        .map(|e| applies(&e.path, together))
         .collect()
 }
 

@@ -182,7 +182,10 @@ fn scores_never_round_up_to_a_certainty_and_comparisons_name_their_trait_paths()
     assert_eq!(score_text(1.0), "100.0 %");
     assert_eq!(score_text(0.4279), "42.8 %");
     assert_eq!(score_text(0.0001), "< 0.1 %");
-    use super::record::{lives_together, source_paths};
+    use super::record::{applies, lives_together, source_paths};
+    assert!(applies("phone (same address)", true) && !applies("phone (same address)", false));
+    assert!(applies("phone (elsewhere)", false) && !applies("phone (elsewhere)", true));
+    assert!(applies("email", true) && applies("email", false));
     assert!(lives_together(Some("same address")) && lives_together(Some("same postcode")));
     assert!(!lives_together(Some("same area")) && !lives_together(None));
     assert_eq!(source_paths("phone (same address)"), ["phone"]);
