@@ -113,6 +113,20 @@ pub fn duplicate_indexes(err: &mongodb::error::Error) -> Option<Vec<usize>> {
     }
 }
 
+/// Runs write command `command` with the database's write concern (`run_command` alone sends
+/// none, so the server's default would apply: not journaled, not on a majority).
+pub async fn run_write_command(
+    db: &Database,
+    mut command: mongodb::bson::Document,
+) -> Result<mongodb::bson::Document, crate::error::AppError> {
+    if let Some(concern) = db.write_concern() {
+        let concern =
+            mongodb::bson::to_document(concern).map_err(crate::error::AppError::internal)?;
+        command.insert("writeConcern", concern);
+    }
+    Ok(db.run_command(command).await?)
+}
+
 /// Runs one `update` command of many statements (`{q, u, upsert}`) with the database's write
 /// concern: a batch's writes to one collection in one round trip; `ordered` when a statement
 /// relies on an earlier one. How many documents the statements matched or inserted.
@@ -127,12 +141,8 @@ pub async fn update_statements(
     if statements.is_empty() {
         return Ok(0);
     }
-    let mut command = doc! { "update": collection, "updates": statements, "ordered": ordered };
-    if let Some(concern) = db.write_concern() {
-        let concern = mongodb::bson::to_document(concern).map_err(AppError::internal)?;
-        command.insert("writeConcern", concern);
-    }
-    let reply = db.run_command(command).await?;
+    let command = doc! { "update": collection, "updates": statements, "ordered": ordered };
+    let reply = run_write_command(db, command).await?;
     if let Ok(errors) = reply.get_array("writeErrors")
         && !errors.is_empty()
     {

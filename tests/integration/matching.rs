@@ -7,6 +7,7 @@ use crate::{
     support::TestApp,
 };
 use enrich::{model::access::Role, server::matching::synth};
+use futures::TryStreamExt;
 use mongodb::bson::doc;
 use serde_json::Value;
 use std::time::Duration;
@@ -182,6 +183,31 @@ async fn two_overlapping_imports_merge_the_sure_pairs_and_queue_the_doubtful_one
         summary["candidate_pairs"].as_u64().unwrap() > 0,
         "{summary}"
     );
+    assert!(summary["auto_merged"].as_u64().unwrap() > 0, "{summary}");
+    // The run clears the pairs of the profiles it merged away: none waits for review.
+    let pending: Vec<mongodb::bson::Document> = app
+        .db
+        .collection("match_pairs")
+        .find(doc! { "decision": "pending" })
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let sides: Vec<_> = pending
+        .iter()
+        .flat_map(|p| [p.get_object_id("a").unwrap(), p.get_object_id("b").unwrap()])
+        .collect();
+    assert!(!sides.is_empty());
+    assert_eq!(
+        app.count(
+            "profiles",
+            doc! { "_id": { "$in": sides }, "status": { "$ne": "live" } }
+        )
+        .await,
+        0,
+        "a pending pair names a merged profile"
+    );
 
     // Kim Min-jun is one person again: both systems' ids lead to one live profile.
     let (kim, kim_legacy) = (
@@ -229,14 +255,16 @@ async fn two_overlapping_imports_merge_the_sure_pairs_and_queue_the_doubtful_one
         "the father is not proposed"
     );
 
-    // The auto-merge is audited with the score and the reason.
+    // Each of the run's auto-merges is audited with the score and the reason, in the name of
+    // whoever started the run.
+    let audited = doc! {
+        "action": "match.merge",
+        "role": "admin",
+        "detail": { "$regex": "auto_merged at score .* \\(driven by " },
+    };
     assert!(
-        app.count(
-            "audit",
-            doc! { "action": "match.merge", "actor": "matching" }
-        )
-        .await
-            >= 1
+        app.count("audit", audited).await >= summary["auto_merged"].as_u64().unwrap(),
+        "{summary}"
     );
 }
 

@@ -149,7 +149,7 @@ impl MatchPairs {
                 })
                 .collect();
             let command = doc! { "update": COLLECTION, "updates": updates, "ordered": false };
-            let reply = self.db.run_command(command).await?;
+            let reply = crate::server::db::run_write_command(&self.db, command).await?;
             let failed = reply
                 .get_array("writeErrors")
                 .map(|errors| {

@@ -125,17 +125,8 @@ impl ProductSignals {
     async fn upsert_all(&self, collection: &str, updates: Vec<Document>) -> Result<(), AppError> {
         // One `update` command carries many statements: a batch costs one round trip.
         for chunk in updates.chunks(500) {
-            let command =
-                doc! { "update": collection, "updates": chunk.to_vec(), "ordered": false };
-            let reply = self.db.run_command(command).await?;
-            if let Ok(errors) = reply.get_array("writeErrors")
-                && !errors.is_empty()
-            {
-                return Err(AppError::internal(format!(
-                    "{collection}: {} upserts failed",
-                    errors.len()
-                )));
-            }
+            crate::server::db::update_statements(&self.db, collection, chunk.to_vec(), false)
+                .await?;
         }
         Ok(())
     }

@@ -26,14 +26,15 @@ impl IdentityGraph {
         Ok(self.merge_recorded(a, b, reason).await?.0)
     }
 
-    /// [`Self::merge`], also returning the merge's id (`None` when `a` and `b` already were one
-    /// profile), for callers that audit it or offer its undo.
+    /// [`Self::merge`], also returning the merge's id and the profile it absorbed (`None` when
+    /// `a` and `b` already were one profile), for callers that audit it or offer its undo.
+    /// The absorbed profile may be neither `a` nor `b`: either may have been merged before.
     pub async fn merge_recorded(
         &self,
         a: ObjectId,
         b: ObjectId,
         reason: &str,
-    ) -> Result<(ObjectId, Option<ObjectId>), AppError> {
+    ) -> Result<(ObjectId, Option<(ObjectId, ObjectId)>), AppError> {
         let _serial = self.merge_lock.lock().await;
         let a = self.live_profile_id(a).await?;
         let b = self.live_profile_id(b).await?;
@@ -69,7 +70,7 @@ impl IdentityGraph {
         self.merges.insert(&record).await?;
         self.finish_merge(&record).await?;
         tracing::info!(survivor = %record.survivor, absorbed = %record.absorbed, %reason, "merged profiles");
-        Ok((record.survivor, Some(record.id)))
+        Ok((record.survivor, Some((record.id, record.absorbed))))
     }
 
     /// The merge's steps, each safe to repeat.

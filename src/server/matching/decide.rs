@@ -72,14 +72,42 @@ fn reason(pair: &PairDoc, decision: Decision) -> String {
 }
 
 /// Merges `pair`'s profiles and records `decision` (auto-merged or approved) on it; the pair
-/// must be pending (or new, for an auto-merge). Returns the merge's id.
+/// must be pending (or new, for an auto-merge). The absorbed profile's other pending pairs
+/// go and the survivor is queued to be matched again. Returns the merge's id.
 pub async fn merge(
     graph: &IdentityGraph,
     queue: &MatchQueue,
     decider: &Decider,
-    mut pair: PairDoc,
+    pair: PairDoc,
     decision: Decision,
 ) -> Result<Option<ObjectId>, AppError> {
+    let merged = merge_only(graph, decider, pair, decision).await?;
+    if let Some(absorbed) = merged.absorbed {
+        MatchPairs::new(&graph.db).drop_pending_of(absorbed).await?;
+    }
+    queue.push(&[merged.survivor]).await?;
+    Ok(merged.merge)
+}
+
+/// What one merge did.
+#[derive(Debug, Clone, Copy)]
+pub struct Merged {
+    /// The merge record (`None` when the two were already one profile).
+    pub merge: Option<ObjectId>,
+    /// The profile that lives on.
+    pub survivor: ObjectId,
+    /// The profile merged into it (`None` when the two were already one profile).
+    pub absorbed: Option<ObjectId>,
+}
+
+/// [`merge`] without its clean-up: the caller drops the absorbed profile's pending pairs and
+/// queues the survivor (the full job does it once for all its merges, not per merge).
+pub async fn merge_only(
+    graph: &IdentityGraph,
+    decider: &Decider,
+    mut pair: PairDoc,
+    decision: Decision,
+) -> Result<Merged, AppError> {
     let pairs = MatchPairs::new(&graph.db);
     let by = decider.name();
     if decision == Decision::Approved
@@ -93,7 +121,7 @@ pub async fn merge(
         let _no_rebuild = graph.rebuild_lock.read().await;
         graph.merge_recorded(pair.a, pair.b, &why).await
     };
-    let (survivor, merge) = match merged {
+    let (survivor, recorded) = match merged {
         Ok(done) => done,
         Err(err) => {
             if decision == Decision::Approved {
@@ -105,17 +133,19 @@ pub async fn merge(
     pair.decision = decision;
     pair.decided_by = Some(by);
     pair.decided_at = Some(mongodb::bson::DateTime::now());
+    let (merge, absorbed) = (recorded.map(|r| r.0), recorded.map(|r| r.1));
     pair.merge = merge;
     pairs.settle(&pair).await?;
-    let absorbed = if survivor == pair.a { pair.b } else { pair.a };
-    pairs.drop_pending_of(absorbed).await?;
-    queue.push(&[survivor]).await?;
     let target = merge.map(|m| m.to_hex());
     let detail = format!("{} and {}: {why}", pair.a, pair.b);
     decider
         .audit(graph, Record::new("match.merge", target).detail(detail))
         .await?;
-    Ok(merge)
+    Ok(Merged {
+        merge,
+        survivor,
+        absorbed,
+    })
 }
 
 /// Records that `pair` is two people: it is never proposed again.

@@ -29,6 +29,9 @@ use std::{collections::HashSet, time::Instant};
 /// Profiles read between progress reports.
 const PROGRESS_EVERY: u64 = 5_000;
 
+/// Profiles per clean-up command after the merges.
+const CLEAN_UP_CHUNK: usize = 1_000;
+
 /// The live profiles as matching reads them.
 pub struct Loaded {
     /// Profile ids, in record order.
@@ -177,19 +180,38 @@ async fn merge_all(
     auto: Vec<PairDoc>,
 ) -> Result<u64, AppError> {
     let total = auto.len() as u64;
-    let mut merged = 0;
+    let (mut survivors, mut absorbed) = (Vec::new(), Vec::new());
+    let mut merged_count = 0;
     for (done, pair) in auto.into_iter().enumerate() {
         if (done as u64).is_multiple_of(50) {
             state.progress("merging", done as u64, total).await?;
         }
-        match decide::merge(graph, queue, decider, pair, Decision::AutoMerged).await {
-            Ok(_) => merged += 1,
+        match decide::merge_only(graph, decider, pair, Decision::AutoMerged).await {
+            Ok(merged) => {
+                merged_count += 1;
+                survivors.push(merged.survivor);
+                absorbed.extend(merged.absorbed);
+            }
             // Deleted (forgotten) since it was read: nothing to merge.
             Err(AppError::NotFound { .. }) => {}
             Err(err) => return Err(err),
         }
     }
-    Ok(merged)
+    // Once for the run rather than per merge: each is a query over all pairs, and the
+    // survivors are matched again after the run instead of during it.
+    let pairs = MatchPairs::new(&graph.db);
+    for chunk in absorbed.chunks(CLEAN_UP_CHUNK) {
+        pairs.drop_pending_of_any(chunk).await?;
+    }
+    absorbed.sort_unstable();
+    survivors.sort_unstable();
+    survivors.dedup();
+    // A survivor of an early merge may itself be absorbed by a later one.
+    survivors.retain(|s| absorbed.binary_search(s).is_err());
+    for chunk in survivors.chunks(CLEAN_UP_CHUNK) {
+        queue.push(chunk).await?;
+    }
+    Ok(merged_count)
 }
 
 /// A pair as stored: score, band and the evidence per attribute.

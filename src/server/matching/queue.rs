@@ -54,9 +54,7 @@ impl MatchQueue {
             .iter()
             .map(|id| doc! { "q": { "_id": id }, "u": { "$set": { "at": now } }, "upsert": true })
             .collect();
-        self.db
-            .run_command(doc! { "update": COLLECTION, "updates": updates, "ordered": false })
-            .await?;
+        crate::server::db::update_statements(&self.db, COLLECTION, updates, false).await?;
         self.wake.notify_one();
         Ok(())
     }
