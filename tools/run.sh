@@ -49,8 +49,7 @@ export ENRICH_DEMO_SHOP="${ENRICH_DEMO_SHOP:-true}"
 # 1.8 MB gzipped instead of the 21 MB debug bundle); RELEASE=0 is the quicker build for working
 # on enrich itself.
 if [ "${RELEASE:-1}" = 1 ]; then
-  ensure_wasm_opt
-  cargo leptos build --release
+  "$ROOT/tools/build-release.sh"
   BIN=target/server-release/enrich
 else
   cargo leptos build

@@ -5,6 +5,8 @@
 #   tools/test.sh                    everything (what `make test` and CI run)
 #   tools/test.sh e2e [args…]        only the site build and Playwright, args passed to it
 #                                    (e.g. `tools/test.sh e2e tests/segments.spec.ts`), for iterating
+# With ENRICH_TEST_MONGODB_URI set (real MongoDB, e.g. mongo:8 as a replica set) no stand-in is
+# started: every test makes a database of its own there, and Playwright one for its run.
 source "$(dirname "$0")/lib.sh"
 MODE="${1:-all}"
 [ "$MODE" = e2e ] && shift
@@ -29,6 +31,16 @@ trap 'exit 130' INT TERM
 trap 'exit 129' HUP
 
 step() { log "$*"; STEP_START=$SECONDS; }
+
+# The server the tests use: ENRICH_TEST_MONGODB_URI's, else a stand-in started here.
+start_database() {
+  if [ -n "${ENRICH_TEST_MONGODB_URI:-}" ]; then
+    MONGO_URI="$ENRICH_TEST_MONGODB_URI"
+    log "testing on the MongoDB at ENRICH_TEST_MONGODB_URI (no stand-in started)"
+  else
+    start_mongo "$WORK/mongo.log" 0 --memory
+  fi
+}
 done_step() { log "done in $((SECONDS - STEP_START)) s"; }
 
 if [ "$MODE" != e2e ]; then
@@ -38,17 +50,18 @@ if [ "$MODE" != e2e ]; then
   cargo clippy --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
   done_step
 
-  start_mongo "$WORK/mongo.log" 0 --memory
+  start_database
   start_smtp_sink "$WORK/smtp.log" "$WORK/mail.jsonl"
   export ENRICH_TEST_SMTP_PORT="$SMTP_PORT" ENRICH_TEST_MAIL_LOG="$WORK/mail.jsonl"
   export ENRICH_TEST_MONGODB_URI="$MONGO_URI"
+  # Crash-survival tests start (and kill) a stand-in of their own, whatever the suite runs on.
   export ENRICH_MONGO_SERVER_JAR="$MONGO_JAR"
 
   step "unit and integration tests"
   cargo test --features ssr --no-fail-fast
   done_step
 else
-  start_mongo "$WORK/mongo.log" 0 --memory
+  start_database
   start_smtp_sink "$WORK/smtp.log" "$WORK/mail.jsonl"
 fi
 
@@ -58,7 +71,8 @@ done_step
 
 step "Playwright: hydrated and JavaScript disabled"
 PORT="$(free_port)"
-export MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e" ENRICH_FIELD_KEYS_FILE="$WORK/field-keys.txt"
+# A database of this run's own: on a shared server, an earlier run's data would leak in.
+export MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e_$(date +%s)_$$" ENRICH_FIELD_KEYS_FILE="$WORK/field-keys.txt"
 # Campaign email goes to the SMTP sink; the journey reads what arrived from its log.
 export ENRICH_SMTP_HOST=127.0.0.1 ENRICH_SMTP_PORT="$SMTP_PORT" ENRICH_SMTP_FROM="Shop <news@shop.test>"
 export E2E_MAIL_LOG="$WORK/mail.jsonl"
