@@ -184,7 +184,16 @@ async fn two_overlapping_imports_merge_the_sure_pairs_and_queue_the_doubtful_one
         "{summary}"
     );
     assert!(summary["auto_merged"].as_u64().unwrap() > 0, "{summary}");
-    // The run clears the pairs of the profiles it merged away: none waits for review.
+    // The run clears the pairs of the profiles it merged away: none waits for review (once the
+    // background worker, which rematches the survivors and may merge more, is idle again).
+    let rematching = &app.state.ingest.graph.match_queue;
+    for _ in 0..400 {
+        if rematching.waiting().await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(rematching.waiting().await.unwrap(), 0);
     let pending: Vec<mongodb::bson::Document> = app
         .db
         .collection("match_pairs")
