@@ -30,6 +30,7 @@ async fn main() -> ExitCode {
         Command::User { command } => cli::accounts::run(&config, command).await,
         Command::Keys { command } => cli::keys::run(&config, command).await,
         Command::Match { command } => cli::matching::run(&config, command).await,
+        Command::Db { command } => cli::db_command(&config, command),
         Command::Seed {
             customers,
             events,

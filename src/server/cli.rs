@@ -1,4 +1,4 @@
-//! The command line: `enrich [serve]`, `enrich import …`, `enrich seed …`.
+//! The command line: `enrich [serve]`, `enrich import …`, `enrich seed …`, `enrich db …`.
 use super::{
     AppState,
     config::Config,
@@ -60,6 +60,12 @@ pub enum Command {
         #[command(subcommand)]
         command: matching::MatchCommand,
     },
+    /// Database operations.
+    Db {
+        /// What to do.
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Generate demo data: overlapping legacy records and 90 days of web and app events.
     Seed {
         /// People to create.
@@ -72,6 +78,22 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+}
+
+/// `enrich db …`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Print the mongosh commands that shard ENRICH_DB on a sharded cluster, with the
+    /// reason for each collection's key (nothing is sent to the database).
+    ShardPlan,
+}
+
+/// `enrich db …`: exit status 0.
+pub fn db_command(config: &Config, command: DbCommand) -> Result<u8, String> {
+    match command {
+        DbCommand::ShardPlan => print!("{}", db::shard_plan::commands(&config.database)),
+    }
+    Ok(0)
 }
 
 /// Connects to the configured database and creates the indexes; errors in words.

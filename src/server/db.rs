@@ -32,6 +32,7 @@ pub mod profiles;
 pub mod recommend_queue;
 pub mod segments;
 pub mod sessions;
+pub mod shard_plan;
 pub mod sources;
 pub mod suppressions;
 pub mod users;
