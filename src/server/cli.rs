@@ -104,6 +104,7 @@ pub async fn open_database(config: &Config) -> Result<mongodb::Database, String>
     db::indexes::ensure_indexes(&db)
         .await
         .map_err(|e| format!("cannot create indexes: {e}"))?;
+    db::route_analytics_reads(&config.settings.analytics_read);
     Ok(db)
 }
 

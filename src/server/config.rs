@@ -67,12 +67,30 @@ pub struct Settings {
     /// `ENRICH_INGEST_ONE_PASS` (`true`): plan each tracking batch in one pass; `false`
     /// resolves message by message against the database (the slower reference path).
     pub ingest_one_pass: bool,
+    /// `ENRICH_ANALYTICS_READ_PREFERENCE` (`secondaryPreferred`) and
+    /// `ENRICH_ANALYTICS_READ_TAGS`: where lists, counts, charts and previews read.
+    pub analytics_read: crate::server::db::analytics_read::AnalyticsRead,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self::from_lookup(|_| None)
     }
+}
+
+/// The analytics read preference; an unreadable one falls back to the default with a warning.
+fn analytics_read(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> crate::server::db::analytics_read::AnalyticsRead {
+    let (mode, tags) = (
+        lookup("ENRICH_ANALYTICS_READ_PREFERENCE"),
+        lookup("ENRICH_ANALYTICS_READ_TAGS"),
+    );
+    crate::server::db::analytics_read::AnalyticsRead::parse(mode.as_deref(), tags.as_deref())
+        .unwrap_or_else(|err| {
+            tracing::warn!(%err, "unusable ENRICH_ANALYTICS_READ_PREFERENCE/_TAGS; reading analytics from secondaryPreferred");
+            Default::default()
+        })
 }
 
 impl Settings {
@@ -155,6 +173,7 @@ impl Settings {
                 "ENRICH_INGEST_ONE_PASS",
                 true,
             ),
+            analytics_read: analytics_read(&lookup),
         }
     }
 }
@@ -206,6 +225,25 @@ mod tests {
             "mongodb://db.internal:27018/?replicaSet=rs0"
         );
         assert_eq!(config.database, "crm");
+    }
+
+    #[test]
+    fn analytics_reads_follow_the_environment_and_a_bad_value_keeps_the_default() {
+        use crate::server::db::analytics_read::AnalyticsRead;
+        let tagged = Settings::from_lookup(|key| match key {
+            "ENRICH_ANALYTICS_READ_PREFERENCE" => Some("secondary".into()),
+            "ENRICH_ANALYTICS_READ_TAGS" => Some("nodeType:ANALYTICS".into()),
+            _ => None,
+        });
+        assert_eq!(
+            tagged.analytics_read,
+            AnalyticsRead::parse(Some("secondary"), Some("nodeType:ANALYTICS")).unwrap()
+        );
+        assert_ne!(tagged.analytics_read, AnalyticsRead::default());
+        let typo = Settings::from_lookup(|key| {
+            (key == "ENRICH_ANALYTICS_READ_PREFERENCE").then(|| "secundary".into())
+        });
+        assert_eq!(typo.analytics_read, AnalyticsRead::default());
     }
 }
 

@@ -1,5 +1,6 @@
 //! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
 
+pub mod analytics_read;
 pub mod audit;
 pub mod campaign_settings;
 pub mod campaigns;
@@ -73,13 +74,22 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
     Ok(db)
 }
 
-/// Collection `name` for read-heavy analytics (lists, counts, charts): read from a secondary
-/// when the server is a replica set, so they never compete with ingestion on the primary.
+/// Where this process sends analytics reads; set once at start-up by [`route_analytics_reads`].
+static ANALYTICS_READ: std::sync::OnceLock<analytics_read::AnalyticsRead> =
+    std::sync::OnceLock::new();
+
+/// Sends this process's analytics reads as `read` says (`ENRICH_ANALYTICS_READ_PREFERENCE`,
+/// `ENRICH_ANALYTICS_READ_TAGS`). The first call wins: the setting is the process's, read once.
+pub fn route_analytics_reads(read: &analytics_read::AnalyticsRead) {
+    let _ = ANALYTICS_READ.set(read.clone());
+}
+
+/// Collection `name` for read-heavy analytics (lists, counts, charts, previews): read where
+/// [`route_analytics_reads`] says (by default a secondary when the server is a replica set), so
+/// they never compete with ingestion on the primary.
 pub fn analytics<T: Send + Sync>(db: &Database, name: &str) -> mongodb::Collection<T> {
-    use mongodb::options::{CollectionOptions, ReadPreference, SelectionCriteria};
-    let criteria =
-        SelectionCriteria::ReadPreference(ReadPreference::SecondaryPreferred { options: None });
-    let options = CollectionOptions::builder()
+    let criteria = ANALYTICS_READ.get().cloned().unwrap_or_default().criteria();
+    let options = mongodb::options::CollectionOptions::builder()
         .selection_criteria(criteria)
         .build();
     db.collection_with_options(name, options)
