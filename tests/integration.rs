@@ -81,3 +81,5 @@ mod sessions;
 mod settings_pages;
 #[path = "integration/support.rs"]
 mod support;
+#[path = "integration/tls.rs"]
+mod tls;

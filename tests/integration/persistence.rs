@@ -14,18 +14,28 @@ fn jar() -> String {
 }
 
 /// A running launcher, stopped with SIGTERM when dropped (also when a test panics).
-struct Server {
+pub struct Server {
     child: Child,
-    uri: String,
+    /// `mongodb://host:port`.
+    pub uri: String,
 }
 
 impl Server {
     /// Starts the launcher on a free port with its data in `file`.
     fn start(file: &Path) -> Self {
-        let log = std::fs::File::create(file.with_extension("log")).unwrap();
+        let data = file.to_str().expect("a UTF-8 path");
+        Self::launch(
+            &["--port", "0", "--data", data],
+            &file.with_extension("log"),
+        )
+    }
+
+    /// Starts the launcher with `args`, its log in `log`.
+    pub fn launch(args: &[&str], log: &Path) -> Self {
+        let log = std::fs::File::create(log).unwrap();
         let mut child = Command::new("java")
-            .args(["-jar", &jar(), "--port", "0", "--data"])
-            .arg(file)
+            .args(["-jar", &jar()])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

@@ -10,6 +10,13 @@ import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.security.spec.InvalidKeySpecException;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -20,7 +27,9 @@ import org.h2.mvstore.MVStore;
 /**
  * Starts mongo-java-server, the MongoDB-wire stand-in used where real MongoDB cannot be installed.
  *
- * <p>Usage: {@code java -jar enrich-mongo-server.jar --host 127.0.0.1 --port 27017 (--data FILE | --memory)}.
+ * <p>Usage: {@code java -jar enrich-mongo-server.jar --host 127.0.0.1 --port 27017 (--data FILE | --memory)
+ * [--tls-cert CHAIN.pem --tls-key KEY.pem]}. With a certificate chain and its PKCS#8 key (PEM), it
+ * speaks only TLS, so clients need {@code tls=true} and a CA that trusts the chain.
  * The oplog is always enabled so change streams work. Prints {@code READY host:port} once listening,
  * and closes the backend cleanly on SIGTERM/SIGINT so the on-disk file is never left half-written.
  * With {@code --data}, every command is written to the file before its reply is sent (see
@@ -34,12 +43,16 @@ public final class MongoServerLauncher {
         String host = "127.0.0.1";
         int port = 27017;
         String dataFile = null;
+        String tlsCert = null;
+        String tlsKey = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--host" -> host = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--data" -> dataFile = args[++i];
                 case "--memory" -> dataFile = null;
+                case "--tls-cert" -> tlsCert = args[++i];
+                case "--tls-key" -> tlsKey = args[++i];
                 default -> {
                     System.err.println("unknown argument: " + args[i]);
                     System.exit(2);
@@ -49,6 +62,13 @@ public final class MongoServerLauncher {
         MongoBackend backend = openBackend(dataFile).version(new WireVersion5());
         MongoServer server = new MongoServer(backend);
         server.enableOplog();
+        if ((tlsCert == null) != (tlsKey == null)) {
+            System.err.println("--tls-cert and --tls-key go together");
+            System.exit(2);
+        }
+        if (tlsCert != null) {
+            server.enableSsl(readPrivateKey(tlsKey), null, readCertificates(tlsCert));
+        }
         server.bind(host, port);
         InetSocketAddress bound = server.getLocalAddress();
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "shutdown"));
@@ -72,6 +92,30 @@ public final class MongoServerLauncher {
         @Override
         public int getWireVersion() {
             return 13;
+        }
+    }
+
+    /** The PKCS#8 private key in PEM file {@code file} (EC, RSA or Ed25519). */
+    private static PrivateKey readPrivateKey(String file) throws Exception {
+        String pem = Files.readString(Path.of(file));
+        String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(base64));
+        for (String algorithm : List.of("EC", "RSA", "Ed25519")) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (InvalidKeySpecException notThisAlgorithm) {
+                // Try the next one: PKCS#8 names the algorithm inside, the JDK wants it outside.
+            }
+        }
+        throw new IllegalArgumentException(file + ": not a PKCS#8 EC, RSA or Ed25519 private key");
+    }
+
+    /** The certificate chain in PEM file {@code file}, the server's own first. */
+    private static X509Certificate[] readCertificates(String file) throws Exception {
+        try (var in = Files.newInputStream(Path.of(file))) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(X509Certificate.class::cast)
+                    .toArray(X509Certificate[]::new);
         }
     }
 
