@@ -118,7 +118,8 @@ pub const PLAN: &[Decision] = &[
     ),
     hashed(
         suppressions::COLLECTION,
-        "one per suppressed address, checked by _id before each send.",
+        "a keyed hash per identifier of a forgotten person; every batch checks its \
+         identifiers with _id $in.",
     ),
     hashed(
         sessions::COLLECTION,
