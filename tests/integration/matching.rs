@@ -140,6 +140,18 @@ async fn external_profile(app: &TestApp, key: &str) -> String {
         .to_hex()
 }
 
+/// Waits until the background matcher has taken every queued profile (it is idle then).
+async fn until_rematched(app: &TestApp) {
+    let queue = &app.state.ingest.graph.match_queue;
+    for _ in 0..400 {
+        if queue.waiting().await.unwrap() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the background matcher did not drain its queue in 20 s");
+}
+
 /// Every pair with `decision`, page by page.
 async fn pairs(app: &TestApp, decision: &str) -> Vec<Value> {
     let mut all = Vec::new();
@@ -186,14 +198,7 @@ async fn two_overlapping_imports_merge_the_sure_pairs_and_queue_the_doubtful_one
     assert!(summary["auto_merged"].as_u64().unwrap() > 0, "{summary}");
     // The run clears the pairs of the profiles it merged away: none waits for review (once the
     // background worker, which rematches the survivors and may merge more, is idle again).
-    let rematching = &app.state.ingest.graph.match_queue;
-    for _ in 0..400 {
-        if rematching.waiting().await.unwrap() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(rematching.waiting().await.unwrap(), 0);
+    until_rematched(&app).await;
     let pending: Vec<mongodb::bson::Document> = app
         .db
         .collection("match_pairs")
@@ -512,12 +517,7 @@ async fn a_record_arriving_after_a_run_is_matched_in_the_background() {
     import(&app, "crm", CRM_MAPPING, &crm_csv()).await;
     run(&app).await;
     import(&app, "legacy", LEGACY_MAPPING, &legacy_csv()).await;
-    for _ in 0..200 {
-        if app.state.ingest.graph.match_queue.waiting().await.unwrap() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_rematched(&app).await;
     let mut merged = false;
     for _ in 0..100 {
         merged = external_profile(&app, "external:crm_id:C1").await
