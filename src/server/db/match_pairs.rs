@@ -204,6 +204,21 @@ impl MatchPairs {
         Ok(())
     }
 
+    /// Removes the pending pairs of any of `profiles` that pass `run` did not propose again.
+    pub async fn drop_pending_of_any_but(
+        &self,
+        profiles: &[ObjectId],
+        run: ObjectId,
+    ) -> Result<(), AppError> {
+        let query = doc! {
+            "decision": Decision::Pending.as_str(),
+            "run": { "$ne": run },
+            "$or": [{ "a": { "$in": profiles } }, { "b": { "$in": profiles } }],
+        };
+        self.collection.delete_many(query).await?;
+        Ok(())
+    }
+
     /// Which of `keys` are settled pairs.
     pub async fn settled_among(&self, keys: Vec<String>) -> Result<HashSet<String>, AppError> {
         if keys.is_empty() {

@@ -123,7 +123,6 @@ async fn match_profiles(
         .collect();
     let others = read(graph, plan, &wanted.into_iter().collect::<Vec<_>>()).await?;
     let pairs = MatchPairs::new(&graph.db);
-    pairs.drop_pending_of_any(ids).await?;
     let (run, mut pending, mut auto) = (ObjectId::new(), Vec::new(), Vec::new());
     let mut seen = BTreeSet::new();
     for (id, found) in &candidates {
@@ -164,7 +163,10 @@ async fn match_profiles(
         .await?;
     pending.retain(|p| !settled.contains(&p.id));
     auto.retain(|p| !settled.contains(&p.id));
+    // Saved before the old ones go, so a pair still proposed stays pending throughout: a
+    // steward deciding it meanwhile never finds it missing.
     pairs.save_pending(&pending).await?;
+    pairs.drop_pending_of_any_but(ids, run).await?;
     blocks.add(&keyed).await?;
     for pair in auto {
         match decide::merge(
