@@ -70,6 +70,9 @@ async fn serve(config: Config) -> Result<(), String> {
         );
     }
     state.start();
+    if let Some(addr) = &config.metrics_addr {
+        serve_metrics(addr, state.clone()).await?;
+    }
     let app = server::router(state);
     // No Nagle: small responses go out at once instead of waiting for the client's delayed ACK
     // (measured: 40 ms added to every static file).
@@ -88,6 +91,21 @@ async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("server error: {e}"))?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Serves `/metrics` on `addr`, apart from the app (so it need not be exposed with it).
+async fn serve_metrics(addr: &str, state: AppState) -> Result<(), String> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("ENRICH_METRICS_ADDR: cannot listen on {addr}: {e}"))?;
+    tracing::info!("metrics on http://{addr}/metrics");
+    let app = server::metrics::scrape::routes(state);
+    tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!(%err, "the metrics listener stopped");
+        }
+    });
     Ok(())
 }
 

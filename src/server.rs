@@ -22,6 +22,7 @@ pub mod limits;
 pub mod live;
 pub mod matching;
 pub mod message;
+pub mod metrics;
 pub mod personalize;
 pub mod privacy;
 pub mod products;
@@ -38,7 +39,7 @@ use crate::app::{App, shell};
 use auth::policy::declared;
 use axum::{
     Router,
-    middleware::{from_fn_with_state, map_response},
+    middleware::{from_fn, from_fn_with_state, map_response},
     routing::get,
 };
 use leptos::prelude::provide_context;
@@ -114,6 +115,7 @@ pub fn router(state: AppState) -> Router {
                 tracing::debug_span!("request", %method, %path)
             }),
         )
+        .layer(from_fn(metrics::http::track))
         .with_state(state)
 }
 

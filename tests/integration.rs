@@ -45,6 +45,8 @@ mod ingest;
 mod live;
 #[path = "integration/matching.rs"]
 mod matching;
+#[path = "integration/metrics.rs"]
+mod metrics;
 #[path = "integration/outbox_claims.rs"]
 mod outbox_claims;
 #[path = "integration/pages.rs"]

@@ -20,6 +20,9 @@ pub struct Config {
     pub leptos_config: String,
     /// `ENRICH_FIELD_KEYS_FILE`: the key ring for restricted fields; created on first start.
     pub field_keys_file: std::path::PathBuf,
+    /// `ENRICH_METRICS_ADDR` (unset: off): where `/metrics` listens, apart from the app, e.g.
+    /// `127.0.0.1:9100`.
+    pub metrics_addr: Option<String>,
     /// Ingestion and identity settings.
     pub settings: Settings,
 }
@@ -196,6 +199,7 @@ impl Config {
             database: get("ENRICH_DB", DEFAULT_DATABASE),
             leptos_config: get("ENRICH_LEPTOS_CONFIG", DEFAULT_LEPTOS_CONFIG),
             field_keys_file: get("ENRICH_FIELD_KEYS_FILE", DEFAULT_FIELD_KEYS_FILE).into(),
+            metrics_addr: lookup("ENRICH_METRICS_ADDR").filter(|v| !v.trim().is_empty()),
             settings: Settings::from_lookup(&lookup),
         }
     }

@@ -54,6 +54,7 @@ pub async fn connect(uri: &str, name: &str) -> Result<Database, mongodb::error::
     options
         .server_selection_timeout
         .get_or_insert(Duration::from_secs(5));
+    options.command_event_handler = Some(crate::server::metrics::commands::handler());
     let client = Client::with_options(options)?;
     // `isMaster` rather than `hello`: the embedded stand-in only knows the older name.
     let hello = client

@@ -55,6 +55,7 @@ impl AppState {
         settings: &Settings,
         keys: KeyRing,
     ) -> Self {
+        crate::server::metrics::install();
         let policy = IdentityPolicy {
             blocked: settings.blocked_identifiers.clone(),
             default_region: settings.phone_region,

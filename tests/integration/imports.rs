@@ -5,11 +5,11 @@ use mongodb::bson::{doc, oid::ObjectId};
 use serde_json::Value;
 use std::time::Duration;
 
-const CRM_CSV: &str = "Customer No,E-mail,Mobile,Name\n\
+pub const CRM_CSV: &str = "Customer No,E-mail,Mobile,Name\n\
 C1,Ann@Example.com,+1 415-555-0101,Ann Lee\n\
 C2,bob@example.com,(415) 555 0102,Bob Ray\n\
 ,not-an-email,,Broken Row\n";
-const CRM_MAPPING: &str = "[columns]\n\"Customer No\" = \"external:crm_id\"\n\"E-mail\" = \"email\"\n\"Mobile\" = \"phone\"\n\"Name\" = \"trait:name\"\n";
+pub const CRM_MAPPING: &str = "[columns]\n\"Customer No\" = \"external:crm_id\"\n\"E-mail\" = \"email\"\n\"Mobile\" = \"phone\"\n\"Name\" = \"trait:name\"\n";
 const LEGACY_JSONL: &str = "{\"id\": 17, \"email\": \" ANN@example.com \", \"birth\": \"1980-04-02\"}\n{\"id\": 18, \"phone\": \"415.555.0102\"}\n";
 const LEGACY_MAPPING: &str = "[columns]\nid = \"external:legacy_id\"\nemail = \"email\"\nphone = \"phone\"\nbirth = \"trait:birthday:date\"\n";
 

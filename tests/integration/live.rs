@@ -20,10 +20,10 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Serves `app` on a loopback port, as `main` does.
-async fn serve(app: &TestApp) -> SocketAddr {
+pub async fn serve(app: &TestApp) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let service = app
@@ -57,7 +57,7 @@ async fn open(
 }
 
 /// Opens, reads the welcome and subscribes to `streams`.
-async fn subscribed(app: &TestApp, address: SocketAddr, streams: &[&str]) -> Socket {
+pub async fn subscribed(app: &TestApp, address: SocketAddr, streams: &[&str]) -> Socket {
     let mut socket = open(app, address, None).await.expect("the socket opens");
     assert!(
         matches!(next(&mut socket).await, ServerFrame::Control(c) if matches!(c.control, Control::Welcome { .. }))
@@ -379,7 +379,7 @@ async fn on_a_standalone_server_healthz_says_the_feed_is_in_process() {
     );
 }
 
-fn change_stream_settings(instance: &str) -> Settings {
+pub fn change_stream_settings(instance: &str) -> Settings {
     Settings {
         live_feed: FeedSetting::ChangeStream,
         instance: instance.to_owned(),

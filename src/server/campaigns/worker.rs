@@ -324,6 +324,19 @@ fn announce(
 
 /// What settling `item` with `outcome` writes.
 fn settlement(item: &OutboxDoc, outcome: Outcome) -> Settlement {
+    let label = match &outcome {
+        Outcome::Sent => "sent",
+        Outcome::Retry(..) => "retry",
+        Outcome::Failed(_) => "failed",
+        Outcome::Deferred(_) => "deferred",
+        Outcome::Leave(status, _) => status.as_str(),
+    };
+    metrics::counter!(
+        crate::server::metrics::names::CAMPAIGN_SENDS,
+        "channel" => item.channel.as_str(),
+        "outcome" => label
+    )
+    .increment(1);
     let now = bson::DateTime::now();
     let mut not_an_attempt = false;
     let mut set: Document = match outcome {

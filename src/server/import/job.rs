@@ -19,6 +19,7 @@ use crate::{
         },
         identity::{IdentityGraph, identifiers::IdentityPolicy},
         ingest::pipeline,
+        metrics::{Held, names},
     },
 };
 use chrono::Utc;
@@ -140,6 +141,9 @@ async fn run_chunks(
 ) -> Result<(), AppError> {
     let received_at = Utc::now();
     let mut tally = ImportTally::default();
+    let _running = Held::new(metrics::gauge!(names::IMPORTS_RUNNING), 1.0);
+    let rows = prepared.records.len() as f64;
+    let mut remaining = Held::new(metrics::gauge!(names::IMPORT_ROWS_REMAINING), rows);
     for chunk in prepared.records.chunks(CHUNK) {
         let mut messages = Vec::new();
         for record in chunk {
@@ -157,6 +161,15 @@ async fn run_chunks(
             }
         }
         let report = pipeline::ingest(graph, &prepared.source, &messages).await?;
+        let rejected = chunk.len() - messages.len();
+        for (result, n) in [
+            ("imported", report.accepted),
+            ("duplicate", report.duplicates),
+            ("rejected", rejected),
+        ] {
+            metrics::counter!(names::IMPORT_ROWS, "result" => result).increment(n as u64);
+        }
+        remaining.release(chunk.len() as f64);
         tally.processed += chunk.len() as u64;
         tally.imported += report.accepted as u64;
         tally.duplicates += report.duplicates as u64;

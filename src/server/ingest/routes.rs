@@ -17,6 +17,7 @@ use crate::{
         auth::policy::declared,
         browser::cors::{KeySource, body_write_key},
         db::{ingest_errors::IngestErrors, sources::SourceDoc},
+        metrics::{commands::counted, names},
     },
 };
 use axum::{
@@ -28,6 +29,7 @@ use axum::{
     routing::{get, post},
 };
 use chrono::Utc;
+use metrics::{counter, histogram};
 
 /// The tracking API's routes.
 pub fn routes(state: &AppState) -> Router<AppState> {
@@ -55,7 +57,8 @@ async fn receive(
     body: Body,
 ) -> Result<Json<IngestReport>, AppError> {
     let found = found.map(|Extension(KeySource(source))| source);
-    let answer = handle(&state, &call, found, &headers, body).await;
+    let (answer, commands) = counted(handle(&state, &call, found, &headers, body)).await;
+    count_batch(answer.as_ref().ok().map(|Json(report)| report), commands);
     if answer.is_err() {
         let now = Utc::now();
         state.hub.stats().record_error(now);
@@ -67,6 +70,24 @@ async fn receive(
         });
     }
     answer
+}
+
+/// Counts a tracking request for `/metrics` (`None`: refused).
+fn count_batch(report: Option<&IngestReport>, commands: u64) {
+    let Some(report) = report else {
+        counter!(names::INGEST_BATCHES, "outcome" => "refused").increment(1);
+        return;
+    };
+    counter!(names::INGEST_BATCHES, "outcome" => "accepted").increment(1);
+    for (result, n) in [
+        ("accepted", report.accepted),
+        ("duplicate", report.duplicates),
+        ("suppressed", report.suppressed),
+    ] {
+        counter!(names::INGEST_MESSAGES, "result" => result).increment(n as u64);
+    }
+    counter!(names::INGEST_REFUSED_IDENTIFIERS).increment(report.refused_identifiers as u64);
+    histogram!(names::INGEST_BATCH_DB_COMMANDS).record(commands as f64);
 }
 
 /// The message type a call path names (`None`: a batch).

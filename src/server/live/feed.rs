@@ -220,6 +220,7 @@ async fn follow_once(
     loop {
         match stream.next_if_any().await? {
             Some(change) => {
+                record_lag(watched, change.wall_time, change.cluster_time);
                 if let Some(message) = convert(watched, change.full_document, names).await {
                     hub.publish(message);
                 }
@@ -240,6 +241,19 @@ async fn follow_once(
             return Ok(());
         }
     }
+}
+
+/// How far behind the database this instance reads `watched` (wall time from MongoDB 6.0,
+/// the cluster time's seconds before).
+fn record_lag(watched: Watched, wall: Option<bson::DateTime>, cluster: Option<bson::Timestamp>) {
+    let at_ms = match (wall, cluster) {
+        (Some(wall), _) => wall.timestamp_millis(),
+        (None, Some(cluster)) => i64::from(cluster.time) * 1000,
+        (None, None) => return,
+    };
+    let lag = (Utc::now().timestamp_millis() - at_ms).max(0) as f64 / 1000.0;
+    metrics::gauge!(crate::server::metrics::names::CHANGE_STREAM_LAG, "collection" => watched.name())
+        .set(lag);
 }
 
 async fn convert(

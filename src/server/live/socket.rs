@@ -13,6 +13,7 @@ use crate::{
         AppState,
         auth::{Caller, session::signed_in_user},
         db::{sessions::MongoSessionStore, users::Users},
+        metrics::{Held, names},
     },
 };
 use axum::{
@@ -87,6 +88,8 @@ impl Connection {
     }
 
     async fn run(mut self, mut socket: WebSocket) {
+        // Counted down however the connection ends, a panic in this task included.
+        let _connected = Held::new(metrics::gauge!(names::WEBSOCKET_CLIENTS), 1.0);
         let hub = self.state.hub.clone();
         let mut feed = hub.subscribe();
         self.last_sent = hub.last_seq();

@@ -5,6 +5,7 @@ use super::{
     engine::{Changes, diff_members, event_queries},
     sets::resolve_all,
 };
+use crate::server::metrics::names;
 use crate::{
     error::AppError,
     model::segment::{SegmentKind, SegmentStatus},
@@ -21,6 +22,11 @@ use mongodb::bson::{self, Document, doc, oid::ObjectId};
 use std::collections::HashSet;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// This process's queue of segment computations (in memory, so counted here).
+fn compute_queue_depth() -> metrics::Gauge {
+    metrics::gauge!(names::QUEUE_DEPTH, "queue" => "segment_compute")
+}
+
 /// Transitions written between progress updates.
 const CHUNK: usize = 1_000;
 
@@ -36,13 +42,16 @@ impl SegmentEngine {
         };
         self.segments.set_compute(id, &queued).await?;
         // The worker only stops with the server.
-        let _ = self.compute_queue.send(id);
+        if self.compute_queue.send(id).is_ok() {
+            compute_queue_depth().increment(1.0);
+        }
         Ok(())
     }
 
     /// Works through queued computations one at a time.
     pub(super) async fn compute_worker(self, mut queue: UnboundedReceiver<ObjectId>) {
         while let Some(id) = queue.recv().await {
+            compute_queue_depth().decrement(1.0);
             if let Err(err) = self.compute(id).await {
                 tracing::error!(%err, segment = %id, "segment computation failed");
                 let failed = ComputeDoc {
@@ -60,6 +69,13 @@ impl SegmentEngine {
     /// Computes segment `id` now: members become exactly the live profiles its rule matches.
     pub async fn compute(&self, id: ObjectId) -> Result<(), AppError> {
         let _writer = self.writer.lock().await;
+        let started = std::time::Instant::now();
+        let computed = self.compute_locked(id).await;
+        metrics::histogram!(names::SEGMENT_RECOMPUTE).record(started.elapsed().as_secs_f64());
+        computed
+    }
+
+    async fn compute_locked(&self, id: ObjectId) -> Result<(), AppError> {
         let Some(segment) = self.segments.get(id).await? else {
             return Ok(());
         };
