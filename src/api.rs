@@ -15,7 +15,10 @@ pub mod matching;
 pub mod preferences;
 pub mod profiles;
 pub mod segments;
+#[cfg(feature = "ssr")]
+pub mod shown_once;
 pub mod sources;
+pub mod tokens;
 pub mod users;
 
 pub use auth::{GetSessionUser, get_session_user};

@@ -10,7 +10,8 @@ use crate::{
         EditCampaignPage, EditProductPage, EditSegmentPage, FieldsPage, ForbiddenPage, ImportPage,
         ImportProgressPage, LivePage, LoginPage, MatchesPage, MatchingSettingsPage,
         NewCampaignPage, NewProductPage, NewSegmentPage, NotFoundPage, PreferencesPage,
-        ProductPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage, UsersPage,
+        ProductPage, SegmentPage, SegmentsPage, SourcesPage, StaticSegmentPage, TokensPage,
+        UsersPage,
     },
 };
 use leptos::prelude::*;
@@ -168,6 +169,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/settings/users")
                             view=UsersPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/settings/tokens")
+                            view=TokensPage
                             ssr=SsrMode::Async
                         />
                         <Route

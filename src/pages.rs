@@ -29,5 +29,5 @@ pub use preferences::PreferencesPage;
 pub use segments::{EditSegmentPage, NewSegmentPage, SegmentPage, SegmentsPage, StaticSegmentPage};
 pub use settings::{
     AuditPage, ChannelsPage, ComputedTraitsPage, FieldsPage, ImportPage, ImportProgressPage,
-    MatchingSettingsPage, SourcesPage, UsersPage,
+    MatchingSettingsPage, SourcesPage, TokensPage, UsersPage,
 };

@@ -72,6 +72,10 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route(declared("GET", "/healthz"), get(health::healthz))
+        .route(
+            declared("GET", "/metrics"),
+            get(metrics::scrape::metrics_text),
+        )
         .merge(browser_api)
         .merge(demo_shop)
         .merge(campaigns::in_app_api::routes())

@@ -85,3 +85,5 @@ mod settings_pages;
 mod support;
 #[path = "integration/tls.rs"]
 mod tls;
+#[path = "integration/tokens.rs"]
+mod tokens;

@@ -71,6 +71,9 @@ done_step
 
 step "Playwright: hydrated and JavaScript disabled"
 PORT="$(free_port)"
+# The metrics listener on a port of its own, as in production (a spec scrapes it).
+METRICS_PORT="$(free_port)"
+export ENRICH_METRICS_ADDR="127.0.0.1:$METRICS_PORT" E2E_METRICS_URL="http://127.0.0.1:$METRICS_PORT/metrics"
 # A database of this run's own: on a shared server, an earlier run's data would leak in.
 export MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e_$(date +%s)_$$" ENRICH_FIELD_KEYS_FILE="$WORK/field-keys.txt"
 # Campaign email goes to the SMTP sink; the journey reads what arrived from its log.

@@ -48,7 +48,7 @@ export function mainPages(s: Seeded): string[] {
     "/campaigns", "/campaigns/new", `/campaigns/${s.campaign}`,
     "/live", "/catalog",
     "/settings", "/settings/import", "/settings/computed", "/settings/channels",
-    "/settings/fields", "/settings/users", "/settings/audit", "/settings/matching",
+    "/settings/fields", "/settings/users", "/settings/tokens", "/settings/audit", "/settings/matching",
     "/preferences",
   ];
 }

@@ -1,4 +1,6 @@
 //! Sources, write keys and server keys (Settings). Admin only once sign-in exists.
+#[cfg(feature = "ssr")]
+use crate::api::shown_once::{remember, take};
 use crate::{
     error::AppError,
     model::source::{CreatedServerKey, CreatedWriteKey, SourceSummary},
@@ -24,34 +26,6 @@ const NEW_KEY: &str = "new_write_key";
 /// Session entry holding a just-created server key until the page shows it.
 #[cfg(feature = "ssr")]
 const NEW_SERVER_KEY: &str = "new_server_key";
-
-#[cfg(feature = "ssr")]
-async fn session() -> Result<tower_sessions::Session, AppError> {
-    leptos_axum::extract::<tower_sessions::Session>()
-        .await
-        .map_err(|e| AppError::internal(format!("no session: {e}")))
-}
-
-/// Keeps `key` under `entry` for the next page load, then returns it.
-#[cfg(feature = "ssr")]
-async fn remember<K: serde::Serialize>(entry: &str, key: K) -> Result<K, AppError> {
-    session()
-        .await?
-        .insert(entry, &key)
-        .await
-        .map_err(AppError::internal)?;
-    Ok(key)
-}
-
-/// The key kept under `entry` by the previous request, taken out of the session.
-#[cfg(feature = "ssr")]
-async fn take<K: serde::de::DeserializeOwned>(entry: &str) -> Result<Option<K>, AppError> {
-    session()
-        .await?
-        .remove::<K>(entry)
-        .await
-        .map_err(AppError::internal)
-}
 
 /// Every source with its keys, and the key created just before (taken out of the session).
 #[server(endpoint = "sources/list")]

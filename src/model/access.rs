@@ -179,6 +179,38 @@ impl SessionUser {
     }
 }
 
+/// An admin API token as the tokens page lists it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenSummary {
+    /// Token id (hex).
+    pub id: String,
+    /// What it is for, as its creator named it.
+    pub name: String,
+    /// The secret's first characters, to tell tokens apart.
+    pub prefix: String,
+    /// The role requests made with it have.
+    pub role: Role,
+    /// Email of the admin it belongs to.
+    pub owner: String,
+    /// When created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it stops working by itself (`None`: never).
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Last request made with it (to the minute).
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When revoked.
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    /// The token as listed.
+    pub token: ApiTokenSummary,
+    /// The secret, for `Authorization: Bearer …`.
+    pub secret: String,
+}
+
 /// A user as the users page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSummary {

@@ -11,6 +11,7 @@ pub mod import_progress;
 pub mod matching;
 pub mod matching_run;
 pub mod sources;
+pub mod tokens;
 pub mod users;
 
 pub use audit::AuditPage;
@@ -21,6 +22,7 @@ pub use import::ImportPage;
 pub use import_progress::ImportProgressPage;
 pub use matching::MatchingSettingsPage;
 pub use sources::SourcesPage;
+pub use tokens::TokensPage;
 pub use users::UsersPage;
 
 use crate::{components::session::current_user, model::access::Permission};
@@ -28,7 +30,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Settings sub-pages: (path, label, permission needed).
-pub const TABS: [(&str, &str, Permission); 8] = [
+pub const TABS: [(&str, &str, Permission); 9] = [
     ("/settings", "Sources & keys", Permission::ViewSettings),
     ("/settings/import", "Import", Permission::ViewSettings),
     (
@@ -44,6 +46,7 @@ pub const TABS: [(&str, &str, Permission); 8] = [
     ("/settings/channels", "Channels", Permission::ViewSettings),
     ("/settings/matching", "Matching", Permission::ViewSettings),
     ("/settings/users", "Users", Permission::ManageUsers),
+    ("/settings/tokens", "API tokens", Permission::ManageUsers),
     ("/settings/audit", "Audit log", Permission::ViewAudit),
 ];
 

@@ -50,7 +50,12 @@ pub async fn write(
         at: bson::DateTime::now(),
         actor: actor
             .map(str::to_owned)
-            .or_else(|| user.map(|u| u.email.clone()))
+            .or_else(|| {
+                user.map(|u| match &caller.token {
+                    Some(token) => format!("{} via token {token}", u.email),
+                    None => u.email.clone(),
+                })
+            })
             .unwrap_or_else(|| "anonymous".to_owned()),
         actor_id: user.and_then(|u| u.id.parse().ok()),
         role: user.map(|u| u.role.as_str().to_owned()),

@@ -1,5 +1,6 @@
 //! Sign-in, sessions and the role check every request passes through (`guard`).
 
+pub mod api_token;
 pub mod csrf;
 pub mod forwarded;
 pub mod guard;
@@ -24,6 +25,8 @@ pub struct Caller {
     pub user: Option<SessionUser>,
     /// The client IP, if known.
     pub ip: Option<String>,
+    /// The API token the request came with (its audit label), instead of a session.
+    pub token: Option<String>,
 }
 
 /// The caller of the current server fn or page render (set by the guard for every request).

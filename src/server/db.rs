@@ -1,6 +1,7 @@
 //! MongoDB access: connecting, one repository per collection, and the indexes they rely on.
 
 pub mod analytics_read;
+pub mod api_tokens;
 pub mod audit;
 pub mod campaign_settings;
 pub mod campaigns;

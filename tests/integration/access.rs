@@ -42,6 +42,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/settings/channels", "AMNT"),
     ("/settings/fields", "AMNT"),
     ("/settings/users", "A"),
+    ("/settings/tokens", "A"),
     ("/settings/audit", "A"),
     ("/settings/matching", "AMNT"),
     ("/customers/matches", "AMNST"),
@@ -116,6 +117,9 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("users/list", "A"),
     ("users/add", "A"),
     ("users/update", "A"),
+    ("tokens/list", "A"),
+    ("tokens/create", "A"),
+    ("tokens/revoke", "A"),
     ("audit/list", "A"),
     ("matching/overview", "AMNT"),
     ("matching/save", "A"),
@@ -129,6 +133,7 @@ const SERVER_FNS: &[(&str, &str)] = &[
 
 const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "*"),
+    ("GET", "/metrics", "A"),
     ("*", "/v1/{call}", "*"),
     ("GET", "/v1/openapi.json", "*"),
     ("*", "/v1/personalize", "*"),

@@ -36,6 +36,8 @@ fn leaked(body: &str) -> Vec<&'static str> {
 
 /// Server fns that change something: called elsewhere, not part of the read scan.
 const WRITES: &[&str] = &[
+    "tokens/create",
+    "tokens/revoke",
     "matching/save",
     "matching/run",
     "matching/decide",
@@ -125,6 +127,7 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("imports/get", vec![("id", seeded.import.clone())]),
         ("imports/staged", vec![("id", seeded.import.clone())]),
         ("users/list", vec![]),
+        ("tokens/list", vec![]),
         ("sources/list", vec![]),
         ("demo/status", vec![]),
         ("computed/list", vec![]),

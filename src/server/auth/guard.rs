@@ -1,7 +1,7 @@
 //! The guard every request passes: CSRF check, session → user, and the route's access rule
 //! from [`policy`](super::policy). This is the one place roles are checked.
 use super::{
-    Caller, csrf,
+    Caller, api_token, csrf,
     policy::{self, Access, Verdict},
     session,
 };
@@ -19,14 +19,25 @@ use tower_sessions::Session;
 pub async fn guard(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    if let Err(err) = csrf::check(&state.settings.auth, &method, &path, request.headers()) {
+    // An API token replaces the session: no cookie is read, so there is nothing to forge
+    // across sites and no CSRF check (a page cannot make a browser send this header).
+    let token = api_token::presented(request.headers())
+        .filter(|_| !is_anonymous_path(&path))
+        .map(str::to_owned);
+    if token.is_none()
+        && let Err(err) = csrf::check(&state.settings.auth, &method, &path, request.headers())
+    {
         return err.into_response();
     }
     let access = policy::required(method.as_str(), &path);
     let ip = client_ip(state.settings.auth.proxy_hops(), &request);
     // Cloned out: a request body is not `Sync`, so no reference to it may live across an await.
     let session = request.extensions().get::<Session>().cloned();
-    let caller = match identify(&state, session, ip, &path).await {
+    let identified = match token {
+        Some(secret) => api_token::caller(&state, &secret, ip).await,
+        None => identify(&state, session, ip, &path).await,
+    };
+    let caller = match identified {
         Ok(caller) => caller,
         Err(err) => return err.into_response(),
     };
@@ -64,7 +75,11 @@ async fn identify(
         }
         _ => None,
     };
-    Ok(Caller { user, ip })
+    Ok(Caller {
+        user,
+        ip,
+        token: None,
+    })
 }
 
 /// The client's IP: counted from the right of `X-Forwarded-For` behind `hops` trusted proxies,
@@ -97,7 +112,8 @@ fn deny(verdict: Verdict, request: &Request, access: Access) -> Response {
     let is_page = accepts_html
         || (request.method() == Method::GET
             && !path.starts_with("/api/")
-            && !path.starts_with("/ws/"));
+            && !path.starts_with("/ws/")
+            && path != "/metrics");
     tracing::debug!(?verdict, ?access, %path, "request refused");
     match (verdict, is_page) {
         (Verdict::SignIn, true) => {

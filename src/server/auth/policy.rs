@@ -82,6 +82,7 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/settings/channels", Needs(P::ViewSettings)),
     ("/settings/fields", Needs(P::ViewSettings)),
     ("/settings/users", Needs(P::ManageUsers)),
+    ("/settings/tokens", Needs(P::ManageUsers)),
     ("/settings/audit", Needs(P::ViewAudit)),
     ("/settings/matching", Needs(P::ViewSettings)),
     ("/customers/matches", Needs(P::ViewCustomers)),
@@ -157,6 +158,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("users/list", Needs(P::ManageUsers)),
     ("users/add", Needs(P::ManageUsers)),
     ("users/update", Needs(P::ManageUsers)),
+    ("tokens/list", Needs(P::ManageUsers)),
+    ("tokens/create", Needs(P::ManageUsers)),
+    ("tokens/revoke", Needs(P::ManageUsers)),
     ("audit/list", Needs(P::ViewAudit)),
     ("matching/overview", Needs(P::ViewSettings)),
     ("matching/save", Needs(P::ManageData)),
@@ -171,6 +175,9 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
 /// Plain HTTP routes: (method, path pattern, access); method `*` is any method.
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/healthz", Public),
+    // Prometheus text on the app's port, for an admin (API token or session); the metrics
+    // listener (ENRICH_METRICS_ADDR) serves it without either.
+    ("GET", "/metrics", Needs(P::ManageUsers)),
     // Any method: the tracking API answers other methods with its own 405.
     ("*", "/v1/{call}", Public),
     ("GET", "/v1/openapi.json", Public),

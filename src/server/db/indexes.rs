@@ -32,7 +32,7 @@ fn matching_indexes() -> Vec<(&'static str, IndexModel)> {
 
 /// `(collection, index)` pairs; explicit names so they can be referred to and never drift.
 fn all_indexes() -> Vec<(&'static str, IndexModel)> {
-    use super::{audit, events, merges, profiles, sessions, sources, users};
+    use super::{api_tokens, audit, events, merges, profiles, sessions, sources, users};
     let mut all = customer_list_indexes();
     all.extend(campaign_indexes());
     all.extend(catalog_indexes());
@@ -72,6 +72,10 @@ fn all_indexes() -> Vec<(&'static str, IndexModel)> {
         ),
         (
             sources::server_keys::COLLECTION,
+            unique(doc! { "digest": 1 }, "digest_unique"),
+        ),
+        (
+            api_tokens::COLLECTION,
             unique(doc! { "digest": 1 }, "digest_unique"),
         ),
         (

@@ -7,11 +7,11 @@
 //! ObjectIds, which grow, over all shards instead of the last chunk. Small collections stay
 //! unsharded on the database's primary shard.
 use super::{
-    audit, campaign_settings, campaigns, catalog_misses, computed_traits, event_match_queries,
-    event_names, events, fields, identities, imports, in_app_messages, ingest_errors,
-    login_failures, match_pairs, match_state, memberships, merges, outbox, product_signals,
-    products, profiles, recommend_queue, segments, sessions, sources, sources::server_keys,
-    suppressions, users,
+    api_tokens, audit, campaign_settings, campaigns, catalog_misses, computed_traits,
+    event_match_queries, event_names, events, fields, identities, imports, in_app_messages,
+    ingest_errors, login_failures, match_pairs, match_state, memberships, merges, outbox,
+    product_signals, products, profiles, recommend_queue, segments, sessions, sources,
+    sources::server_keys, suppressions, users,
 };
 use crate::server::{import::staged, limits::rate, live::cursors, matching, privacy::classes};
 
@@ -173,6 +173,7 @@ pub const PLAN: &[Decision] = &[
     unsharded(sources::KEYS_COLLECTION, "one per write key."),
     unsharded(server_keys::COLLECTION, "one per server key."),
     unsharded(users::COLLECTION, "one per person who signs in."),
+    unsharded(api_tokens::COLLECTION, "one per admin API token."),
 ];
 
 /// The mongosh commands that shard database `database` as [`PLAN`] says.

@@ -67,7 +67,7 @@ pub(super) struct KeyDoc {
 }
 
 /// SHA-256 of a key, hex.
-fn digest(key: &str) -> String {
+pub(crate) fn digest(key: &str) -> String {
     Sha256::digest(key.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -80,10 +80,15 @@ pub fn key_prefix(key: &str) -> String {
 }
 
 fn new_key() -> String {
+    new_secret(KEY_PREFIX)
+}
+
+/// 256 random bits, URL-safe, after `prefix` (which makes a leaked secret recognisable).
+pub(crate) fn new_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     format!(
-        "{KEY_PREFIX}{}",
+        "{prefix}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
     )
 }
