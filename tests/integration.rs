@@ -41,6 +41,8 @@ mod import_items;
 mod imports;
 #[path = "integration/ingest.rs"]
 mod ingest;
+#[path = "integration/instances.rs"]
+mod instances;
 #[path = "integration/live.rs"]
 mod live;
 #[path = "integration/matching.rs"]
