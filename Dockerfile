@@ -25,10 +25,12 @@ ENV LEPTOS_SITE_ROOT=/app/site \
     LEPTOS_SITE_ADDR=0.0.0.0:3000 \
     ENRICH_LEPTOS_CONFIG=/app/Leptos.toml \
     ENRICH_FIELD_KEYS_FILE=/data/field-keys.txt \
+    ENRICH_METRICS_ADDR=0.0.0.0:9100 \
     RUST_LOG=info
 VOLUME /data
 USER enrich
-EXPOSE 3000
+# 9100: /metrics for Prometheus; publish it only on a private network.
+EXPOSE 3000 9100
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=6 \
   CMD curl -fsS http://127.0.0.1:3000/healthz >/dev/null || exit 1
 ENTRYPOINT ["/app/enrich"]
