@@ -43,14 +43,16 @@ use axum::{
     routing::get,
 };
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{
+    AxumRouteListing, LeptosRoutes, file_and_error_handler_with_context, generate_route_list,
+};
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 /// The whole HTTP surface of enrich: pages, server fns, `/healthz`, static assets.
 /// Used by `main` and by the integration tests, so both exercise the same stack.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -121,6 +123,16 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(from_fn(metrics::http::track))
         .with_state(state)
+}
+
+/// The app's page routes, generated once per process. Generating them renders the whole app
+/// with resource loading suspended *process-wide* (leptos_server's `SuppressResourceLoad` is a
+/// global flag), so a page rendering at that moment would wait forever for its resources: every
+/// router waits here for the one generation instead (tests build routers while others serve).
+pub fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::LazyLock<Vec<AxumRouteListing>> =
+        std::sync::LazyLock::new(|| generate_route_list(App));
+    ROUTES.clone()
 }
 
 /// Sessions in MongoDB behind an HttpOnly, SameSite=Lax cookie (Secure when served over https),

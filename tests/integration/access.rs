@@ -3,9 +3,11 @@
 use crate::support::TestApp;
 use axum::{body::Body, http::Request};
 use enrich::{
-    app::App,
     model::access::{ROLES, Role},
-    server::auth::policy::{self, Access},
+    server::{
+        auth::policy::{self, Access},
+        page_routes,
+    },
 };
 use std::collections::BTreeSet;
 
@@ -190,10 +192,7 @@ fn concrete(pattern: &str) -> String {
 
 #[tokio::test]
 async fn the_policy_covers_every_page_and_server_fn_exactly() {
-    let pages: BTreeSet<String> = leptos_axum::generate_route_list(App)
-        .iter()
-        .map(|r| r.path().to_owned())
-        .collect();
+    let pages: BTreeSet<String> = page_routes().iter().map(|r| r.path().to_owned()).collect();
     let listed: BTreeSet<String> = PAGES.iter().map(|(p, _)| (*p).to_owned()).collect();
     assert_eq!(pages, listed, "app routes vs this test's table");
     let policy_pages: BTreeSet<String> =

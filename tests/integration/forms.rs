@@ -1,6 +1,6 @@
 //! Issue 16 items 9, 10 and 14: forms answer every problem at once in plain words, role-aware
 //! pages, a reason for support's consent changes, and demo data from Settings.
-use crate::support::TestApp;
+use crate::{matching::until_rematched, support::TestApp};
 use enrich::model::access::Role;
 use serde_json::{Value, json};
 
@@ -173,10 +173,13 @@ async fn item_14_admins_load_demo_data_from_settings_twice_without_duplicate_peo
     );
     let first = load_demo(&app).await;
     assert_eq!(first["state"], "done", "{first}");
+    // The demo's look-alike customers are merged by the background matcher after the load.
+    until_rematched(&app).await;
     let people = app.live_profiles().await.len();
     assert!(people > 100, "{people}");
     let again = load_demo(&app).await;
     assert_eq!(again["state"], "done", "{again}");
+    until_rematched(&app).await;
     assert_eq!(
         app.live_profiles().await.len(),
         people,

@@ -141,7 +141,7 @@ async fn external_profile(app: &TestApp, key: &str) -> String {
 }
 
 /// Waits until the background matcher has taken every queued profile (it is idle then).
-async fn until_rematched(app: &TestApp) {
+pub async fn until_rematched(app: &TestApp) {
     let queue = &app.state.ingest.graph.match_queue;
     for _ in 0..400 {
         if queue.waiting().await.unwrap() == 0 {

@@ -112,3 +112,42 @@ async fn an_empty_dashboard_offers_demo_data_once() {
     let again = app.call("/api/dashboard/demo", &[]).await;
     assert_eq!(again.status, 409, "{}", again.body);
 }
+
+/// Building a router used to generate the route list by rendering the app with resource loading
+/// suspended for the whole process: a page rendering meanwhile on another thread waited forever
+/// for its resources (the sign-in page's typed-email resource). Routers share one route list now.
+#[test]
+fn pages_keep_rendering_while_other_routers_are_built() {
+    use std::time::Duration;
+    let (done, finished) = std::sync::mpsc::channel();
+    let renderer = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let app = TestApp::new().await;
+            for round in 0..150 {
+                let page = tokio::time::timeout(Duration::from_secs(10), app.get("/login")).await;
+                assert!(
+                    page.is_ok_and(|p| p.status == 200),
+                    "/login hung at {round}"
+                );
+            }
+        });
+        let _ = done.send(());
+    });
+    let builder = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    builder.block_on(async {
+        let db = crate::support::fresh_db().await;
+        while finished.try_recv().is_err() && !renderer.is_finished() {
+            let state = crate::support::keyring_state(&db, &Default::default());
+            drop(enrich::server::router(state));
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    });
+    renderer.join().expect("the renderer never hung");
+}
