@@ -50,6 +50,13 @@ pub async fn upload(
     .await
 }
 
+/// The CRM file (two good rows, one bad) with its mapping, as the upload form posts them.
+pub const CRM_UPLOAD: [(&str, Option<&str>, &str); 3] = [
+    ("source", None, "crm"),
+    ("mapping", None, CRM_MAPPING),
+    ("file", Some("crm.csv"), CRM_CSV),
+];
+
 /// Polls the import until it is no longer running; returns its status.
 pub async fn finished(app: &TestApp, id: &str) -> Value {
     for _ in 0..200 {
@@ -65,12 +72,7 @@ pub async fn finished(app: &TestApp, id: &str) -> Value {
 #[tokio::test]
 async fn an_upload_imports_valid_rows_reports_bad_ones_and_a_second_upload_changes_nothing() {
     let app = TestApp::new().await;
-    let fields = [
-        ("source", None, "crm"),
-        ("mapping", None, CRM_MAPPING),
-        ("file", Some("crm.csv"), CRM_CSV),
-    ];
-    let reply = upload(&app, &fields, "application/json").await;
+    let reply = upload(&app, &CRM_UPLOAD, "application/json").await;
     assert_eq!(reply.status, 202, "{}", reply.body);
     let status = finished(&app, reply.json()["id"].as_str().unwrap()).await;
     assert_eq!(

@@ -6,7 +6,7 @@
 //! number before and after this test's own work and asks for at least that much change.
 use crate::{
     campaign_support::{self as cs, email_form, launch, person, tag},
-    imports::{CRM_CSV, CRM_MAPPING, finished, upload},
+    imports::{CRM_UPLOAD, finished, upload},
     live::{change_stream_settings, serve, subscribed},
     segments::create,
     support::{TestApp, basic_auth, fresh_db, keyring_state},
@@ -126,12 +126,7 @@ async fn imports_segments_campaign_sends_and_queues_move_the_numbers() {
     let app = cs::app(&[]).await;
     let before = scrape(&app).await;
 
-    let fields = [
-        ("source", None, "crm"),
-        ("mapping", None, CRM_MAPPING),
-        ("file", Some("crm.csv"), CRM_CSV),
-    ];
-    let reply = upload(&app, &fields, "application/json").await;
+    let reply = upload(&app, &CRM_UPLOAD, "application/json").await;
     assert_eq!(reply.status, 202, "{}", reply.body);
     finished(&app, reply.json()["id"].as_str().unwrap()).await;
 

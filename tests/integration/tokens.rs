@@ -174,72 +174,58 @@ async fn get_metrics(app: &TestApp, token: Option<&str>) -> Reply {
         .await
 }
 
+/// What a script holding `secret` gets listing segments.
+async fn segments_status(app: &TestApp, secret: &str) -> u16 {
+    script(app, secret, "/api/segments/list", &[])
+        .await
+        .status
+        .as_u16()
+}
+
 #[tokio::test]
 async fn a_token_dies_with_its_expiry_and_its_owners_admin_rights() {
     let app = TestApp::new().await;
     let (expiring, expiring_secret) = create(&app, "short", "analyst", "30").await;
     let (_, secret) = create(&app, "long", "analyst", "never").await;
-    assert_eq!(
-        script(&app, &expiring_secret, "/api/segments/list", &[])
-            .await
-            .status,
-        200
-    );
+    assert_eq!(segments_status(&app, &expiring_secret).await, 200);
     let id: ObjectId = expiring.parse().unwrap();
+    let past = DateTime::from_millis(DateTime::now().timestamp_millis() - 1_000);
     app.db
         .collection::<mongodb::bson::Document>("api_tokens")
-        .update_one(
-            doc! { "_id": id },
-            doc! { "$set": { "expires_at": DateTime::from_millis(DateTime::now().timestamp_millis() - 1_000) } },
-        )
+        .update_one(doc! { "_id": id }, doc! { "$set": { "expires_at": past } })
         .await
         .unwrap();
     assert_eq!(
-        script(&app, &expiring_secret, "/api/segments/list", &[])
-            .await
-            .status,
+        segments_status(&app, &expiring_secret).await,
         401,
         "expired"
     );
 
-    // The owner is demoted: every token they made stops, whatever its role.
+    // Every token the owner made stops when they are demoted, or disabled, whatever its role.
     let users = app.db.collection::<mongodb::bson::Document>("users");
-    let admin = users
+    let owner = users
         .find_one(doc! { "role": "admin" })
         .await
         .unwrap()
+        .unwrap()
+        .get_object_id("_id")
         .unwrap();
-    // A second admin, so the first may be demoted.
-    let other = app.anonymous();
-    other.sign_in_as(Role::Admin).await;
-    users
-        .update_one(
-            doc! { "_id": admin.get_object_id("_id").unwrap() },
-            doc! { "$set": { "role": "marketer" } },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        script(&app, &secret, "/api/segments/list", &[])
+    for (change, why) in [
+        (
+            doc! { "role": "marketer" },
+            "its owner is no longer an admin",
+        ),
+        (
+            doc! { "role": "admin", "disabled": true },
+            "its owner is disabled",
+        ),
+    ] {
+        users
+            .update_one(doc! { "_id": owner }, doc! { "$set": change })
             .await
-            .status,
-        401,
-        "its owner is no longer an admin"
-    );
-    users
-        .update_one(
-            doc! { "_id": admin.get_object_id("_id").unwrap() },
-            doc! { "$set": { "role": "admin", "disabled": true } },
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        script(&app, &secret, "/api/segments/list", &[])
-            .await
-            .status,
-        401,
-        "its owner is disabled"
-    );
+            .unwrap();
+        assert_eq!(segments_status(&app, &secret).await, 401, "{why}");
+    }
 }
 
 #[tokio::test]
