@@ -40,7 +40,13 @@ pub async fn backfill(
     let repository = ComputedTraits::new(&graph.db);
     // Every batch that started before the definition existed has finished after this, and
     // every later one keeps it: the profiles read below miss nothing.
-    drop(graph.rebuild_lock.write().await);
+    graph
+        .lease
+        .hold(async {
+            drop(graph.rebuild_lock.write().await);
+            Ok(())
+        })
+        .await?;
     repository.forget_cached();
     let ids = graph
         .profiles
@@ -97,6 +103,17 @@ pub async fn build_missing(
 /// meanwhile (an event applied between the read and the write would otherwise be lost), and
 /// the cached definitions are dropped first, so every batch after this step counts the event.
 async fn build_states(
+    graph: &IdentityGraph,
+    ids: &[ObjectId],
+    definition: &ComputedTraitDef,
+) -> Result<(), AppError> {
+    graph
+        .lease
+        .hold(build_states_held(graph, ids, definition))
+        .await
+}
+
+async fn build_states_held(
     graph: &IdentityGraph,
     ids: &[ObjectId],
     definition: &ComputedTraitDef,

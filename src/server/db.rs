@@ -16,6 +16,7 @@ pub mod imports;
 pub mod in_app_messages;
 pub mod indexes;
 pub mod ingest_errors;
+pub mod leases;
 pub mod login_failures;
 pub mod match_pairs;
 pub mod match_state;
@@ -104,6 +105,8 @@ pub const DUPLICATE_KEY: i32 = 11000;
 pub fn is_duplicate_key(err: &mongodb::error::Error) -> bool {
     match err.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(e)) => e.code == DUPLICATE_KEY,
+        // findAndModify reports it as a command error.
+        ErrorKind::Command(e) => e.code == DUPLICATE_KEY,
         ErrorKind::InsertMany(e) => e
             .write_errors
             .iter()

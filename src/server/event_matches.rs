@@ -77,7 +77,7 @@ pub async fn backfill_unbuilt(graph: &IdentityGraph) -> Result<(), AppError> {
 pub async fn backfill(graph: &IdentityGraph, registered: &Registered) -> Result<(), AppError> {
     // Every batch that started before the query was registered has finished after this, and
     // every later one counts it: profiles read below miss nothing.
-    barrier(graph).await;
+    barrier(graph).await?;
     let ids = graph
         .profiles
         .live_ids_with_event(&registered.query.event)
@@ -100,14 +100,28 @@ pub async fn recount_profile(graph: &IdentityGraph, profile: ObjectId) -> Result
     Ok(())
 }
 
-async fn barrier(graph: &IdentityGraph) {
-    let _no_ingest = graph.rebuild_lock.write().await;
-    EventMatchQueries::new(&graph.db).forget_cached();
+async fn barrier(graph: &IdentityGraph) -> Result<(), AppError> {
+    graph
+        .lease
+        .hold(async {
+            let _no_ingest = graph.rebuild_lock.write().await;
+            EventMatchQueries::new(&graph.db).forget_cached();
+            Ok(())
+        })
+        .await
 }
 
 /// Replaces `registered`'s counts on `ids` with those read from their events, while
 /// ingestion waits (an event counted between the read and the write would be lost).
 async fn recount(
+    graph: &IdentityGraph,
+    ids: &[ObjectId],
+    registered: &Registered,
+) -> Result<(), AppError> {
+    graph.lease.hold(recount_held(graph, ids, registered)).await
+}
+
+async fn recount_held(
     graph: &IdentityGraph,
     ids: &[ObjectId],
     registered: &Registered,

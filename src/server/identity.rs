@@ -3,6 +3,7 @@
 
 pub mod graph;
 pub mod identifiers;
+pub mod lease;
 pub mod merge;
 pub mod plan;
 pub mod resolve;

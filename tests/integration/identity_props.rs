@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone)]
-enum Op {
+/// One random identity operation.
+pub enum Op {
     Identify {
         user: Option<u8>,
         anon: Option<u8>,
@@ -27,7 +28,8 @@ enum Op {
     },
 }
 
-fn op() -> impl Strategy<Value = Op> {
+/// Any operation.
+pub fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (
             prop::option::of(0u8..2),
@@ -113,7 +115,7 @@ async fn all<T: serde::de::DeserializeOwned + Send + Sync>(
 
 /// Every claimed identifier points at a live profile that lists it; no identifier is listed by
 /// two live profiles; each live profile's event count equals the events pointing at it.
-async fn check_invariants(app: &TestApp, used: &HashSet<String>) -> Result<(), TestCaseError> {
+pub async fn check_invariants(app: &TestApp, used: &HashSet<String>) -> Result<(), TestCaseError> {
     let live: Vec<ProfileDoc> = app.live_profiles().await;
     let by_id: HashMap<_, _> = live.iter().map(|p| (p.id, p)).collect();
     let identities: Vec<Document> = all(app, "identities", doc! {}).await;
@@ -168,7 +170,7 @@ async fn check_invariants(app: &TestApp, used: &HashSet<String>) -> Result<(), T
 
 /// Sends the operations one request each, or all in one `/v1/batch` (which keeps profiles in
 /// memory between messages and writes them once).
-async fn send_ops(
+pub async fn send_ops(
     app: &TestApp,
     key: &str,
     ops: &[Op],

@@ -1,7 +1,9 @@
-//! Two app instances on one database, as behind a load balancer: both instances' campaign
-//! workers and schedulers send each message once.
+//! Two app instances on one database, as behind a load balancer: conflicting traffic for the
+//! same people through both keeps the identity invariants, and both instances' campaign workers
+//! and schedulers send each message once.
 use crate::{
     campaign_support::{self as cs, email_form, launch, person, set, tag},
+    identity_props::{Op, check_invariants, op, send_ops},
     segments::create,
     support::{TestApp, fresh_db, leptos_options},
 };
@@ -9,6 +11,7 @@ use enrich::{
     model::access::Role,
     server::{AppState, config::Settings, privacy::keyring},
 };
+use proptest::prelude::*;
 use serde_json::json;
 use std::{collections::HashMap, time::Duration};
 
@@ -30,6 +33,49 @@ async fn two_instances(settings: impl Fn(&str) -> Settings) -> (TestApp, TestApp
     first.sign_in_as(Role::Admin).await;
     second.cookie = first.cookie.clone();
     (first, second)
+}
+
+fn named(instance: &str) -> Settings {
+    Settings {
+        instance: instance.to_owned(),
+        ..Settings::default()
+    }
+}
+
+/// Sends `ops` split between the two instances, both halves at once, from two sources (message
+/// ids are numbered per half, and are unique per source).
+async fn through_both(
+    (first, second): &(TestApp, TestApp),
+    keys: (&str, &str),
+    ops: Vec<Op>,
+    batched: bool,
+) -> Result<std::collections::HashSet<String>, TestCaseError> {
+    let (even, odd): (Vec<_>, Vec<_>) = ops.into_iter().enumerate().partition(|(n, _)| n % 2 == 0);
+    let strip = |v: Vec<(usize, Op)>| v.into_iter().map(|(_, op)| op).collect::<Vec<_>>();
+    let (even, odd) = (strip(even), strip(odd));
+    let (a, b) = tokio::join!(
+        send_ops(first, keys.0, &even, batched),
+        send_ops(second, keys.1, &odd, batched),
+    );
+    let mut used = a?;
+    used.extend(b?);
+    Ok(used)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+    #[test]
+    fn two_instances_keep_one_live_owner_per_identifier(
+        ops in prop::collection::vec(op(), 2..16),
+        batched in any::<bool>(),
+    ) {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let apps = two_instances(named).await;
+            let (web, app) = (apps.0.write_key("web").await, apps.0.write_key("app").await);
+            let used = through_both(&apps, (&web, &app), ops, batched).await?;
+            check_invariants(&apps.0, &used).await
+        })?;
+    }
 }
 
 #[tokio::test]
@@ -85,4 +131,61 @@ async fn both_instances_workers_and_schedulers_send_each_message_once() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(cs::mail(&t).len(), 48, "each person once per campaign");
     assert_eq!(cs::detail(&first, &scheduled).await["runs"], 1);
+}
+
+#[tokio::test]
+async fn the_identity_lease_has_one_holder_and_a_stale_holder_cannot_renew_or_free_it() {
+    use enrich::server::db::leases::Leases;
+    use mongodb::bson::oid::ObjectId;
+    let leases = Leases::new(&fresh_db().await);
+    let (a, b) = (ObjectId::new(), ObjectId::new());
+    let long = Duration::from_secs(30);
+    let first = leases.try_take("t", a, long).await.unwrap().expect("free");
+    assert_eq!(leases.try_take("t", b, long).await.unwrap(), None, "held");
+    leases.release("t", b, first).await.unwrap();
+    leases.release("t", a, first + 1).await.unwrap();
+    assert_eq!(
+        leases.get("t").await.unwrap().unwrap().holder,
+        Some(a),
+        "only its holder frees a holding"
+    );
+    leases.release("t", a, first).await.unwrap();
+    let second = leases
+        .try_take("t", b, Duration::from_millis(1))
+        .await
+        .unwrap();
+    assert_eq!(second, Some(first + 1), "free again, with the next fence");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let third = leases.try_take("t", a, long).await.unwrap();
+    assert_eq!(third, Some(first + 2), "a holding that ran out is taken");
+    assert!(
+        !leases.renew("t", b, first + 1, long).await.unwrap(),
+        "stale renew"
+    );
+    leases.release("t", b, first + 1).await.unwrap();
+    assert_eq!(leases.get("t").await.unwrap().unwrap().holder, Some(a));
+    assert!(leases.renew("t", a, first + 2, long).await.unwrap());
+}
+
+#[tokio::test]
+async fn identity_work_on_two_instances_takes_turns_and_frees_the_lease() {
+    let (first, second) = two_instances(named).await;
+    let key = first.write_key("web").await;
+    let calls = (0..12).map(|i| {
+        let app = if i % 2 == 0 { &first } else { &second };
+        let body = json!({ "userId": format!("turns-{}", i % 3), "traits": { "n": i } });
+        let key = key.clone();
+        async move { app.track("/v1/identify", &key, &body).await.status }
+    });
+    let statuses = futures::future::join_all(calls).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(first.live_profiles().await.len(), 3);
+    // Given back once no task of either instance waits.
+    let lease = enrich::server::db::leases::Leases::new(&first.db)
+        .get(enrich::server::identity::lease::NAME)
+        .await
+        .unwrap()
+        .expect("taken at least once");
+    assert_eq!(lease.holder, None, "{lease:?}");
+    assert!(lease.fence >= 2, "both instances took it: {lease:?}");
 }

@@ -75,13 +75,17 @@ const FORGET_HANDLES: [(&str, &str); 18] = [
 ];
 
 /// Collections that never hold person data.
-const NO_PERSON_DATA: [(&str, &str); 22] = [
+const NO_PERSON_DATA: [(&str, &str); 23] = [
     (
         "matching",
         "matching settings, the trained model (probabilities) and the job's counts",
     ),
     ("users", "staff accounts"),
     ("api_tokens", "staff API tokens, hashed"),
+    (
+        "leases",
+        "the identity lease: an instance id, a time and a fence number",
+    ),
     ("login_failures", "staff sign-in attempts"),
     ("sources", "source names"),
     ("write_keys", "digests of write keys"),

@@ -9,7 +9,7 @@
 use super::{
     api_tokens, audit, campaign_settings, campaigns, catalog_misses, computed_traits,
     event_match_queries, event_names, events, fields, identities, imports, in_app_messages,
-    ingest_errors, login_failures, match_pairs, match_state, memberships, merges, outbox,
+    ingest_errors, leases, login_failures, match_pairs, match_state, memberships, merges, outbox,
     product_signals, products, profiles, recommend_queue, segments, sessions, sources,
     sources::server_keys, suppressions, users,
 };
@@ -174,6 +174,7 @@ pub const PLAN: &[Decision] = &[
     unsharded(server_keys::COLLECTION, "one per server key."),
     unsharded(users::COLLECTION, "one per person who signs in."),
     unsharded(api_tokens::COLLECTION, "one per admin API token."),
+    unsharded(leases::COLLECTION, "one document per named lease."),
 ];
 
 /// The mongosh commands that shard database `database` as [`PLAN`] says.

@@ -1,5 +1,5 @@
 //! The repositories and rules identity resolution works with, bundled once per app.
-use super::{identifiers::IdentityPolicy, plan::IdentityLimits};
+use super::{identifiers::IdentityPolicy, lease::IdentityLease, plan::IdentityLimits};
 use crate::server::{
     db::{
         computed_traits::ComputedTraits, event_match_queries::EventMatchQueries, events::Events,
@@ -39,6 +39,9 @@ pub struct IdentityGraph {
     pub limits: IdentityLimits,
     /// Days of daily counters kept.
     pub retention_days: u32,
+    /// Serialises identity work across every instance on the database (see [`IdentityLease`]);
+    /// the locks below order this instance's tasks within a holding.
+    pub lease: IdentityLease,
     /// Merges and unmerges run one at a time in this process: they are rare, touch several
     /// documents, and the server offers no transactions to make them atomic.
     pub merge_lock: Arc<Mutex<()>>,
@@ -90,6 +93,7 @@ impl IdentityGraph {
             gate: Gate::new(db, keys),
             limits: IdentityLimits::default(),
             retention_days,
+            lease: IdentityLease::new(db),
             merge_lock: Arc::new(Mutex::new(())),
             rebuild_lock: Arc::new(RwLock::new(())),
             claim_lock: Arc::new(Mutex::new(())),

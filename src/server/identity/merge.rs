@@ -35,6 +35,15 @@ impl IdentityGraph {
         b: ObjectId,
         reason: &str,
     ) -> Result<(ObjectId, Option<(ObjectId, ObjectId)>), AppError> {
+        self.lease.hold(self.merge_held(a, b, reason)).await
+    }
+
+    async fn merge_held(
+        &self,
+        a: ObjectId,
+        b: ObjectId,
+        reason: &str,
+    ) -> Result<(ObjectId, Option<(ObjectId, ObjectId)>), AppError> {
         let _serial = self.merge_lock.lock().await;
         let a = self.live_profile_id(a).await?;
         let b = self.live_profile_id(b).await?;
@@ -67,6 +76,7 @@ impl IdentityGraph {
             at: bson::DateTime::now(),
             undone_at: None,
         };
+        self.lease.check()?;
         self.merges.insert(&record).await?;
         self.finish_merge(&record).await?;
         tracing::info!(survivor = %record.survivor, absorbed = %record.absorbed, %reason, "merged profiles");
@@ -160,6 +170,11 @@ impl IdentityGraph {
 
     /// Finishes merges and unmerges a crash interrupted.
     pub async fn recover(&self) -> Result<usize, AppError> {
+        // Under the lease: a merge another instance is running is finished by it, not here.
+        self.lease.hold(self.recover_held()).await
+    }
+
+    async fn recover_held(&self) -> Result<usize, AppError> {
         let started = self.merges.in_state(MergeState::Started).await?;
         let undoing = self.merges.in_state(MergeState::Undoing).await?;
         for record in &started {

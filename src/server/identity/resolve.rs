@@ -50,6 +50,18 @@ impl IdentityGraph {
         reason: &str,
         explicit: bool,
     ) -> Result<Resolution, AppError> {
+        self.lease
+            .hold(self.resolve_held(ids, source, reason, explicit))
+            .await
+    }
+
+    async fn resolve_held(
+        &self,
+        ids: &[Identifier],
+        source: &str,
+        reason: &str,
+        explicit: bool,
+    ) -> Result<Resolution, AppError> {
         for _ in 0..MAX_ATTEMPTS {
             if let Some(resolution) = self.try_resolve(ids, source, reason, explicit).await? {
                 return Ok(resolution);

@@ -20,6 +20,10 @@ use mongodb::bson::oid::ObjectId;
 impl IdentityGraph {
     /// Undoes merge `merge_id`; the two profiles are never merged again automatically.
     pub async fn unmerge(&self, merge_id: ObjectId) -> Result<MergeDoc, AppError> {
+        self.lease.hold(self.unmerge_held(merge_id)).await
+    }
+
+    async fn unmerge_held(&self, merge_id: ObjectId) -> Result<MergeDoc, AppError> {
         // Exclusive first, then the merge lock: ingestion takes them in the same order.
         let _no_ingest = self.rebuild_lock.write().await;
         let _serial = self.merge_lock.lock().await;
@@ -44,6 +48,7 @@ impl IdentityGraph {
                     .into(),
             });
         }
+        self.lease.check()?;
         self.merges
             .advance(record.id, MergeState::Done, MergeState::Undoing)
             .await?;

@@ -53,6 +53,14 @@ pub async fn ingest(
     source: &SourceDoc,
     incoming: &[Message],
 ) -> Result<IngestReport, AppError> {
+    graph.lease.hold(ingest_held(graph, source, incoming)).await
+}
+
+async fn ingest_held(
+    graph: &IdentityGraph,
+    source: &SourceDoc,
+    incoming: &[Message],
+) -> Result<IngestReport, AppError> {
     // Held until every event of the batch is stored: an unmerge must not rebuild a profile
     // from its events while an applied message's event is still on its way (and a deletion
     // must not race a batch that would re-create the person).
@@ -136,6 +144,7 @@ impl Run<'_> {
                 tracing::warn!(message = %key, ?refused, "identifiers refused");
             }
         }
+        graph.lease.check()?;
         let written = pass.write(&mut self.batch.catalog).await?;
         let done = planned.len();
         if !written {

@@ -116,11 +116,14 @@ pub async fn merge_only(
         return Err(already_decided());
     }
     let why = reason(&pair, decision);
-    let merged = {
-        // The order ingestion takes the locks in: rebuild (shared), then merge.
-        let _no_rebuild = graph.rebuild_lock.read().await;
-        graph.merge_recorded(pair.a, pair.b, &why).await
-    };
+    // The order ingestion takes the locks in: the lease, rebuild (shared), then merge.
+    let merged = graph
+        .lease
+        .hold(async {
+            let _no_rebuild = graph.rebuild_lock.read().await;
+            graph.merge_recorded(pair.a, pair.b, &why).await
+        })
+        .await;
     let (survivor, recorded) = match merged {
         Ok(done) => done,
         Err(err) => {

@@ -32,6 +32,9 @@ pub const IMPORT_ROWS_REMAINING: &str = "enrich_import_rows_remaining";
 /// Import rows processed, by result (`imported`, `duplicate`, `rejected`).
 pub const IMPORT_ROWS: &str = "enrich_import_rows_total";
 
+/// Time a task waited for the identity lease (other tasks or other instances holding it).
+pub const IDENTITY_LEASE_WAIT: &str = "enrich_identity_lease_wait_seconds";
+
 /// Every name above, for the dashboard check.
 pub const ALL: &[&str] = &[
     HTTP_REQUESTS,
@@ -49,6 +52,7 @@ pub const ALL: &[&str] = &[
     IMPORTS_RUNNING,
     IMPORT_ROWS_REMAINING,
     IMPORT_ROWS,
+    IDENTITY_LEASE_WAIT,
 ];
 
 /// Registers help texts and units (shown as `# HELP` lines).
@@ -88,4 +92,9 @@ pub(super) fn describe() {
         "Rows of running imports left"
     );
     describe_counter!(IMPORT_ROWS, "Import rows processed");
+    describe_histogram!(
+        IDENTITY_LEASE_WAIT,
+        Unit::Seconds,
+        "Wait for the identity lease"
+    );
 }

@@ -40,6 +40,10 @@ pub struct Forgotten {
 
 /// Forgets the person whose profile (or merged-away profile) is `id`.
 pub async fn forget(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, AppError> {
+    graph.lease.hold(forget_held(graph, id)).await
+}
+
+async fn forget_held(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, AppError> {
     // No batch may be half-way through applying this person while they are deleted.
     let _no_ingest = graph.rebuild_lock.write().await;
     let _no_merge = graph.merge_lock.lock().await;
