@@ -14,6 +14,7 @@ pub mod live;
 pub mod matching;
 pub mod preferences;
 pub mod profiles;
+pub mod retention;
 pub mod segments;
 #[cfg(feature = "ssr")]
 pub mod shown_once;

@@ -186,6 +186,11 @@ pub fn App() -> impl IntoView {
                             view=AuditPage
                             ssr=SsrMode::Async
                         />
+                        <Route
+                            path=path!("/settings/retention")
+                            view=crate::pages::settings::retention::RetentionPage
+                            ssr=SsrMode::Async
+                        />
                     </Routes>
                 </main>
             </div>

@@ -21,6 +21,7 @@ pub mod matching_form;
 pub mod product;
 pub mod product_form;
 pub mod profile;
+pub mod retention;
 pub mod search;
 pub mod segment;
 pub mod source;

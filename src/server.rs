@@ -28,6 +28,7 @@ pub mod privacy;
 pub mod products;
 pub mod profile_view;
 pub mod respond;
+pub mod retention;
 pub mod security_headers;
 pub mod seed;
 pub mod segments;

@@ -59,6 +59,8 @@ mod persistence;
 mod personalize;
 #[path = "integration/privacy.rs"]
 mod privacy;
+#[path = "integration/retention.rs"]
+mod retention;
 #[path = "integration/rights.rs"]
 mod rights;
 #[path = "integration/search.rs"]

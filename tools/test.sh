@@ -79,6 +79,8 @@ export MONGODB_URI="$MONGO_URI" ENRICH_DB="e2e_$(date +%s)_$$" ENRICH_FIELD_KEYS
 # Campaign email goes to the SMTP sink; the journey reads what arrived from its log.
 export ENRICH_SMTP_HOST=127.0.0.1 ENRICH_SMTP_PORT="$SMTP_PORT" ENRICH_SMTP_FROM="Shop <news@shop.test>"
 export E2E_MAIL_LOG="$WORK/mail.jsonl"
+# Retention may archive (Settings → Retention offers it only with a folder).
+export ENRICH_RETENTION_ARCHIVE_DIR="$WORK/archive"
 # One user per role, with a password made up for this run only.
 export E2E_PASSWORD="e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 for role in admin marketer analyst support steward; do

@@ -10,6 +10,7 @@ pub mod import_mapping;
 pub mod import_progress;
 pub mod matching;
 pub mod matching_run;
+pub mod retention;
 pub mod sources;
 pub mod tokens;
 pub mod users;
@@ -30,7 +31,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Settings sub-pages: (path, label, permission needed).
-pub const TABS: [(&str, &str, Permission); 9] = [
+pub const TABS: [(&str, &str, Permission); 10] = [
     ("/settings", "Sources & keys", Permission::ViewSettings),
     ("/settings/import", "Import", Permission::ViewSettings),
     (
@@ -48,6 +49,7 @@ pub const TABS: [(&str, &str, Permission); 9] = [
     ("/settings/users", "Users", Permission::ManageUsers),
     ("/settings/tokens", "API tokens", Permission::ManageUsers),
     ("/settings/audit", "Audit log", Permission::ViewAudit),
+    ("/settings/retention", "Retention", Permission::ViewSettings),
 ];
 
 /// The page title and the tab row shared by every settings page (tabs the role may open).

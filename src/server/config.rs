@@ -47,6 +47,8 @@ pub struct Settings {
     pub blocked_identifiers: Vec<String>,
     /// Sign-in, sessions and throttling.
     pub auth: super::auth::settings::AuthSettings,
+    /// Retention defaults, archive folder and sweep interval.
+    pub retention: super::retention::config::RetentionEnv,
     /// `ENRICH_SEGMENT_REFRESH_SECONDS` (60): how often segments with time-relative rules are
     /// recomputed, so members leave on time without an event.
     pub segment_refresh_seconds: u64,
@@ -139,6 +141,7 @@ impl Settings {
             ),
             blocked_identifiers: blocked,
             auth: super::auth::settings::AuthSettings::from_lookup(&lookup),
+            retention: super::retention::config::RetentionEnv::from_lookup(&lookup),
             segment_refresh_seconds: parsed(
                 lookup("ENRICH_SEGMENT_REFRESH_SECONDS"),
                 "ENRICH_SEGMENT_REFRESH_SECONDS",

@@ -113,6 +113,7 @@ impl AppState {
             self.ingest.graph.clone(),
         ));
         super::matching::incremental::spawn(self.ingest.graph.clone());
+        super::retention::sweep::spawn(self.db.clone(), self.settings.retention.clone());
         let graph = self.ingest.graph.clone();
         tokio::spawn(async move {
             if let Err(err) = super::computed::backfill_unbuilt(&graph).await {

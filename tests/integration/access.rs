@@ -47,6 +47,7 @@ const PAGES: &[(&str, &str)] = &[
     ("/settings/tokens", "A"),
     ("/settings/audit", "A"),
     ("/settings/matching", "AMNT"),
+    ("/settings/retention", "AMNT"),
     ("/customers/matches", "AMNST"),
 ];
 
@@ -123,6 +124,9 @@ const SERVER_FNS: &[(&str, &str)] = &[
     ("tokens/create", "A"),
     ("tokens/revoke", "A"),
     ("audit/list", "A"),
+    ("retention/get", "AMNT"),
+    ("retention/save", "A"),
+    ("retention/sweep", "A"),
     ("matching/overview", "AMNT"),
     ("matching/save", "A"),
     ("matching/run", "AT"),

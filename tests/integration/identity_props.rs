@@ -98,7 +98,8 @@ fn request(op: &Op, n: usize) -> (&'static str, Value, Vec<String>) {
     (call, body, keys)
 }
 
-async fn all<T: serde::de::DeserializeOwned + Send + Sync>(
+/// Every document of collection `name` matching `filter`.
+pub async fn all<T: serde::de::DeserializeOwned + Send + Sync>(
     app: &TestApp,
     name: &str,
     filter: Document,

@@ -36,6 +36,8 @@ fn leaked(body: &str) -> Vec<&'static str> {
 
 /// Server fns that change something: called elsewhere, not part of the read scan.
 const WRITES: &[&str] = &[
+    "retention/save",
+    "retention/sweep",
     "tokens/create",
     "tokens/revoke",
     "matching/save",
@@ -123,6 +125,7 @@ fn read_calls(seeded: &Seeded) -> Vec<(&'static str, Vec<(&'static str, String)>
         ("dashboard", vec![]),
         ("live/snapshot", vec![("window_minutes", "5".into())]),
         ("audit/list", vec![]),
+        ("retention/get", vec![]),
         ("imports/recent", vec![]),
         ("imports/get", vec![("id", seeded.import.clone())]),
         ("imports/staged", vec![("id", seeded.import.clone())]),

@@ -75,7 +75,7 @@ const FORGET_HANDLES: [(&str, &str); 18] = [
 ];
 
 /// Collections that never hold person data.
-const NO_PERSON_DATA: [(&str, &str); 23] = [
+const NO_PERSON_DATA: [(&str, &str); 24] = [
     (
         "matching",
         "matching settings, the trained model (probabilities) and the job's counts",
@@ -86,6 +86,7 @@ const NO_PERSON_DATA: [(&str, &str); 23] = [
         "leases",
         "the identity lease: an instance id, a time and a fence number",
     ),
+    ("retention", "retention rules and the last sweep's counts"),
     ("login_failures", "staff sign-in attempts"),
     ("sources", "source names"),
     ("write_keys", "digests of write keys"),

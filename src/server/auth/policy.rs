@@ -84,6 +84,7 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/settings/users", Needs(P::ManageUsers)),
     ("/settings/tokens", Needs(P::ManageUsers)),
     ("/settings/audit", Needs(P::ViewAudit)),
+    ("/settings/retention", Needs(P::ViewSettings)),
     ("/settings/matching", Needs(P::ViewSettings)),
     ("/customers/matches", Needs(P::ViewCustomers)),
 ];
@@ -162,6 +163,10 @@ pub const SERVER_FNS: &[(&str, Access)] = &[
     ("tokens/create", Needs(P::ManageUsers)),
     ("tokens/revoke", Needs(P::ManageUsers)),
     ("audit/list", Needs(P::ViewAudit)),
+    ("retention/get", Needs(P::ViewSettings)),
+    // Deleting records, the audit log among them, is an admin's decision.
+    ("retention/save", Needs(P::ManageUsers)),
+    ("retention/sweep", Needs(P::ManageUsers)),
     ("matching/overview", Needs(P::ViewSettings)),
     ("matching/save", Needs(P::ManageData)),
     ("matching/run", Needs(P::Steward)),

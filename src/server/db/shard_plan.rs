@@ -13,7 +13,9 @@ use super::{
     product_signals, products, profiles, recommend_queue, segments, sessions, sources,
     sources::server_keys, suppressions, users,
 };
-use crate::server::{import::staged, limits::rate, live::cursors, matching, privacy::classes};
+use crate::server::{
+    import::staged, limits::rate, live::cursors, matching, privacy::classes, retention,
+};
 
 /// How one collection is distributed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +177,10 @@ pub const PLAN: &[Decision] = &[
     unsharded(users::COLLECTION, "one per person who signs in."),
     unsharded(api_tokens::COLLECTION, "one per admin API token."),
     unsharded(leases::COLLECTION, "one document per named lease."),
+    unsharded(
+        retention::store::COLLECTION,
+        "the retention rules and the last sweep.",
+    ),
 ];
 
 /// The mongosh commands that shard database `database` as [`PLAN`] says.

@@ -1,22 +1,21 @@
 //! Uploads kept between the steps of the import form (upload → mapping → import) and after an
 //! error, so nobody has to choose the file again. Kept in the database, not on one instance's
-//! disk, in chunks below MongoDB's document limit; they expire after a day.
+//! disk, in chunks below MongoDB's document limit; they expire as retention says (Settings →
+//! Retention, "Uploaded import files": a day unless changed).
 use crate::error::AppError;
 use futures::TryStreamExt;
 use mongodb::{
-    Database, IndexModel,
+    Database,
     bson::{DateTime, doc, oid::ObjectId, spec::BinarySubtype},
-    options::IndexOptions,
 };
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 
 /// Collection name.
 pub const COLLECTION: &str = "import_uploads";
 /// Bytes per stored chunk.
 const CHUNK: usize = 8 * 1024 * 1024;
-/// How long a staged upload is kept.
-const KEEP: Duration = Duration::from_secs(24 * 60 * 60);
+/// The TTL index uploads had before retention owned it (dropped by `retention::ttl::sync`).
+pub const LEGACY_TTL_INDEX: &str = "created_at_ttl";
 
 /// An upload waiting for its mapping.
 #[derive(Debug, Clone)]
@@ -39,6 +38,9 @@ struct ChunkDoc {
     file_name: String,
     data: mongodb::bson::Binary,
     created_at: DateTime,
+    /// How many chunks the upload has (a sweep may have taken some of an old upload's).
+    #[serde(default)]
+    of: Option<i32>,
 }
 
 fn collection(db: &Database) -> mongodb::Collection<ChunkDoc> {
@@ -52,15 +54,6 @@ pub async fn save(
     file_name: &str,
     bytes: &[u8],
 ) -> Result<ObjectId, AppError> {
-    let expiry = IndexOptions::builder()
-        .name("created_at_ttl".to_owned())
-        .expire_after(KEEP)
-        .build();
-    let ttl = IndexModel::builder()
-        .keys(doc! { "created_at": 1 })
-        .options(expiry)
-        .build();
-    collection(db).create_index(ttl).await?;
     let upload = ObjectId::new();
     let docs = bytes.chunks(CHUNK).enumerate().map(|(n, data)| ChunkDoc {
         upload,
@@ -72,6 +65,7 @@ pub async fn save(
             bytes: data.to_vec(),
         },
         created_at: DateTime::now(),
+        of: Some(bytes.len().div_ceil(CHUNK).max(1) as i32),
     });
     for chunk in docs {
         collection(db).insert_one(chunk).await?;
@@ -90,6 +84,11 @@ pub async fn load(db: &Database, id: ObjectId) -> Result<Option<Staged>, AppErro
     let Some(first) = chunks.first() else {
         return Ok(None);
     };
+    let whole = first.of.is_none_or(|of| chunks.len() == of as usize)
+        && chunks.iter().enumerate().all(|(i, c)| c.n == i as i32);
+    if !whole {
+        return Ok(None);
+    }
     let (source, file_name) = (first.source.clone(), first.file_name.clone());
     let bytes = chunks.into_iter().flat_map(|c| c.data.bytes).collect();
     Ok(Some(Staged {

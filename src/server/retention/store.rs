@@ -1,0 +1,78 @@
+//! The `retention` collection: the rules an admin saved (`_id: "settings"`) and what the last
+//! sweep did (`_id: "last_sweep"`).
+use super::config::RetentionEnv;
+use crate::{
+    error::AppError,
+    model::retention::{RetentionSettings, SweepSummary},
+};
+use mongodb::{Collection, Database, bson::doc};
+use serde::{Deserialize, Serialize};
+
+/// Collection name.
+pub const COLLECTION: &str = "retention";
+const SETTINGS: &str = "settings";
+const LAST_SWEEP: &str = "last_sweep";
+
+/// One stored document: `T` under a fixed `_id`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Named<T> {
+    #[serde(rename = "_id")]
+    id: String,
+    #[serde(flatten)]
+    value: T,
+}
+
+/// Repository over `retention`.
+#[derive(Clone, Debug)]
+pub struct RetentionStore {
+    settings: Collection<Named<RetentionSettings>>,
+    sweeps: Collection<Named<SweepSummary>>,
+}
+
+impl RetentionStore {
+    /// The repository for `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            settings: db.collection(COLLECTION),
+            sweeps: db.collection(COLLECTION),
+        }
+    }
+
+    /// The rules in effect: the saved ones, else the environment's.
+    pub async fn settings(&self, env: &RetentionEnv) -> Result<RetentionSettings, AppError> {
+        let saved = self.settings.find_one(doc! { "_id": SETTINGS }).await?;
+        Ok(saved.map_or_else(|| env.defaults.clone(), |s| s.value))
+    }
+
+    /// Saves `settings`.
+    pub async fn save(&self, settings: &RetentionSettings) -> Result<(), AppError> {
+        let named = Named {
+            id: SETTINGS.to_owned(),
+            value: settings.clone(),
+        };
+        self.settings
+            .replace_one(doc! { "_id": SETTINGS }, named)
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+
+    /// What the last sweep did.
+    pub async fn last_sweep(&self) -> Result<Option<SweepSummary>, AppError> {
+        let found = self.sweeps.find_one(doc! { "_id": LAST_SWEEP }).await?;
+        Ok(found.map(|s| s.value))
+    }
+
+    /// Records what a sweep did.
+    pub async fn record_sweep(&self, summary: &SweepSummary) -> Result<(), AppError> {
+        let named = Named {
+            id: LAST_SWEEP.to_owned(),
+            value: summary.clone(),
+        };
+        self.sweeps
+            .replace_one(doc! { "_id": LAST_SWEEP }, named)
+            .upsert(true)
+            .await?;
+        Ok(())
+    }
+}

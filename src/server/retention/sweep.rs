@@ -1,0 +1,161 @@
+//! The sweeper: for each kind kept for a number of days, deletes what is older, oldest first,
+//! in batches (each archived first when asked), then records and audits what it did. It runs
+//! every `ENRICH_RETENTION_SWEEP_SECONDS` on each instance; a lease makes one sweep at a time.
+use super::{archive, config::RetentionEnv, store::RetentionStore, target};
+use crate::{
+    error::AppError,
+    model::retention::{RetentionKind, SweepSummary},
+    server::{
+        audit::{self, Record},
+        db::leases::Leases,
+    },
+};
+use futures::TryStreamExt;
+use mongodb::{
+    Database,
+    bson::{self, Bson, Document, doc, oid::ObjectId},
+};
+use std::time::Duration;
+
+/// Documents deleted (and archived) per command.
+pub const BATCH: i64 = 1000;
+/// The sweep lease's name.
+const LEASE: &str = "retention_sweep";
+/// A sweep that takes longer than this may overlap with another instance's.
+const LEASE_TTL: Duration = Duration::from_secs(15 * 60);
+
+/// Runs a sweep every `env.sweep_every` (the first one a minute after start).
+pub fn spawn(db: Database, env: RetentionEnv) {
+    tokio::spawn(async move {
+        let holder = ObjectId::new();
+        let mut pause = Duration::from_secs(60).min(env.sweep_every);
+        loop {
+            tokio::time::sleep(pause).await;
+            pause = env.sweep_every;
+            if let Err(err) = sweep(&db, &env, holder).await {
+                tracing::error!(%err, "retention sweep failed");
+            }
+        }
+    });
+}
+
+/// Sweeps once unless another instance is sweeping (`None` then).
+pub async fn sweep(
+    db: &Database,
+    env: &RetentionEnv,
+    holder: ObjectId,
+) -> Result<Option<SweepSummary>, AppError> {
+    let leases = Leases::new(db);
+    let Some(fence) = leases.try_take(LEASE, holder, LEASE_TTL).await? else {
+        return Ok(None);
+    };
+    let summary = sweep_all(db, env).await;
+    leases.release(LEASE, holder, fence).await?;
+    let summary = summary?;
+    RetentionStore::new(db).record_sweep(&summary).await?;
+    let deleted: u64 = summary.deleted.iter().map(|(_, n)| n).sum();
+    if deleted > 0 || summary.error.is_some() {
+        let detail = summary
+            .deleted
+            .iter()
+            .map(|(kind, n)| format!("{kind} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let record = Record::new("retention.sweep", None).detail(match &summary.error {
+            Some(error) => format!("{detail}; stopped: {error}"),
+            None => detail,
+        });
+        audit::write_system(db, record).await?;
+    }
+    Ok(Some(summary))
+}
+
+async fn sweep_all(db: &Database, env: &RetentionEnv) -> Result<SweepSummary, AppError> {
+    let settings = RetentionStore::new(db).settings(env).await?;
+    let mut summary = SweepSummary {
+        at: String::new(),
+        deleted: Vec::new(),
+        archived: Vec::new(),
+        error: None,
+    };
+    for kind in RetentionKind::ALL {
+        let rule = settings.rule(kind);
+        if rule.days == 0 {
+            continue;
+        }
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(i64::from(rule.days));
+        let archive_to = rule.archive.then_some(env.archive_dir.as_deref()).flatten();
+        if rule.archive && archive_to.is_none() {
+            summary.error = Some(format!(
+                "{}: archiving is asked for but ENRICH_RETENTION_ARCHIVE_DIR is not set; nothing deleted",
+                kind.key()
+            ));
+            continue;
+        }
+        match sweep_kind(db, kind, bson::DateTime::from_chrono(cutoff), archive_to).await {
+            Ok((deleted, files)) => {
+                summary.deleted.push((kind.key().to_owned(), deleted));
+                summary
+                    .archived
+                    .extend(files.iter().map(|p| p.display().to_string()));
+            }
+            Err((deleted, files, err)) => {
+                summary.deleted.push((kind.key().to_owned(), deleted));
+                summary
+                    .archived
+                    .extend(files.iter().map(|p| p.display().to_string()));
+                summary.error = Some(format!("{}: {err}", kind.key()));
+                break;
+            }
+        }
+    }
+    summary.at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    Ok(summary)
+}
+
+type Swept = (u64, Vec<std::path::PathBuf>);
+
+/// Deletes `kind`'s documents older than `cutoff`, archiving each batch first when
+/// `archive_to` is set; what it deleted and wrote, also when it stopped on an error.
+async fn sweep_kind(
+    db: &Database,
+    kind: RetentionKind,
+    cutoff: bson::DateTime,
+    archive_to: Option<&std::path::Path>,
+) -> Result<Swept, (u64, Vec<std::path::PathBuf>, AppError)> {
+    let (name, field) = target(kind);
+    let collection = db.collection::<Document>(name);
+    let (mut deleted, mut files) = (0_u64, Vec::new());
+    loop {
+        let found: Result<Vec<Document>, mongodb::error::Error> = async {
+            collection
+                .find(doc! { field: { "$lt": cutoff } })
+                .sort(doc! { field: 1, "_id": 1 })
+                .limit(BATCH)
+                .await?
+                .try_collect()
+                .await
+        }
+        .await;
+        let batch = found.map_err(|e| (deleted, files.clone(), e.into()))?;
+        if batch.is_empty() {
+            return Ok((deleted, files));
+        }
+        let ids: Vec<Bson> = batch.iter().filter_map(|d| d.get("_id").cloned()).collect();
+        let full = batch.len() as i64 == BATCH;
+        if let Some(dir) = archive_to {
+            let file = archive::write(dir, kind, batch)
+                .await
+                .map_err(|e| (deleted, files.clone(), e))?;
+            files.push(file);
+        }
+        let removed = collection
+            .delete_many(doc! { "_id": { "$in": ids } })
+            .await
+            .map_err(|e| (deleted, files.clone(), e.into()))?;
+        deleted += removed.deleted_count;
+        if !full {
+            return Ok((deleted, files));
+        }
+    }
+}
