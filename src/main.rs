@@ -52,6 +52,10 @@ async fn serve(config: Config) -> Result<(), String> {
         .leptos_options;
     let addr = leptos_options.site_addr;
     let db = cli::open_database(&config).await?;
+    // The server's own rules (other commands may run with another environment).
+    enrich::server::retention::ttl::sync_effective(&db, &config.settings.retention)
+        .await
+        .map_err(|e| format!("cannot bring the retention TTL indexes in line: {e}"))?;
     let keys = cli::load_keys(&config)?;
     let state = AppState::new(leptos_options, db, &config.settings, keys);
     bootstrap_admin(&state).await?;

@@ -30,8 +30,9 @@ pub async fn save_retention(form: RetentionForm) -> Result<(), AppError> {
     let state = crate::server::app_state()?;
     let env = &state.settings.retention;
     let settings = form.parse(env.archive_dir.is_some())?;
-    RetentionStore::new(&state.db).save(&settings).await?;
+    // Indexes first: a kind newly archived must lose its TTL index before the rule says so.
     ttl::sync(&state.db, &settings).await?;
+    RetentionStore::new(&state.db).save(&settings).await?;
     let detail = settings
         .rules
         .iter()

@@ -104,13 +104,6 @@ pub async fn open_database(config: &Config) -> Result<mongodb::Database, String>
     db::indexes::ensure_indexes(&db)
         .await
         .map_err(|e| format!("cannot create indexes: {e}"))?;
-    let retention = crate::server::retention::store::RetentionStore::new(&db)
-        .settings(&config.settings.retention)
-        .await
-        .map_err(|e| format!("cannot read the retention settings: {e}"))?;
-    crate::server::retention::ttl::sync(&db, &retention)
-        .await
-        .map_err(|e| format!("cannot create the retention TTL indexes: {e}"))?;
     db::route_analytics_reads(&config.settings.analytics_read);
     Ok(db)
 }

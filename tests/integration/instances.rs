@@ -187,5 +187,80 @@ async fn identity_work_on_two_instances_takes_turns_and_frees_the_lease() {
         .unwrap()
         .expect("taken at least once");
     assert_eq!(lease.holder, None, "{lease:?}");
-    assert!(lease.fence >= 2, "both instances took it: {lease:?}");
+    assert!(lease.fence >= 2, "taken more than once: {lease:?}");
+}
+
+#[tokio::test]
+async fn a_long_holding_is_renewed_and_a_holder_whose_lease_was_taken_stops_writing() {
+    use enrich::{
+        error::AppError,
+        server::{
+            db::leases::Leases,
+            identity::lease::{IdentityLease, NAME},
+        },
+    };
+    use mongodb::bson::{Document, doc, oid::ObjectId};
+    use std::sync::{Arc, Mutex};
+    let db = fresh_db().await;
+    let ttl = Duration::from_millis(300);
+    let (long, rival) = (
+        IdentityLease::with_time_to_live(&db, ttl),
+        IdentityLease::with_time_to_live(&db, ttl),
+    );
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let note = |what: &'static str| order.lock().unwrap().push(what);
+    let started = tokio::sync::Notify::new();
+    let (held, waited) = tokio::join!(
+        long.hold(async {
+            note("long starts");
+            started.notify_one();
+            // Three times the time to live: renewed meanwhile, so the rival waits.
+            tokio::time::sleep(ttl * 3).await;
+            long.check()?;
+            note("long ends");
+            Ok(())
+        }),
+        async {
+            started.notified().await;
+            rival
+                .hold(async {
+                    note("rival");
+                    Ok(())
+                })
+                .await
+        }
+    );
+    held.unwrap();
+    waited.unwrap();
+    assert_eq!(
+        *order.lock().unwrap(),
+        ["long starts", "long ends", "rival"]
+    );
+
+    // Another instance takes the lease from under a holder (as after it stalled too long):
+    // the next renewal finds out, and the holder stops before writing.
+    let other = ObjectId::new();
+    let checked = long
+        .hold(async {
+            long.check()?;
+            db.collection::<Document>("leases")
+                .update_one(
+                    doc! { "_id": NAME },
+                    doc! { "$set": { "holder": other }, "$inc": { "fence": 1_i64 } },
+                )
+                .await
+                .unwrap();
+            // Half the time to live: still inside the holding's trusted time, so only a
+            // renewal that found the lease taken can make the check fail.
+            tokio::time::sleep(ttl / 2).await;
+            Ok(long.check())
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(checked, Err(AppError::Unavailable { .. })),
+        "{checked:?}"
+    );
+    let stored = Leases::new(&db).get(NAME).await.unwrap().unwrap();
+    assert_eq!(stored.holder, Some(other), "not freed by the stale holder");
 }

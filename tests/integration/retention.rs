@@ -332,7 +332,7 @@ async fn only_admins_change_retention_and_one_instance_sweeps_at_a_time() {
 }
 
 #[tokio::test]
-async fn an_upload_a_sweep_took_part_of_is_gone_not_truncated() {
+async fn an_upload_missing_a_chunk_is_gone_not_truncated() {
     let db = fresh_db().await;
     let upload = staged::save(&db, "crm", "a.csv", b"email\n").await.unwrap();
     let chunks = db.collection::<Document>(staged::COLLECTION);
@@ -344,4 +344,43 @@ async fn an_upload_a_sweep_took_part_of_is_gone_not_truncated() {
         staged::load(&db, upload).await.unwrap().is_none(),
         "a missing chunk"
     );
+}
+
+#[tokio::test]
+async fn environment_rules_apply_until_saved_and_archiving_without_a_folder_deletes_nothing() {
+    let settings = Settings {
+        retention: RetentionEnv::from_lookup(&|k| match k {
+            "ENRICH_RETENTION_IN_APP_MESSAGES_DAYS" => Some("30".into()),
+            "ENRICH_RETENTION_IN_APP_MESSAGES_ARCHIVE" => Some("true".into()),
+            "ENRICH_RETENTION_AUDIT_LOG_DAYS" => Some("120".into()),
+            _ => None,
+        }),
+        ..Settings::default()
+    };
+    let app = TestApp::with_settings(settings.clone()).await;
+    app.sign_in_as(Role::Admin).await;
+    let old = doc! { "_id": ObjectId::new(), "profile_id": ObjectId::new(), "title": "Hi", "created_at": days_ago(90) };
+    insert(&app, "in_app_messages", vec![old]).await;
+    ttl::sync_effective(&app.db, &settings.retention)
+        .await
+        .unwrap();
+    assert_eq!(
+        ttl_index(&app, "audit").await,
+        Some(Some(Duration::from_secs(120 * 86_400))),
+        "the environment's rule, as no one saved others"
+    );
+    assert_eq!(
+        ttl_index(&app, "in_app_messages").await,
+        None,
+        "archiving asked: no TTL index deletes unarchived"
+    );
+    let summary = app.call("/api/retention/sweep", &[]).await.json();
+    assert!(
+        summary["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ENRICH_RETENTION_ARCHIVE_DIR"),
+        "{summary}"
+    );
+    assert_eq!(app.count("in_app_messages", doc! {}).await, 1, "kept");
 }

@@ -41,8 +41,8 @@ impl Leases {
         }
     }
 
-    /// Takes lease `name` for `holder` for `ttl` if it is free or ran out (one command);
-    /// the fence of this holding, or `None` while another holds it.
+    /// Takes lease `name` for `holder` for `ttl` if it is free, ran out, or is `holder`'s own
+    /// (one command); the fence of this new holding, or `None` while another holds it.
     pub async fn try_take(
         &self,
         name: &str,
@@ -52,7 +52,7 @@ impl Leases {
         let now = bson::DateTime::now();
         let filter = doc! {
             "_id": name,
-            "$or": [ { "holder": null }, { "until": { "$lte": now } } ],
+            "$or": [ { "holder": null }, { "until": { "$lte": now } }, { "holder": holder } ],
         };
         let update = doc! {
             "$set": { "holder": holder, "until": until(now, ttl) },

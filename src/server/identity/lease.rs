@@ -15,7 +15,7 @@ use std::{
     future::Future,
     sync::{
         Arc, Mutex as StdMutex,
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -23,12 +23,10 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// The lease's name in the `leases` collection.
 pub const NAME: &str = "identity";
-/// How long a holding lasts without renewal (a crashed instance blocks others this long).
+/// How long a holding lasts without renewal (a crashed instance blocks others this long). It
+/// is renewed every third of that, and not trusted for new writes in its last sixth (clock
+/// drift, slow commands).
 pub const TIME_TO_LIVE: Duration = Duration::from_secs(30);
-/// A holding is renewed this often while it lasts.
-const HEARTBEAT: Duration = Duration::from_secs(10);
-/// A holding is not trusted for new writes this close to its end (clock drift, slow commands).
-const MARGIN: Duration = Duration::from_secs(5);
 /// Longest a holding is passed between this instance's tasks before it goes back.
 pub const MAX_STICKY: Duration = Duration::from_millis(100);
 /// After giving the lease back for others, this instance waits this long before taking it
@@ -62,6 +60,10 @@ struct Inner {
     holding: StdMutex<Option<Holding>>,
     /// When this instance last gave the lease back while its own tasks waited.
     ceded_at: StdMutex<Option<Instant>>,
+    /// Whether the heartbeat task runs.
+    beating: AtomicBool,
+    /// How long a holding lasts without renewal.
+    ttl: Duration,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +83,11 @@ struct Turn {
 impl IdentityLease {
     /// The lease over `db`, for a new instance.
     pub fn new(db: &Database) -> Self {
+        Self::with_time_to_live(db, TIME_TO_LIVE)
+    }
+
+    /// [`Self::new`] with holdings lasting `ttl` without renewal (tests use a short one).
+    pub fn with_time_to_live(db: &Database, ttl: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
                 leases: Leases::new(db),
@@ -89,6 +96,8 @@ impl IdentityLease {
                 waiting: AtomicUsize::new(0),
                 holding: StdMutex::new(None),
                 ceded_at: StdMutex::new(None),
+                beating: AtomicBool::new(false),
+                ttl,
             }),
         }
     }
@@ -113,7 +122,7 @@ impl IdentityLease {
             metrics::histogram!(crate::server::metrics::names::IDENTITY_LEASE_WAIT)
                 .record(started.elapsed().as_secs_f64());
             let result = HELD.scope(self.inner.holder, work).await;
-            turn.finish().await;
+            turn.finish();
             result
         })
     }
@@ -135,10 +144,11 @@ impl IdentityLease {
 
     /// Waits for this task's turn and makes sure the instance holds the lease.
     async fn turn(&self) -> Result<Turn, AppError> {
-        let inner = &self.inner;
-        inner.waiting.fetch_add(1, Ordering::SeqCst);
-        let guard = inner.turn.clone().lock_owned().await;
-        inner.waiting.fetch_sub(1, Ordering::SeqCst);
+        let guard = {
+            // Counted while queued, also when the wait is cancelled.
+            let _queued = Queued::new(&self.inner.waiting);
+            self.inner.turn.clone().lock_owned().await
+        };
         let turn = Turn {
             lease: self.clone(),
             guard: Some(guard),
@@ -162,17 +172,13 @@ impl IdentityLease {
         let mut pause = Duration::from_millis(1);
         loop {
             let asked = Instant::now();
-            if let Some(fence) = inner
-                .leases
-                .try_take(NAME, inner.holder, TIME_TO_LIVE)
-                .await?
-            {
+            if let Some(fence) = inner.leases.try_take(NAME, inner.holder, inner.ttl).await? {
                 *self.holding() = Some(Holding {
                     fence,
-                    trusted_until: asked + TIME_TO_LIVE - MARGIN,
+                    trusted_until: asked + inner.ttl - inner.ttl / 6,
                     taken_at: asked,
                 });
-                self.spawn_heartbeat(fence);
+                self.start_heartbeat();
                 return Ok(());
             }
             tokio::time::sleep(pause).await;
@@ -180,58 +186,94 @@ impl IdentityLease {
         }
     }
 
-    /// Renews holding `fence` until it ends; marks it lost if another took it meanwhile.
-    fn spawn_heartbeat(&self, fence: i64) {
-        let lease = self.clone();
+    /// Starts, once per instance, the task that renews whatever holding the instance has
+    /// every third of the time to live, and marks it lost if another instance took it
+    /// meanwhile. It ends with the instance.
+    fn start_heartbeat(&self) {
+        if self.inner.beating.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let weak = Arc::downgrade(&self.inner);
+        let every = self.inner.ttl / 3;
         tokio::spawn(async move {
             loop {
-                tokio::time::sleep(HEARTBEAT).await;
-                if lease.holding().map(|h| h.fence) != Some(fence) {
+                tokio::time::sleep(every).await;
+                let Some(inner) = weak.upgrade() else {
                     return;
-                }
-                let asked = Instant::now();
-                let inner = &lease.inner;
-                match inner
-                    .leases
-                    .renew(NAME, inner.holder, fence, TIME_TO_LIVE)
-                    .await
-                {
-                    Ok(renewed) => {
-                        let mut holding = lease.holding();
-                        match holding.as_mut() {
-                            Some(h) if h.fence == fence && renewed => {
-                                h.trusted_until = asked + TIME_TO_LIVE - MARGIN;
-                            }
-                            Some(h) if h.fence == fence => {
-                                tracing::error!(fence, "identity lease lost to another instance");
-                                *holding = None;
-                                return;
-                            }
-                            _ => return,
-                        }
-                    }
-                    Err(err) => tracing::warn!(%err, "identity lease renewal failed"),
+                };
+                let lease = IdentityLease { inner };
+                if let Err(err) = lease.renew().await {
+                    tracing::warn!(%err, "identity lease renewal failed");
                 }
             }
         });
     }
 
-    /// Gives the holding back to the database (nothing if there is none).
-    async fn give_back(&self) {
+    /// Renews the current holding, if any.
+    async fn renew(&self) -> Result<(), AppError> {
+        let Some(fence) = self.holding().map(|h| h.fence) else {
+            return Ok(());
+        };
+        let asked = Instant::now();
+        let inner = &self.inner;
+        let renewed = inner
+            .leases
+            .renew(NAME, inner.holder, fence, inner.ttl)
+            .await?;
+        let mut holding = self.holding();
+        match holding.as_mut() {
+            Some(h) if h.fence == fence && renewed => {
+                h.trusted_until = asked + inner.ttl - inner.ttl / 6;
+            }
+            Some(h) if h.fence == fence => {
+                tracing::error!(fence, "identity lease lost to another instance");
+                *holding = None;
+            }
+            // Given back or taken anew meanwhile.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Gives the holding back to the database (nothing if there is none). The release runs
+    /// as a task of its own, so a cancelled caller cannot leave it half done; a taking by this
+    /// instance meanwhile has a new fence, which the late release does not touch.
+    fn give_back(&self) {
         let Some(h) = self.holding().take() else {
             return;
         };
-        let inner = &self.inner;
-        if let Err(err) = inner.leases.release(NAME, inner.holder, h.fence).await {
-            // It runs out by itself within the time to live.
-            tracing::warn!(%err, "identity lease release failed");
-        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (leases, holder) = (self.inner.leases.clone(), self.inner.holder);
+        runtime.spawn(async move {
+            if let Err(err) = leases.release(NAME, holder, h.fence).await {
+                // It runs out by itself within the time to live.
+                tracing::warn!(%err, "identity lease release failed");
+            }
+        });
+    }
+}
+
+/// One task waiting for its turn, counted in `waiting` until dropped.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn new(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Self(waiting)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl Turn {
     /// Ends the turn: passes the holding to the next local task, or gives it back.
-    async fn finish(mut self) {
+    fn finish(mut self) {
         let inner = &self.lease.inner;
         let waiting = inner.waiting.load(Ordering::SeqCst) > 0;
         let held_for = self.lease.holding().map(|h| h.taken_at.elapsed());
@@ -240,7 +282,7 @@ impl Turn {
             if waiting {
                 *inner.ceded_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
             }
-            self.lease.give_back().await;
+            self.lease.give_back();
         }
         self.guard.take();
     }
@@ -261,7 +303,7 @@ impl Drop for Turn {
         runtime.spawn(async move {
             let _turn = lease.inner.turn.clone().lock_owned().await;
             if lease.inner.waiting.load(Ordering::SeqCst) == 0 {
-                lease.give_back().await;
+                lease.give_back();
             }
         });
     }

@@ -43,5 +43,7 @@ fn write_file(folder: &Path, path: &Path, docs: &[Document]) -> std::io::Result<
     }
     let file = gz.finish()?.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
-    std::fs::rename(&partial, path)
+    std::fs::rename(&partial, path)?;
+    // The rename itself is durable only once the folder is.
+    std::fs::File::open(folder)?.sync_all()
 }

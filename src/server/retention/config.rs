@@ -59,10 +59,9 @@ impl RetentionEnv {
             })
             .collect();
         let archive_dir = read("ENRICH_RETENTION_ARCHIVE_DIR").map(PathBuf::from);
-        let mut defaults = RetentionSettings { rules };
-        if archive_dir.is_none() {
-            defaults.rules.iter_mut().for_each(|r| r.archive = false);
-        }
+        // Archiving asked without a folder stays asked: the sweeper then deletes nothing of
+        // that kind (and says why), and no TTL index deletes it unarchived.
+        let defaults = RetentionSettings { rules };
         let seconds = read("ENRICH_RETENTION_SWEEP_SECONDS")
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(DEFAULT_SWEEP_SECONDS)
@@ -104,10 +103,7 @@ mod tests {
             MAX_DAYS
         );
         let in_app = env.defaults.rule(RetentionKind::InAppMessages);
-        assert_eq!(
-            (in_app.days, in_app.archive),
-            (0, false),
-            "no folder, no archive"
-        );
+        assert_eq!(in_app.days, 0);
+        assert!(in_app.archive, "asked, kept: nothing goes unarchived");
     }
 }

@@ -17,8 +17,12 @@ use mongodb::{
 };
 use std::time::Duration;
 
-/// Documents deleted (and archived) per command.
+/// Documents deleted per command (and archived per file, but for uploads: chunks of up to
+/// 8 MB are archived [`UPLOAD_BATCH`] at a time).
 pub const BATCH: i64 = 1000;
+const UPLOAD_BATCH: i64 = 8;
+/// A sweep stops after this long and the next one goes on, so it never outlives its lease.
+const MAX_SWEEP: Duration = Duration::from_secs(5 * 60);
 /// The sweep lease's name.
 const LEASE: &str = "retention_sweep";
 /// A sweep that takes longer than this may overlap with another instance's.
@@ -39,8 +43,20 @@ pub fn spawn(db: Database, env: RetentionEnv) {
     });
 }
 
-/// Sweeps once unless another instance is sweeping (`None` then).
+/// Sweeps once unless another instance is sweeping (`None` then). The sweep runs as a task
+/// of its own: a caller that goes away (a closed page) does not cut it short.
 pub async fn sweep(
+    db: &Database,
+    env: &RetentionEnv,
+    holder: ObjectId,
+) -> Result<Option<SweepSummary>, AppError> {
+    let (db, env) = (db.clone(), env.clone());
+    tokio::spawn(async move { sweep_now(&db, &env, holder).await })
+        .await
+        .map_err(AppError::internal)?
+}
+
+async fn sweep_now(
     db: &Database,
     env: &RetentionEnv,
     holder: ObjectId,
@@ -72,6 +88,9 @@ pub async fn sweep(
 
 async fn sweep_all(db: &Database, env: &RetentionEnv) -> Result<SweepSummary, AppError> {
     let settings = RetentionStore::new(db).settings(env).await?;
+    // Rules saved on another instance, or an index someone dropped: in line again first.
+    super::ttl::sync(db, &settings).await?;
+    let deadline = std::time::Instant::now() + MAX_SWEEP;
     let mut summary = SweepSummary {
         at: String::new(),
         deleted: Vec::new(),
@@ -92,7 +111,8 @@ async fn sweep_all(db: &Database, env: &RetentionEnv) -> Result<SweepSummary, Ap
             ));
             continue;
         }
-        match sweep_kind(db, kind, bson::DateTime::from_chrono(cutoff), archive_to).await {
+        let cutoff = bson::DateTime::from_chrono(cutoff);
+        match sweep_kind(db, kind, cutoff, archive_to, deadline).await {
             Ok((deleted, files)) => {
                 summary.deleted.push((kind.key().to_owned(), deleted));
                 summary
@@ -122,16 +142,27 @@ async fn sweep_kind(
     kind: RetentionKind,
     cutoff: bson::DateTime,
     archive_to: Option<&std::path::Path>,
+    deadline: std::time::Instant,
 ) -> Result<Swept, (u64, Vec<std::path::PathBuf>, AppError)> {
     let (name, field) = target(kind);
     let collection = db.collection::<Document>(name);
     let (mut deleted, mut files) = (0_u64, Vec::new());
-    loop {
+    let limit = match (kind, archive_to) {
+        (RetentionKind::ImportFiles, Some(_)) => UPLOAD_BATCH,
+        _ => BATCH,
+    };
+    // Whole documents only when they are archived.
+    let projection = archive_to.is_none().then(|| doc! { "_id": 1 });
+    while std::time::Instant::now() < deadline {
         let found: Result<Vec<Document>, mongodb::error::Error> = async {
+            let options = mongodb::options::FindOptions::builder()
+                .sort(doc! { field: 1, "_id": 1 })
+                .limit(limit)
+                .projection(projection.clone())
+                .build();
             collection
                 .find(doc! { field: { "$lt": cutoff } })
-                .sort(doc! { field: 1, "_id": 1 })
-                .limit(BATCH)
+                .with_options(options)
                 .await?
                 .try_collect()
                 .await
@@ -142,7 +173,7 @@ async fn sweep_kind(
             return Ok((deleted, files));
         }
         let ids: Vec<Bson> = batch.iter().filter_map(|d| d.get("_id").cloned()).collect();
-        let full = batch.len() as i64 == BATCH;
+        let full = batch.len() as i64 == limit;
         if let Some(dir) = archive_to {
             let file = archive::write(dir, kind, batch)
                 .await
@@ -158,4 +189,5 @@ async fn sweep_kind(
             return Ok((deleted, files));
         }
     }
+    Ok((deleted, files))
 }

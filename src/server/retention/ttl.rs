@@ -2,7 +2,7 @@
 //! `retention_ttl` index on its date field that expires documents at that age; the index
 //! follows the rules as they are saved. (The stand-in keeps the index and expires nothing: the
 //! sweeper covers it.)
-use super::target;
+use super::{config::RetentionEnv, store::RetentionStore, target};
 use crate::{
     error::AppError,
     model::retention::{RetentionKind, RetentionSettings},
@@ -21,6 +21,16 @@ pub fn wanted(settings: &RetentionSettings, kind: RetentionKind) -> Option<Durat
     (rule.days > 0 && !rule.archive).then(|| Duration::from_secs(u64::from(rule.days) * 86_400))
 }
 
+/// Makes every kind's TTL index match the rules in effect (saved, else `env`'s).
+pub async fn sync_effective(db: &Database, env: &RetentionEnv) -> Result<(), AppError> {
+    let settings = RetentionStore::new(db).settings(env).await?;
+    sync(db, &settings).await
+}
+
+fn namespace_not_found(err: &mongodb::error::Error) -> bool {
+    matches!(err.kind.as_ref(), mongodb::error::ErrorKind::Command(e) if e.code == 26)
+}
+
 /// Makes every kind's TTL index match `settings`.
 pub async fn sync(db: &Database, settings: &RetentionSettings) -> Result<(), AppError> {
     for kind in RetentionKind::ALL {
@@ -29,7 +39,8 @@ pub async fn sync(db: &Database, settings: &RetentionSettings) -> Result<(), App
         let existing = match collection.list_indexes().await {
             Ok(cursor) => cursor.try_collect::<Vec<IndexModel>>().await?,
             // A collection that does not exist yet has no indexes.
-            Err(_) => Vec::new(),
+            Err(err) if namespace_not_found(&err) => Vec::new(),
+            Err(err) => return Err(err.into()),
         };
         let named = |n: &str| {
             existing
