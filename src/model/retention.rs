@@ -166,6 +166,11 @@ impl RetentionForm {
         form
     }
 
+    /// The days field of `kind`, as entered.
+    pub fn days_of(&self, kind: RetentionKind) -> String {
+        self.clone().fields(kind).0.clone()
+    }
+
     fn fields(&mut self, kind: RetentionKind) -> (&mut String, &mut Option<String>) {
         match kind {
             RetentionKind::SegmentTransitions => (

@@ -63,12 +63,7 @@ fn RetentionForm(
             let (days_id, archive_id) = (format!("retention-{key}-days"), format!("retention-{key}-archive"));
             let days_label = format!("{}: days kept", kind.label());
             let archive_label = format!("Archive {} before deleting", kind.label().to_lowercase());
-            let days = match kind {
-                RetentionKind::SegmentTransitions => form.segment_transitions_days.clone(),
-                RetentionKind::InAppMessages => form.in_app_messages_days.clone(),
-                RetentionKind::AuditLog => form.audit_log_days.clone(),
-                RetentionKind::ImportFiles => form.import_files_days.clone(),
-            };
+            let days = form.days_of(kind);
             view! {
                 <tr>
                     <th scope="row">{kind.label()}<span class="hint">" (age "{kind.age_of()}")"</span></th>

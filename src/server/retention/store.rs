@@ -46,15 +46,7 @@ impl RetentionStore {
 
     /// Saves `settings`.
     pub async fn save(&self, settings: &RetentionSettings) -> Result<(), AppError> {
-        let named = Named {
-            id: SETTINGS.to_owned(),
-            value: settings.clone(),
-        };
-        self.settings
-            .replace_one(doc! { "_id": SETTINGS }, named)
-            .upsert(true)
-            .await?;
-        Ok(())
+        put(&self.settings, SETTINGS, settings).await
     }
 
     /// What the last sweep did.
@@ -65,14 +57,23 @@ impl RetentionStore {
 
     /// Records what a sweep did.
     pub async fn record_sweep(&self, summary: &SweepSummary) -> Result<(), AppError> {
-        let named = Named {
-            id: LAST_SWEEP.to_owned(),
-            value: summary.clone(),
-        };
-        self.sweeps
-            .replace_one(doc! { "_id": LAST_SWEEP }, named)
-            .upsert(true)
-            .await?;
-        Ok(())
+        put(&self.sweeps, LAST_SWEEP, summary).await
     }
+}
+
+/// Stores `value` as the document `id`, replacing it.
+async fn put<T: Serialize + Clone + Send + Sync>(
+    collection: &Collection<Named<T>>,
+    id: &str,
+    value: &T,
+) -> Result<(), AppError> {
+    let named = Named {
+        id: id.to_owned(),
+        value: value.clone(),
+    };
+    collection
+        .replace_one(doc! { "_id": id }, named)
+        .upsert(true)
+        .await?;
+    Ok(())
 }
