@@ -52,6 +52,8 @@ test("retention rules are checked, saved, kept after a reload, and a sweep repor
   // Back to the defaults for the other specs.
   await open(page, "/settings/retention", javaScriptEnabled);
   await saveRules(page, { segment_transitions: "0", in_app_messages: "0", audit_log: "0", import_files: "1" }, []);
+  // Hydrated, the save is a fetch: reload only once it answered.
+  if (javaScriptEnabled) await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await page.reload();
   await expect(days(page, "segment_transitions")).toHaveValue("0");
   await expect(archive(page, "segment_transitions")).not.toBeChecked();
