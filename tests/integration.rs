@@ -61,6 +61,8 @@ mod personalize;
 mod privacy;
 #[path = "integration/retention.rs"]
 mod retention;
+#[path = "integration/retention_folded.rs"]
+mod retention_folded;
 #[path = "integration/rights.rs"]
 mod rights;
 #[path = "integration/search.rs"]

@@ -30,6 +30,7 @@ pub async fn save_retention(form: RetentionForm) -> Result<(), AppError> {
     let state = crate::server::app_state()?;
     let env = &state.settings.retention;
     let settings = form.parse(env.archive_dir.is_some())?;
+    crate::server::retention::guards::check(&state.db, &settings).await?;
     // Indexes first: a kind newly archived must lose its TTL index before the rule says so.
     ttl::sync(&state.db, &settings).await?;
     RetentionStore::new(&state.db).save(&settings).await?;
@@ -59,7 +60,7 @@ pub async fn save_retention(form: RetentionForm) -> Result<(), AppError> {
 pub async fn sweep_retention() -> Result<Option<SweepSummary>, AppError> {
     let state = crate::server::app_state()?;
     crate::server::retention::sweep::sweep(
-        &state.db,
+        &state.campaigns,
         &state.settings.retention,
         mongodb::bson::oid::ObjectId::new(),
     )

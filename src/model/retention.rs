@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RetentionKind {
+    /// Tracked events (folded into per-profile summaries before they go).
+    Events,
+    /// Campaign messages: the send log results, caps and customer histories read (tallied per
+    /// campaign before they go).
+    CampaignMessages,
     /// Segment entries and exits.
     SegmentTransitions,
     /// In-app messages shown to customers.
@@ -19,7 +24,9 @@ pub enum RetentionKind {
 
 impl RetentionKind {
     /// Every kind, in the page's order.
-    pub const ALL: [RetentionKind; 4] = [
+    pub const ALL: [RetentionKind; 6] = [
+        Self::Events,
+        Self::CampaignMessages,
         Self::SegmentTransitions,
         Self::InAppMessages,
         Self::AuditLog,
@@ -29,6 +36,8 @@ impl RetentionKind {
     /// Name in forms, env variables and archive folders.
     pub fn key(self) -> &'static str {
         match self {
+            Self::Events => "events",
+            Self::CampaignMessages => "campaign_messages",
             Self::SegmentTransitions => "segment_transitions",
             Self::InAppMessages => "in_app_messages",
             Self::AuditLog => "audit_log",
@@ -39,6 +48,8 @@ impl RetentionKind {
     /// What the page calls it.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Events => "Events",
+            Self::CampaignMessages => "Campaign messages",
             Self::SegmentTransitions => "Segment entries and exits",
             Self::InAppMessages => "In-app messages",
             Self::AuditLog => "Audit log",
@@ -49,6 +60,8 @@ impl RetentionKind {
     /// Which age counts, in words.
     pub fn age_of(self) -> &'static str {
         match self {
+            Self::Events => "from when the event happened",
+            Self::CampaignMessages => "from when the message was queued, once settled",
             Self::SegmentTransitions => "from the entry or exit",
             Self::InAppMessages => "from when the message was made",
             Self::AuditLog => "from the action",
@@ -57,12 +70,22 @@ impl RetentionKind {
     }
 
     /// Fewest days that may be set (0, keep forever, is always allowed): the audit log must
-    /// outlive a retention change made to hide something, and an upload its import.
+    /// outlive a retention change made to hide something, and an upload its import; events
+    /// must outlive the longest conversion window (90 days) and the day conversions are settled
+    /// after it; campaign messages the longest frequency cap (365 days) they are counted for.
     pub fn min_days(self) -> u32 {
         match self {
+            Self::Events => 92,
+            Self::CampaignMessages => 366,
             Self::AuditLog => 90,
             _ => 1,
         }
+    }
+
+    /// Whether records of this kind are folded into summaries before they are deleted (so only
+    /// the sweeper deletes them, never a TTL index).
+    pub fn folded_before_deletion(self) -> bool {
+        matches!(self, Self::Events | Self::CampaignMessages)
     }
 }
 
@@ -131,6 +154,16 @@ pub struct RetentionView {
 /// The page's form: per kind `<key>_days` and `<key>_archive` (a checkbox, absent when off).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionForm {
+    /// Events: days.
+    pub events_days: String,
+    /// Events: archive.
+    #[serde(default)]
+    pub events_archive: Option<String>,
+    /// Campaign messages: days.
+    pub campaign_messages_days: String,
+    /// Campaign messages: archive.
+    #[serde(default)]
+    pub campaign_messages_archive: Option<String>,
     /// Segment transitions: days.
     pub segment_transitions_days: String,
     /// Segment transitions: archive.
@@ -173,6 +206,11 @@ impl RetentionForm {
 
     fn fields(&mut self, kind: RetentionKind) -> (&mut String, &mut Option<String>) {
         match kind {
+            RetentionKind::Events => (&mut self.events_days, &mut self.events_archive),
+            RetentionKind::CampaignMessages => (
+                &mut self.campaign_messages_days,
+                &mut self.campaign_messages_archive,
+            ),
             RetentionKind::SegmentTransitions => (
                 &mut self.segment_transitions_days,
                 &mut self.segment_transitions_archive,

@@ -283,6 +283,21 @@ impl Rule {
         })
     }
 
+    /// How far back its event conditions with property filters read stored events: `None`
+    /// when it has none, `Some(None)` when one reads all time, else the longest window in days.
+    pub fn stored_event_reach(&self) -> Option<Option<u32>> {
+        self.walk()
+            .into_iter()
+            .filter_map(|rule| match rule {
+                Rule::Event(c) if !c.filters.is_empty() => Some(c.within_days),
+                _ => None,
+            })
+            .reduce(|a, b| match (a, b) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            })
+    }
+
     /// Conditions in the tree (groups excluded).
     pub fn condition_count(&self) -> usize {
         self.walk()

@@ -37,6 +37,9 @@ pub struct Vocabulary {
     pub segments: BTreeSet<String>,
     /// Days of daily counters kept: the longest window a plain event condition may use.
     pub counter_days: u32,
+    /// Days events are kept (`None`: forever): the longest window a condition with property
+    /// filters, which reads stored events, may use.
+    pub events_days: Option<u32>,
 }
 
 /// Checks `rule` against `vocabulary`.
@@ -118,6 +121,16 @@ fn check_event(
                 format!("must be between 1 and {limit} (daily counters are kept that long)"),
             ));
         }
+    }
+    if let (false, Some(kept)) = (condition.filters.is_empty(), vocabulary.events_days)
+        && condition.within_days.is_none_or(|days| days > kept)
+    {
+        return Err(AppError::invalid(
+            &format!("{at}.within_days"),
+            format!(
+                "events are kept {kept} days (Settings → Retention): a condition with property filters may look back at most {kept} days"
+            ),
+        ));
     }
     for (i, filter) in condition.filters.iter().enumerate() {
         let place = format!("{at}.filters[{i}]");

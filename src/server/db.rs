@@ -3,7 +3,9 @@
 pub mod analytics_read;
 pub mod api_tokens;
 pub mod audit;
+pub mod baselines;
 pub mod campaign_settings;
+pub mod campaign_tallies;
 pub mod campaigns;
 pub mod catalog_misses;
 pub mod computed_traits;

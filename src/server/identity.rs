@@ -1,6 +1,7 @@
 //! Identity resolution: which profile a message belongs to, merging profiles that turn out to
 //! be one person, and undoing such merges.
 
+pub mod baseline;
 pub mod graph;
 pub mod identifiers;
 pub mod lease;

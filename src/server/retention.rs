@@ -4,14 +4,16 @@
 //! the same everywhere on a schedule, so servers without TTL (the stand-in) are covered and
 //! archived kinds are written before they go. One instance sweeps at a time (a lease).
 pub mod archive;
+pub mod campaign_messages;
 pub mod config;
+pub mod guards;
 pub mod store;
 pub mod sweep;
 pub mod ttl;
 
 use crate::model::retention::RetentionKind;
 use crate::server::{
-    db::{audit, in_app_messages, memberships},
+    db::{audit, events, in_app_messages, memberships, outbox},
     import::staged,
 };
 
@@ -22,5 +24,7 @@ pub fn target(kind: RetentionKind) -> (&'static str, &'static str) {
         RetentionKind::InAppMessages => (in_app_messages::COLLECTION, "created_at"),
         RetentionKind::AuditLog => (audit::COLLECTION, "at"),
         RetentionKind::ImportFiles => (staged::COLLECTION, "created_at"),
+        RetentionKind::Events => (events::COLLECTION, "timestamp"),
+        RetentionKind::CampaignMessages => (outbox::COLLECTION, "created_at"),
     }
 }

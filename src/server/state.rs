@@ -65,6 +65,7 @@ impl AppState {
         let ingest = IngestState {
             graph: IdentityGraph {
                 one_pass: settings.ingest_one_pass,
+                retention_env: Arc::new(settings.retention.clone()),
                 ..IdentityGraph::new(
                     &db,
                     policy,
@@ -113,7 +114,7 @@ impl AppState {
             self.ingest.graph.clone(),
         ));
         super::matching::incremental::spawn(self.ingest.graph.clone());
-        super::retention::sweep::spawn(self.db.clone(), self.settings.retention.clone());
+        super::retention::sweep::spawn(self.campaigns.clone(), self.settings.retention.clone());
         let graph = self.ingest.graph.clone();
         tokio::spawn(async move {
             if let Err(err) = super::computed::backfill_unbuilt(&graph).await {

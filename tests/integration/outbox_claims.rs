@@ -38,6 +38,7 @@ fn pending(campaign: ObjectId, n: usize, due: bson::DateTime) -> OutboxDoc {
         error: None,
         trigger: None,
         claim: None,
+        settled: None,
     }
 }
 

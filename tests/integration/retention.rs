@@ -24,7 +24,7 @@ use mongodb::{
 use std::{io::Read, path::PathBuf, time::Duration};
 
 /// An admin on a fresh database whose server archives into a new folder.
-async fn app_archiving_to() -> (TestApp, PathBuf) {
+pub async fn app_archiving_to() -> (TestApp, PathBuf) {
     let dir = std::env::temp_dir().join(format!("enrich-archive-{}", ObjectId::new()));
     let folder = dir.display().to_string();
     let settings = Settings {
@@ -88,14 +88,30 @@ fn form<'a>(values: &'a [(&'a str, &'a str)]) -> Vec<(String, &'a str)> {
         .collect()
 }
 
-async fn save(app: &TestApp, values: &[(&str, &str)]) -> crate::support::Reply {
-    let fields = form(values);
+/// Saves the rules `values` names; kinds it leaves out keep their defaults (forever, but
+/// uploads: a day).
+pub async fn save(app: &TestApp, values: &[(&str, &str)]) -> crate::support::Reply {
+    let mut values = values.to_vec();
+    let defaults = [
+        ("events_days", "0"),
+        ("campaign_messages_days", "0"),
+        ("segment_transitions_days", "0"),
+        ("in_app_messages_days", "0"),
+        ("audit_log_days", "0"),
+        ("import_files_days", "1"),
+    ];
+    for (field, days) in defaults {
+        if !values.iter().any(|(k, _)| *k == field) {
+            values.push((field, days));
+        }
+    }
+    let fields = form(&values);
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     app.call("/api/retention/save", &pairs).await
 }
 
 /// Lines of every archive file under `dir/kind`, decompressed.
-fn archived_lines(dir: &std::path::Path, kind: &str) -> Vec<serde_json::Value> {
+pub fn archived_lines(dir: &std::path::Path, kind: &str) -> Vec<serde_json::Value> {
     let mut lines = Vec::new();
     for entry in std::fs::read_dir(dir.join(kind)).unwrap() {
         let path = entry.unwrap().path();
@@ -292,7 +308,8 @@ async fn bad_rules_are_named_field_by_field_and_change_nothing() {
             .all(|r| r["archive"] == false),
         "{rules}"
     );
-    assert_eq!(rules[2]["days"], 0, "unchanged: {rules}");
+    assert_eq!(rules[4]["kind"], "audit_log", "{rules}");
+    assert_eq!(rules[4]["days"], 0, "unchanged: {rules}");
     assert_eq!(
         app.count("audit", doc! { "action": "retention.update" })
             .await,

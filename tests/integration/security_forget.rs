@@ -20,12 +20,20 @@ use std::{
 };
 
 /// Collections forget deals with, and how.
-const FORGET_HANDLES: [(&str, &str); 18] = [
+const FORGET_HANDLES: [(&str, &str); 20] = [
     (
         "profiles",
         "deleted, the live profile and every profile merged into it",
     ),
     ("events", "deleted"),
+    (
+        "event_baselines",
+        "deleted: the folds of their events retention deleted",
+    ),
+    (
+        "campaign_tallies",
+        "failure reasons quoting their identifiers replaced; the rest are anonymous counts",
+    ),
     (
         "recommend_queue",
         "deleted: product events waiting for the recommendation worker",

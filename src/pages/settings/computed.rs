@@ -58,6 +58,7 @@ fn NewComputedForm(create: ServerAction<CreateComputedTrait>) -> impl IntoView {
                 </div>
                 <TextField name="property" label="Property" maxlength=200 hint="Dotted path in the event's properties, e.g. total. Not for counts." error=state.error("property") />
                 <TextField name="within_days" label="Within the last (days)" input_type="number" hint="Optional; empty means all time." error=state.error("within_days") />
+                <p class="hint">"The back-fill reads the events still stored: where events are kept for a number of days (Settings → Retention), older events are not in a new trait's first value. Every event from then on counts."</p>
                 <FormAlert state saved="Computed trait created: back-filling now." />
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || create.pending().get()>"Create and back-fill"</button>

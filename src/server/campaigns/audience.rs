@@ -153,6 +153,7 @@ impl CampaignService {
             error: None,
             trigger: occasion.trigger.clone(),
             claim: None,
+            settled: None,
         }
     }
 

@@ -7,8 +7,8 @@ use crate::{
     error::AppError,
     model::campaign::Channel,
     server::{
-        AppState, auth::policy::declared, identity::identifiers::IdentityKind,
-        ingest::auth::reader::authorize_read,
+        AppState, auth::policy::declared, db::outbox::parse_outbox_key,
+        identity::identifiers::IdentityKind, ingest::auth::reader::authorize_read,
     },
 };
 use axum::{
@@ -182,18 +182,19 @@ async fn unsubscribe(
             .into_response());
     };
     let service = &state.campaigns;
-    let item = service
-        .outbox
-        .get(&id)
-        .await?
-        .ok_or_else(|| AppError::NotFound {
+    // The signed key names the campaign and the person: the link works after retention
+    // deleted the message itself.
+    let (campaign_id, profile_id) = match service.outbox.get(&id).await? {
+        Some(item) => (item.campaign_id, item.profile_id),
+        None => parse_outbox_key(&id).ok_or_else(|| AppError::NotFound {
             what: "message".into(),
-        })?;
-    let campaign = service.campaigns.must_get(item.campaign_id).await?;
+        })?,
+    };
+    let campaign = service.campaigns.must_get(campaign_id).await?;
     let purpose = campaign.definition.purpose().to_owned();
     crate::server::privacy::consent::record_consent(
         &state,
-        item.profile_id,
+        profile_id,
         &purpose,
         false,
         "unsubscribe link",

@@ -3,30 +3,41 @@
 //! conversions per hour. A conversion is the goal event within the window after a send, credited
 //! to the person's latest send before it among campaigns with the same goal; a held-out person
 //! converts with the goal event within the window after their run was drawn.
-use super::CampaignService;
+use super::{CampaignService, tally::Tally};
 use crate::{
     campaign::significance::{Group, compare},
     error::AppError,
-    model::campaign::{CampaignResults, ConversionGoal, GoalFilter, ResultPoint, VariantResult},
+    model::campaign::{CampaignResults, ConversionGoal, GoalFilter, VariantResult},
     server::db::{
+        campaign_tallies::CampaignTallies,
         events,
         outbox::{OutboxDoc, OutboxStatus},
     },
 };
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 impl CampaignService {
-    /// The results of campaign `id`.
+    /// The results of campaign `id`: its messages kept, plus the tally of those retention
+    /// deleted.
     pub async fn results(&self, id: ObjectId) -> Result<CampaignResults, AppError> {
         let campaign = self.campaigns.must_get(id).await?;
-        let items = self.outbox.of_campaign(id).await?;
+        let stored = CampaignTallies::new(&self.db).get(id).await?;
+        let mut items = self.outbox.of_campaign(id).await?;
+        if let Some(stored) = &stored {
+            // Counted in the stored tally, on their way out.
+            items.retain(|i| !stored.last_tallied.contains(&i.id));
+        }
         let converted = match &campaign.definition.conversion {
             Some(goal) => self.conversions(id, goal, &items).await?,
             None => HashMap::new(),
         };
+        let mut tally = Tally::of(&items, &converted);
+        if let Some(stored) = &stored {
+            tally.add(&stored.tally);
+        }
         let mut keys: Vec<String> = campaign
             .definition
             .variants
@@ -34,8 +45,7 @@ impl CampaignService {
             .map(|v| v.key.clone())
             .collect();
         keys.push("holdout".to_owned());
-        let mut variants: Vec<VariantResult> =
-            keys.iter().map(|k| tally(k, &items, &converted)).collect();
+        let mut variants: Vec<VariantResult> = keys.iter().map(|k| tally.variant(k)).collect();
         let holdout = variants.last().map(|h| Group {
             size: h.targeted,
             converted: h.converted,
@@ -56,14 +66,13 @@ impl CampaignService {
                 }
             }
         }
-        let count = |f: &dyn Fn(&OutboxDoc) -> bool| items.iter().filter(|i| f(i)).count() as u64;
         Ok(CampaignResults {
             variants,
-            pending: count(&|i| i.status.is_unsettled()),
-            capped: count(&|i| i.status == OutboxStatus::Capped),
-            deferred: count(&|i| i.deferrals > 0),
-            failures: failures(&items),
-            series: series(&items, &converted),
+            pending: items.iter().filter(|i| i.status.is_unsettled()).count() as u64,
+            capped: tally.capped,
+            deferred: tally.deferred,
+            failures: tally.failures_by_count(),
+            series: tally.series,
         })
     }
 
@@ -75,10 +84,21 @@ impl CampaignService {
         items: &[OutboxDoc],
     ) -> Result<HashMap<String, DateTime<Utc>>, AppError> {
         let window = Duration::days(i64::from(goal.window_days));
+        let mut out = HashMap::new();
+        // Settled windows are read from the message; only open ones need the events.
+        for item in items {
+            if let Some(at) = item.settled.and_then(|s| s.converted_at) {
+                out.insert(item.id.clone(), at.to_chrono());
+            }
+        }
         let counted: Vec<&OutboxDoc> = items
             .iter()
+            .filter(|i| i.settled.is_none())
             .filter(|i| i.status.is_sent() || i.status == OutboxStatus::HeldOut)
             .collect();
+        if counted.is_empty() {
+            return Ok(out);
+        }
         let profiles: Vec<ObjectId> = counted
             .iter()
             .map(|i| i.profile_id)
@@ -87,7 +107,6 @@ impl CampaignService {
             .collect();
         let goal_events = self.goal_events(&profiles, goal).await?;
         let rivals = self.rival_sends(campaign, &goal.event, &profiles).await?;
-        let mut out = HashMap::new();
         for item in counted {
             let start = start_of(item);
             let Some(times) = goal_events.get(&item.profile_id) else {
@@ -180,7 +199,7 @@ impl CampaignService {
 }
 
 /// When `item`'s window opens: its send, or for the holdout, its draw.
-fn start_of(item: &OutboxDoc) -> DateTime<Utc> {
+pub(super) fn start_of(item: &OutboxDoc) -> DateTime<Utc> {
     item.sent_at.unwrap_or(item.created_at).to_chrono()
 }
 
@@ -223,57 +242,4 @@ fn holds(filter: &GoalFilter, event: &Document) -> bool {
         Some(Bson::Double(n)) => wanted.parse::<f64>().is_ok_and(|w| w == *n),
         _ => false,
     }
-}
-
-fn tally(
-    key: &str,
-    items: &[OutboxDoc],
-    converted: &HashMap<String, DateTime<Utc>>,
-) -> VariantResult {
-    let mine: Vec<&OutboxDoc> = items.iter().filter(|i| i.variant == key).collect();
-    let count = |f: &dyn Fn(&OutboxDoc) -> bool| mine.iter().filter(|i| f(i)).count() as u64;
-    VariantResult {
-        key: key.to_owned(),
-        targeted: mine.len() as u64,
-        sent: count(&|i| i.status.is_sent()),
-        failed: count(&|i| i.status == OutboxStatus::Failed),
-        delivered: count(&|i| i.status.is_sent() && i.delivered),
-        opened: count(&|i| i.opened_at.is_some()),
-        clicked: count(&|i| i.clicked_at.is_some()),
-        converted: count(&|i| converted.contains_key(&i.id)),
-        comparison: None,
-    }
-}
-
-fn failures(items: &[OutboxDoc]) -> Vec<(String, u64)> {
-    let mut by_reason: HashMap<String, u64> = HashMap::new();
-    for item in items.iter().filter(|i| i.status == OutboxStatus::Failed) {
-        *by_reason
-            .entry(item.error.clone().unwrap_or_default())
-            .or_default() += 1;
-    }
-    let mut out: Vec<(String, u64)> = by_reason.into_iter().collect();
-    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    out
-}
-
-fn series(items: &[OutboxDoc], converted: &HashMap<String, DateTime<Utc>>) -> Vec<ResultPoint> {
-    let hour = |t: DateTime<Utc>| t.duration_trunc(Duration::hours(1)).unwrap_or(t);
-    let mut points: BTreeMap<DateTime<Utc>, (u64, u64)> = BTreeMap::new();
-    for item in items {
-        if let Some(at) = item.sent_at {
-            points.entry(hour(at.to_chrono())).or_default().0 += 1;
-        }
-    }
-    for at in converted.values() {
-        points.entry(hour(*at)).or_default().1 += 1;
-    }
-    points
-        .into_iter()
-        .map(|(at, (sent, converted))| ResultPoint {
-            at,
-            sent,
-            converted,
-        })
-        .collect()
 }

@@ -2,7 +2,7 @@
 use crate::server::{
     audit::{self, Record},
     config::Config,
-    db::{events, merges, profiles},
+    db::{baselines, events, merges, profiles},
     privacy::{keyring, restricted},
 };
 use clap::Subcommand;
@@ -22,7 +22,12 @@ pub enum KeysCommand {
 }
 
 /// Collections that may hold restricted values.
-const COLLECTIONS: [&str; 3] = [profiles::COLLECTION, events::COLLECTION, merges::COLLECTION];
+const COLLECTIONS: [&str; 4] = [
+    profiles::COLLECTION,
+    events::COLLECTION,
+    merges::COLLECTION,
+    baselines::COLLECTION,
+];
 
 /// Runs a `keys` subcommand.
 pub async fn run(config: &Config, command: KeysCommand) -> Result<u8, String> {

@@ -239,6 +239,18 @@ impl Events {
             .collect())
     }
 
+    /// Deletes the events `ids` (retention, after folding them); how many went.
+    pub async fn delete_ids(&self, ids: &[String]) -> Result<u64, AppError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let removed = self
+            .collection
+            .delete_many(doc! { "_id": { "$in": ids } })
+            .await?;
+        Ok(removed.deleted_count)
+    }
+
     /// How many events are stored (collection metadata).
     pub async fn count(&self) -> Result<u64, AppError> {
         Ok(self.collection.estimated_document_count().await?)

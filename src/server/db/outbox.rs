@@ -113,11 +113,30 @@ pub struct OutboxDoc {
     /// first claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claim: Option<ObjectId>,
+    /// Its conversion, settled once the window closed: results read this instead of events,
+    /// which retention may delete since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled: Option<SettledConversion>,
+}
+
+/// A conversion whose window has closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettledConversion {
+    /// When the person converted (credited to this message), if they did.
+    pub converted_at: Option<bson::DateTime>,
 }
 
 /// The outbox key.
 pub fn outbox_key(campaign: ObjectId, run: &str, profile: ObjectId) -> String {
     format!("{campaign}:{run}:{profile}")
+}
+
+/// The campaign and recipient an outbox key names (also once retention deleted the message).
+pub fn parse_outbox_key(key: &str) -> Option<(ObjectId, ObjectId)> {
+    let mut parts = key.split(':');
+    let campaign = parts.next()?.parse().ok()?;
+    let profile = parts.next_back()?.parse().ok()?;
+    Some((campaign, profile))
 }
 
 /// Repository over `outbox`.
@@ -273,6 +292,42 @@ impl Outbox {
         self.enqueue(&kept).await?;
         self.collection.delete_many(filter).await?;
         Ok(kept.len())
+    }
+
+    /// Writes each message's settled conversion (`None`: it did not convert); messages settled
+    /// already keep theirs. How many were settled now.
+    pub async fn settle(
+        &self,
+        outcomes: &[(String, Option<chrono::DateTime<chrono::Utc>>)],
+    ) -> Result<u64, AppError> {
+        let unsettled =
+            |ids: Vec<&String>| doc! { "_id": { "$in": ids }, "settled": { "$exists": false } };
+        let none: Vec<&String> = outcomes
+            .iter()
+            .filter(|(_, at)| at.is_none())
+            .map(|(id, _)| id)
+            .collect();
+        let mut settled = 0;
+        if !none.is_empty() {
+            let set = doc! { "$set": { "settled": { "converted_at": bson::Bson::Null } } };
+            settled += self
+                .collection
+                .update_many(unsettled(none), set)
+                .await?
+                .modified_count;
+        }
+        // One write per conversion: each has its own time.
+        for (id, at) in outcomes {
+            let Some(at) = at else { continue };
+            let at = bson::DateTime::from_chrono(*at);
+            let set = doc! { "$set": { "settled": { "converted_at": at } } };
+            settled += self
+                .collection
+                .update_one(unsettled(vec![id]), set)
+                .await?
+                .modified_count;
+        }
+        Ok(settled)
     }
 
     /// Records the first open or click (`field` is `opened_at` or `clicked_at`).

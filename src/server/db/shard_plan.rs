@@ -7,11 +7,11 @@
 //! ObjectIds, which grow, over all shards instead of the last chunk. Small collections stay
 //! unsharded on the database's primary shard.
 use super::{
-    api_tokens, audit, campaign_settings, campaigns, catalog_misses, computed_traits,
-    event_match_queries, event_names, events, fields, identities, imports, in_app_messages,
-    ingest_errors, leases, login_failures, match_pairs, match_state, memberships, merges, outbox,
-    product_signals, products, profiles, recommend_queue, segments, sessions, sources,
-    sources::server_keys, suppressions, users,
+    api_tokens, audit, baselines, campaign_settings, campaign_tallies, campaigns, catalog_misses,
+    computed_traits, event_match_queries, event_names, events, fields, identities, imports,
+    in_app_messages, ingest_errors, leases, login_failures, match_pairs, match_state, memberships,
+    merges, outbox, product_signals, products, profiles, recommend_queue, segments, sessions,
+    sources, sources::server_keys, suppressions, users,
 };
 use crate::server::{
     import::staged, limits::rate, live::cursors, matching, privacy::classes, retention,
@@ -69,6 +69,11 @@ pub const PLAN: &[Decision] = &[
         events::COLLECTION,
         "_id is sourceId:messageId, so dedup is the _id's uniqueness and an _id $in. A \
          profile's timeline, charts and the repointing after a merge reach every shard.",
+    ),
+    hashed(
+        baselines::COLLECTION,
+        "_id is the home profile: one fold of retention-deleted events per profile, read \
+         and replaced by _id (the sweep, an unmerge, forgetting).",
     ),
     hashed(
         memberships::COLLECTION,
@@ -146,6 +151,10 @@ pub const PLAN: &[Decision] = &[
         "a size sample per segment every few minutes; small.",
     ),
     unsharded(campaigns::COLLECTION, "one per campaign."),
+    unsharded(
+        campaign_tallies::COLLECTION,
+        "one per campaign: counts of its messages retention deleted.",
+    ),
     unsharded(campaign_settings::COLLECTION, "one document of settings."),
     unsharded(computed_traits::COLLECTION, "one per computed trait."),
     unsharded(event_match_queries::COLLECTION, "one per event condition."),

@@ -2,14 +2,16 @@
 use super::{identifiers::IdentityPolicy, lease::IdentityLease, plan::IdentityLimits};
 use crate::server::{
     db::{
-        computed_traits::ComputedTraits, event_match_queries::EventMatchQueries, events::Events,
-        fields::Fields, identities::Identities, merges::Merges, profiles::Profiles,
+        baselines::Baselines, computed_traits::ComputedTraits,
+        event_match_queries::EventMatchQueries, events::Events, fields::Fields,
+        identities::Identities, merges::Merges, profiles::Profiles,
         recommend_queue::RecommendQueue,
     },
     enrich::{Retention, event_matches::Matcher},
     live::LiveHub,
     matching::queue::MatchQueue,
     privacy::{gate::Gate, keyring::KeyRing},
+    retention::{config::RetentionEnv, store::RetentionStore},
 };
 use crate::{error::AppError, model::computed::ComputedTraitDef};
 use mongodb::Database;
@@ -29,6 +31,8 @@ pub struct IdentityGraph {
     pub events: Events,
     /// Merge records.
     pub merges: Merges,
+    /// What retention-deleted events contributed, per home profile.
+    pub baselines: Baselines,
     /// The field catalog.
     pub fields: Fields,
     /// Normalisation and blocked values.
@@ -39,6 +43,9 @@ pub struct IdentityGraph {
     pub limits: IdentityLimits,
     /// Days of daily counters kept.
     pub retention_days: u32,
+    /// Retention rules until an admin saves others (how long events are kept decides which
+    /// event times are accepted and how far back segment conditions may look).
+    pub retention_env: Arc<RetentionEnv>,
     /// Serialises identity work across every instance on the database (see [`IdentityLease`]);
     /// the locks below order this instance's tasks within a holding.
     pub lease: IdentityLease,
@@ -88,11 +95,13 @@ impl IdentityGraph {
             identities: Identities::new(db),
             events: Events::new(db),
             merges: Merges::new(db),
+            baselines: Baselines::new(db),
             fields: Fields::new(db),
             policy: Arc::new(policy),
             gate: Gate::new(db, keys),
             limits: IdentityLimits::default(),
             retention_days,
+            retention_env: Arc::default(),
             lease: IdentityLease::new(db),
             merge_lock: Arc::new(Mutex::new(())),
             rebuild_lock: Arc::new(RwLock::new(())),
@@ -129,6 +138,14 @@ impl IdentityGraph {
     /// What ingestion keeps, as last loaded.
     pub fn kept(&self) -> Arc<KeptRules> {
         self.kept.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Days events are kept under the rules in effect (`None`: forever), read at most every few
+    /// seconds.
+    pub async fn events_kept_days(&self) -> Result<Option<u32>, AppError> {
+        RetentionStore::new(&self.db)
+            .events_days(&self.retention_env)
+            .await
     }
 
     /// Counter retention as of now.

@@ -1,5 +1,6 @@
 //! Undoing a merge: the absorbed profile comes back as it was, its identifiers and events
-//! return to it, and the survivor is rebuilt from the events it keeps.
+//! return to it, and the survivor is rebuilt from the events it keeps (after the baselines of
+//! what retention deleted of them).
 use super::{IdentityGraph, graph::KeptRules};
 use crate::model::computed::ComputedTraitDef;
 use crate::server::db::profiles::Edit;
@@ -12,7 +13,7 @@ use crate::{
             merges::{MergeDoc, MergeState},
             profile_doc::{IdentityEntry, ProfileDoc, ProfileStatus},
         },
-        enrich::{Touch, apply, computed, event_matches},
+        enrich::{Touch, apply, combine, computed, event_matches},
     },
 };
 use mongodb::bson::oid::ObjectId;
@@ -150,9 +151,19 @@ impl IdentityGraph {
         // Ingestion is held off: the survivor's identifiers and events stay as read here.
         let owned = self.identities.of_profile(record.survivor).await?;
         let events = self.events.of_profile(record.survivor, None).await?;
+        // What retention deleted of the homes it keeps lives on in their baselines.
+        let survivor = self.must_get(record.survivor).await?;
+        let kept_homes: Vec<ObjectId> = std::iter::once(survivor.id)
+            .chain(survivor.absorbed.iter().copied())
+            .filter(|id| !homes.contains(id))
+            .collect();
+        let baselines = self.baselines.of_homes(&kept_homes).await?;
         let (before, written) = self
             .must_modify(record.survivor, |current| {
                 let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
+                for baseline in &baselines {
+                    combine(&mut rebuilt, &baseline.profile, &self.policy, &retention);
+                }
                 rebuilt.rev = current.rev;
                 rebuilt.identities = identity_list(current, &owned);
                 rebuilt.absorbed = current
@@ -179,6 +190,8 @@ impl IdentityGraph {
                         event_matches::observe(&mut rebuilt, touch, &kept.matchers, &retention);
                     }
                 }
+                // States that came only from baselines have no value set yet.
+                computed::refresh(&mut rebuilt, definitions, now);
                 for definition in definitions {
                     if !rebuilt.computed_state.contains_key(&definition.name)
                         && current.computed_state.contains_key(&definition.name)

@@ -148,6 +148,9 @@ async fn handle(
         Some(kind) => vec![limits::read_single(&body, kind, received_at)?],
         None => limits::read_batch(&body, received_at)?,
     };
+    if let Some(days) = state.ingest.graph.events_kept_days().await? {
+        super::time::check_kept(&messages, days, received_at, kind.is_none())?;
+    }
     let report = pipeline::ingest(&state.ingest.graph, &source, &messages).await?;
     Ok(Json(report))
 }

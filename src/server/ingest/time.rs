@@ -1,6 +1,6 @@
 //! When a message happened: its timestamps read, and corrected for the client's clock.
-use super::message::BatchDefaults;
-use crate::error::AppError;
+use super::message::{BatchDefaults, Message};
+use crate::{error::AppError, server::enrich::apply::counted_event};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -34,6 +34,37 @@ pub fn event_time(
     }
 }
 
+/// Refuses a counted event (track, page, screen) that happened before events retention's
+/// cutoff (`days` back from `now`): it would be deleted at the next sweep, and a copy sent
+/// again after that could not be told from a new one and would be counted twice. Other
+/// calls (identify, group, alias) only set what they say, so they are applied whatever
+/// their age. `batch`: the messages came in a `/v1/batch` body (errors name the index).
+pub fn check_kept(
+    messages: &[Message],
+    days: u32,
+    now: DateTime<Utc>,
+    batch: bool,
+) -> Result<(), AppError> {
+    let oldest = now - chrono::Duration::days(i64::from(days));
+    let too_old = messages
+        .iter()
+        .position(|m| counted_event(m).is_some() && m.timestamp < oldest);
+    match too_old {
+        None => Ok(()),
+        Some(index) => {
+            let field = if batch {
+                format!("batch[{index}].timestamp")
+            } else {
+                "timestamp".to_owned()
+            };
+            Err(AppError::invalid(
+                &field,
+                format!("is older than events are kept ({days} days, Settings → Retention)"),
+            ))
+        }
+    }
+}
+
 /// Field `name` as a time, if present.
 fn read_time(
     raw: &Map<String, Value>,
@@ -63,3 +94,34 @@ fn skew_corrected(
 }
 
 pub use crate::model::date_text::{parse_date_value, parse_time};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::ingest::message::{MessageType, parse_message};
+    use serde_json::json;
+
+    fn message(kind: &str, days_ago: i64, now: DateTime<Utc>) -> Message {
+        let at = (now - chrono::Duration::days(days_ago)).to_rfc3339();
+        let body =
+            json!({ "type": kind, "userId": "u", "event": "Order Completed", "timestamp": at });
+        parse_message(body, None, &BatchDefaults::default(), now, "").unwrap()
+    }
+
+    #[test]
+    fn only_counted_events_older_than_the_period_are_refused_naming_the_message() {
+        let now = Utc::now();
+        let kept = [message("track", 10, now), message("identify", 500, now)];
+        assert!(check_kept(&kept, 100, now, true).is_ok());
+        let old = [message("track", 10, now), message("page", 101, now)];
+        let field = |err: AppError| match err {
+            AppError::Invalid { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        let err = check_kept(&old, 100, now, true).unwrap_err();
+        assert_eq!(field(err), "batch[1].timestamp");
+        let err = check_kept(&old[1..], 100, now, false).unwrap_err();
+        assert_eq!(field(err), "timestamp");
+        assert_eq!(message("track", 0, now).kind, MessageType::Track);
+    }
+}

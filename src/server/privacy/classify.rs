@@ -10,7 +10,7 @@ use super::{
 use crate::{
     error::AppError,
     model::field::{FieldClass, FieldInfo},
-    server::db::{events, fields::Fields, merges, outbox, profiles},
+    server::db::{baselines, events, fields::Fields, merges, outbox, profiles},
 };
 use futures::TryStreamExt;
 use mongodb::{
@@ -126,6 +126,7 @@ fn holders(key: &str, nested: &[String]) -> Vec<(&'static str, Document)> {
         (events::COLLECTION, doc! { "$or": events }),
         (outbox::COLLECTION, doc! { "$or": triggers }),
         (merges::COLLECTION, doc! {}),
+        (baselines::COLLECTION, doc! {}),
     ]
 }
 

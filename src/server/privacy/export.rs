@@ -7,7 +7,7 @@ use crate::{
         AppState,
         audit::{self, Record},
         auth::Caller,
-        db::{events, identities, memberships, merges},
+        db::{baselines, events, identities, memberships, merges},
         identity::IdentityGraph,
     },
 };
@@ -90,6 +90,7 @@ pub async fn export(
     let mut merges = find(merges::COLLECTION, doc! { "survivor": { "$in": &ids } }).await?;
     let mut memberships = find(memberships::COLLECTION, doc! { "profile_id": live }).await?;
     let mut transitions = find(memberships::TRANSITIONS, doc! { "profile_id": live }).await?;
+    let mut baselines = find(baselines::COLLECTION, doc! { "_id": { "$in": &ids } }).await?;
     let position = profiles
         .iter()
         .position(|p| p.get_object_id("_id").ok() == Some(live));
@@ -103,6 +104,7 @@ pub async fn export(
         "merges": readable_all(keys, &mut merges)?,
         "segment_memberships": readable_all(keys, &mut memberships)?,
         "segment_transitions": readable_all(keys, &mut transitions)?,
+        "expired_event_summaries": readable_all(keys, &mut baselines)?,
     }))
 }
 

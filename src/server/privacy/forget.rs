@@ -10,9 +10,9 @@ use crate::{
     error::AppError,
     server::{
         db::{
-            events, identities, imports::Imports, in_app_messages::InAppMessages,
-            memberships::Memberships, merges, outbox::Outbox, profile_doc::ProfileDoc, profiles,
-            recommend_queue, segments::Segments,
+            campaign_tallies::CampaignTallies, events, identities, imports::Imports,
+            in_app_messages::InAppMessages, memberships::Memberships, merges, outbox::Outbox,
+            profile_doc::ProfileDoc, profiles, recommend_queue, segments::Segments,
         },
         identity::IdentityGraph,
         import::staged,
@@ -62,6 +62,13 @@ async fn forget_held(graph: &IdentityGraph, id: ObjectId) -> Result<Forgotten, A
     let removed = delete_everything(graph, &ids, &keys).await?;
     catalog::forget_in_catalog(graph, &live, samples).await?;
     forget_campaigns(graph, &ids).await?;
+    let values: Vec<String> = keys
+        .iter()
+        .map(|k| k.split_once(':').map_or(k.as_str(), |(_, v)| v).to_owned())
+        .collect();
+    CampaignTallies::new(&graph.db)
+        .forget_values(&values)
+        .await?;
     Imports::new(&graph.db).forget_values().await?;
     staged::forget_all(&graph.db).await?;
     Ok(Forgotten {
@@ -105,6 +112,7 @@ async fn delete_everything(
     let events = collection(events::COLLECTION)
         .delete_many(events_of(ids))
         .await?;
+    graph.baselines.forget(ids).await?;
     let keys: Vec<&String> = keys.iter().collect();
     collection(identities::COLLECTION)
         .delete_many(doc! { "$or": [{ "_id": { "$in": keys } }, { "profile_id": { "$in": ids } }] })

@@ -3,10 +3,12 @@
 use super::config::RetentionEnv;
 use crate::{
     error::AppError,
-    model::retention::{RetentionSettings, SweepSummary},
+    model::retention::{RetentionKind, RetentionSettings, SweepSummary},
+    server::db::memo::Memo,
 };
 use mongodb::{Collection, Database, bson::doc};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Collection name.
 pub const COLLECTION: &str = "retention";
@@ -27,7 +29,12 @@ struct Named<T> {
 pub struct RetentionStore {
     settings: Collection<Named<RetentionSettings>>,
     sweeps: Collection<Named<SweepSummary>>,
+    db: Database,
 }
+
+/// The rules in effect, as last read.
+static IN_EFFECT: std::sync::LazyLock<Memo<RetentionSettings>> =
+    std::sync::LazyLock::new(Memo::new);
 
 impl RetentionStore {
     /// The repository for `db`.
@@ -35,18 +42,44 @@ impl RetentionStore {
         Self {
             settings: db.collection(COLLECTION),
             sweeps: db.collection(COLLECTION),
+            db: db.clone(),
         }
     }
 
     /// The rules in effect: the saved ones, else the environment's.
     pub async fn settings(&self, env: &RetentionEnv) -> Result<RetentionSettings, AppError> {
         let saved = self.settings.find_one(doc! { "_id": SETTINGS }).await?;
-        Ok(saved.map_or_else(|| env.defaults.clone(), |s| s.value))
+        let settings = saved.map_or_else(|| env.defaults.clone(), |s| s.value);
+        IN_EFFECT.put(&self.db, SETTINGS, settings.clone());
+        Ok(settings)
+    }
+
+    /// The rules in effect as read at most a few seconds ago (ingestion asks on every batch).
+    pub async fn settings_recent(
+        &self,
+        env: &RetentionEnv,
+    ) -> Result<Arc<RetentionSettings>, AppError> {
+        if let Some(settings) = IN_EFFECT.get(&self.db, SETTINGS) {
+            return Ok(settings);
+        }
+        Ok(Arc::new(self.settings(env).await?))
+    }
+
+    /// Days events are kept under the rules in effect (`None`: forever), as read recently.
+    pub async fn events_days(&self, env: &RetentionEnv) -> Result<Option<u32>, AppError> {
+        let days = self
+            .settings_recent(env)
+            .await?
+            .rule(RetentionKind::Events)
+            .days;
+        Ok((days > 0).then_some(days))
     }
 
     /// Saves `settings`.
     pub async fn save(&self, settings: &RetentionSettings) -> Result<(), AppError> {
-        put(&self.settings, SETTINGS, settings).await
+        put(&self.settings, SETTINGS, settings).await?;
+        IN_EFFECT.forget(&self.db);
+        Ok(())
     }
 
     /// What the last sweep did.

@@ -1,18 +1,20 @@
 //! The sweeper: for each kind kept for a number of days, deletes what is older, oldest first,
 //! in batches (each archived first when asked), then records and audits what it did. It runs
 //! every `ENRICH_RETENTION_SWEEP_SECONDS` on each instance; a lease makes one sweep at a time.
-use super::{archive, config::RetentionEnv, store::RetentionStore, target};
+use super::{archive, campaign_messages, config::RetentionEnv, store::RetentionStore, target};
 use crate::{
     error::AppError,
     model::retention::{RetentionKind, SweepSummary},
     server::{
         audit::{self, Record},
-        db::leases::Leases,
+        campaigns::CampaignService,
+        db::{events::EventDoc, leases::Leases},
+        identity::IdentityGraph,
     },
 };
 use futures::TryStreamExt;
 use mongodb::{
-    Database,
+    Collection,
     bson::{self, Bson, Document, doc, oid::ObjectId},
 };
 use std::time::Duration;
@@ -21,6 +23,8 @@ use std::time::Duration;
 /// 8 MB are archived [`UPLOAD_BATCH`] at a time).
 pub const BATCH: i64 = 1000;
 const UPLOAD_BATCH: i64 = 8;
+/// Events per batch: each batch is folded into baselines while ingestion waits.
+const EVENT_BATCH: i64 = 200;
 /// A sweep stops after this long and the next one goes on, so it never outlives its lease.
 const MAX_SWEEP: Duration = Duration::from_secs(5 * 60);
 /// The sweep lease's name.
@@ -29,14 +33,14 @@ const LEASE: &str = "retention_sweep";
 const LEASE_TTL: Duration = Duration::from_secs(15 * 60);
 
 /// Runs a sweep every `env.sweep_every` (the first one a minute after start).
-pub fn spawn(db: Database, env: RetentionEnv) {
+pub fn spawn(service: CampaignService, env: RetentionEnv) {
     tokio::spawn(async move {
         let holder = ObjectId::new();
         let mut pause = Duration::from_secs(60).min(env.sweep_every);
         loop {
             tokio::time::sleep(pause).await;
             pause = env.sweep_every;
-            if let Err(err) = sweep(&db, &env, holder).await {
+            if let Err(err) = sweep(&service, &env, holder).await {
                 tracing::error!(%err, "retention sweep failed");
             }
         }
@@ -46,26 +50,27 @@ pub fn spawn(db: Database, env: RetentionEnv) {
 /// Sweeps once unless another instance is sweeping (`None` then). The sweep runs as a task
 /// of its own: a caller that goes away (a closed page) does not cut it short.
 pub async fn sweep(
-    db: &Database,
+    service: &CampaignService,
     env: &RetentionEnv,
     holder: ObjectId,
 ) -> Result<Option<SweepSummary>, AppError> {
-    let (db, env) = (db.clone(), env.clone());
-    tokio::spawn(async move { sweep_now(&db, &env, holder).await })
+    let (service, env) = (service.clone(), env.clone());
+    tokio::spawn(async move { sweep_now(&service, &env, holder).await })
         .await
         .map_err(AppError::internal)?
 }
 
 async fn sweep_now(
-    db: &Database,
+    service: &CampaignService,
     env: &RetentionEnv,
     holder: ObjectId,
 ) -> Result<Option<SweepSummary>, AppError> {
+    let db = &service.db;
     let leases = Leases::new(db);
     let Some(fence) = leases.try_take(LEASE, holder, LEASE_TTL).await? else {
         return Ok(None);
     };
-    let summary = sweep_all(db, env).await;
+    let summary = sweep_all(service, env).await;
     leases.release(LEASE, holder, fence).await?;
     let summary = summary?;
     RetentionStore::new(db).record_sweep(&summary).await?;
@@ -86,10 +91,21 @@ async fn sweep_now(
     Ok(Some(summary))
 }
 
-async fn sweep_all(db: &Database, env: &RetentionEnv) -> Result<SweepSummary, AppError> {
+async fn sweep_all(
+    service: &CampaignService,
+    env: &RetentionEnv,
+) -> Result<SweepSummary, AppError> {
+    let db = &service.db;
     let settings = RetentionStore::new(db).settings(env).await?;
     // Rules saved on another instance, or an index someone dropped: in line again first.
     super::ttl::sync(db, &settings).await?;
+    let folding = RetentionKind::ALL
+        .into_iter()
+        .any(|k| k.folded_before_deletion() && settings.rule(k).days > 0);
+    if folding {
+        // Conversions whose window closed no longer need events or rival sends.
+        service.settle_conversions(chrono::Utc::now()).await?;
+    }
     let deadline = std::time::Instant::now() + MAX_SWEEP;
     let mut summary = SweepSummary {
         at: String::new(),
@@ -112,7 +128,7 @@ async fn sweep_all(db: &Database, env: &RetentionEnv) -> Result<SweepSummary, Ap
             continue;
         }
         let cutoff = bson::DateTime::from_chrono(cutoff);
-        match sweep_kind(db, kind, cutoff, archive_to, deadline).await {
+        match sweep_kind(service, kind, cutoff, archive_to, deadline).await {
             Ok((deleted, files)) => {
                 summary.deleted.push((kind.key().to_owned(), deleted));
                 summary
@@ -138,21 +154,28 @@ type Swept = (u64, Vec<std::path::PathBuf>);
 /// Deletes `kind`'s documents older than `cutoff`, archiving each batch first when
 /// `archive_to` is set; what it deleted and wrote, also when it stopped on an error.
 async fn sweep_kind(
-    db: &Database,
+    service: &CampaignService,
     kind: RetentionKind,
     cutoff: bson::DateTime,
     archive_to: Option<&std::path::Path>,
     deadline: std::time::Instant,
 ) -> Result<Swept, (u64, Vec<std::path::PathBuf>, AppError)> {
     let (name, field) = target(kind);
-    let collection = db.collection::<Document>(name);
+    let collection = service.db.collection::<Document>(name);
     let (mut deleted, mut files) = (0_u64, Vec::new());
+    let filter = match kind {
+        RetentionKind::CampaignMessages => campaign_messages::expired(service, cutoff).await,
+        _ => Ok(doc! { field: { "$lt": cutoff } }),
+    }
+    .map_err(|e| (0, Vec::new(), e))?;
     let limit = match (kind, archive_to) {
+        (RetentionKind::Events, _) => EVENT_BATCH,
         (RetentionKind::ImportFiles, Some(_)) => UPLOAD_BATCH,
         _ => BATCH,
     };
-    // Whole documents only when they are archived.
-    let projection = archive_to.is_none().then(|| doc! { "_id": 1 });
+    // Whole documents only when they are archived or folded.
+    let whole = archive_to.is_some() || kind.folded_before_deletion();
+    let projection = (!whole).then(|| doc! { "_id": 1 });
     while std::time::Instant::now() < deadline {
         let found: Result<Vec<Document>, mongodb::error::Error> = async {
             let options = mongodb::options::FindOptions::builder()
@@ -161,7 +184,7 @@ async fn sweep_kind(
                 .projection(projection.clone())
                 .build();
             collection
-                .find(doc! { field: { "$lt": cutoff } })
+                .find(filter.clone())
                 .with_options(options)
                 .await?
                 .try_collect()
@@ -175,19 +198,39 @@ async fn sweep_kind(
         let ids: Vec<Bson> = batch.iter().filter_map(|d| d.get("_id").cloned()).collect();
         let full = batch.len() as i64 == limit;
         if let Some(dir) = archive_to {
-            let file = archive::write(dir, kind, batch)
+            let file = archive::write(dir, kind, batch.clone())
                 .await
                 .map_err(|e| (deleted, files.clone(), e))?;
             files.push(file);
         }
-        let removed = collection
-            .delete_many(doc! { "_id": { "$in": ids } })
-            .await
-            .map_err(|e| (deleted, files.clone(), e.into()))?;
-        deleted += removed.deleted_count;
+        let removed = match kind {
+            RetentionKind::Events => expire_events(&service.graph, batch).await,
+            RetentionKind::CampaignMessages => {
+                campaign_messages::tally_and_delete(service, batch).await
+            }
+            _ => delete(&collection, ids).await,
+        };
+        deleted += removed.map_err(|e| (deleted, files.clone(), e))?;
         if !full {
             return Ok((deleted, files));
         }
     }
     Ok((deleted, files))
+}
+
+async fn delete(collection: &Collection<Document>, ids: Vec<Bson>) -> Result<u64, AppError> {
+    let removed = collection
+        .delete_many(doc! { "_id": { "$in": ids } })
+        .await?;
+    Ok(removed.deleted_count)
+}
+
+/// Events go through their home profiles' baselines (see [`IdentityGraph::expire_events`]).
+async fn expire_events(graph: &IdentityGraph, batch: Vec<Document>) -> Result<u64, AppError> {
+    let events = batch
+        .into_iter()
+        .map(bson::from_document::<EventDoc>)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::internal(format!("a stored event could not be read: {e}")))?;
+    graph.expire_events(events).await
 }

@@ -1,6 +1,7 @@
 //! TTL indexes: on MongoDB each kind kept for a number of days, and not archived, gets a
 //! `retention_ttl` index on its date field that expires documents at that age; the index
-//! follows the rules as they are saved. (The stand-in keeps the index and expires nothing: the
+//! follows the rules as they are saved. Kinds folded into summaries before they go (events,
+//! campaign messages) are deleted by the sweeper only. (The stand-in keeps the index and expires nothing: the
 //! sweeper covers it.)
 use super::{config::RetentionEnv, store::RetentionStore, target};
 use crate::{
@@ -18,7 +19,8 @@ pub const INDEX: &str = "retention_ttl";
 /// The index age for `kind` under `settings`, if it should have one.
 pub fn wanted(settings: &RetentionSettings, kind: RetentionKind) -> Option<Duration> {
     let rule = settings.rule(kind);
-    (rule.days > 0 && !rule.archive).then(|| Duration::from_secs(u64::from(rule.days) * 86_400))
+    let plain = rule.days > 0 && !rule.archive && !kind.folded_before_deletion();
+    plain.then(|| Duration::from_secs(u64::from(rule.days) * 86_400))
 }
 
 /// Makes every kind's TTL index match the rules in effect (saved, else `env`'s).

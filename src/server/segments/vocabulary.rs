@@ -32,6 +32,7 @@ pub async fn vocabulary(graph: &IdentityGraph, counter_days: u32) -> Result<Voca
             .map(|k| k.as_str().to_owned())
             .collect(),
         counter_days,
+        events_days: graph.events_kept_days().await?,
         ..Vocabulary::default()
     };
     for field in graph.fields.list().await? {

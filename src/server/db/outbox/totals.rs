@@ -1,6 +1,7 @@
 //! Counting a campaign's messages by outcome (the one meaning of "sent") and re-queueing the
 //! failed ones.
 use super::{Outbox, OutboxStatus};
+use crate::server::db::campaign_tallies::CampaignTallies;
 use crate::{error::AppError, model::campaign::DeliveryTotals};
 use futures::TryStreamExt;
 use mongodb::bson::{self, Bson, doc, oid::ObjectId};
@@ -67,7 +68,38 @@ impl Outbox {
             };
             add(out.entry(campaign).or_default(), status, n);
         }
+        self.add_deleted(campaigns, &mut out).await?;
         Ok(out)
+    }
+
+    /// Adds what retention deleted of `campaigns` (their tallies), leaving out messages a sweep
+    /// has tallied but not deleted yet.
+    async fn add_deleted(
+        &self,
+        campaigns: &[ObjectId],
+        out: &mut HashMap<ObjectId, DeliveryTotals>,
+    ) -> Result<(), AppError> {
+        let tallies = CampaignTallies::new(&self.db).of(campaigns).await?;
+        let leaving: Vec<&String> = tallies.iter().flat_map(|t| &t.last_tallied).collect();
+        if !leaving.is_empty() {
+            let filter = doc! { "_id": { "$in": leaving } };
+            let mut cursor = self.collection.find(filter).await?;
+            while let Some(item) = cursor.try_next().await? {
+                let totals = out.entry(item.campaign_id).or_default();
+                let mut counted = DeliveryTotals::default();
+                add(&mut counted, item.status, 1);
+                totals.sent -= counted.sent.min(totals.sent);
+                totals.failed -= counted.failed.min(totals.failed);
+                totals.pending -= counted.pending.min(totals.pending);
+            }
+        }
+        for stored in tallies {
+            let (sent, failed) = stored.tally.sent_and_failed();
+            let totals = out.entry(stored.campaign).or_default();
+            totals.sent += sent;
+            totals.failed += failed;
+        }
+        Ok(())
     }
 
     /// Sent, failed and pending messages of `campaign`.

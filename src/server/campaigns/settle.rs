@@ -1,0 +1,44 @@
+//! Settling conversions: once a message's conversion window has closed (and a day of grace for
+//! events that arrive late has passed), whether and when it converted is written onto it.
+//! Results read settled messages without the events, which retention may delete since.
+use super::{CampaignService, results::start_of};
+use crate::{
+    error::AppError,
+    server::db::outbox::{OutboxDoc, OutboxStatus},
+};
+use chrono::{DateTime, Duration, Utc};
+
+/// Days after a window closes before it is settled: events stamped inside the window that
+/// arrive later than this are not counted.
+pub const GRACE_DAYS: i64 = 1;
+
+impl CampaignService {
+    /// Settles every closed window of every campaign with a conversion goal, as of `now`; how
+    /// many messages were settled.
+    pub async fn settle_conversions(&self, now: DateTime<Utc>) -> Result<u64, AppError> {
+        let mut settled = 0;
+        for campaign in self.campaigns.list().await? {
+            let Some(goal) = &campaign.definition.conversion else {
+                continue;
+            };
+            let closes = Duration::days(i64::from(goal.window_days) + GRACE_DAYS);
+            let items = self.outbox.of_campaign(campaign.id).await?;
+            let closed: Vec<&OutboxDoc> = items
+                .iter()
+                .filter(|i| i.settled.is_none())
+                .filter(|i| i.status.is_sent() || i.status == OutboxStatus::HeldOut)
+                .filter(|i| start_of(i) + closes < now)
+                .collect();
+            if closed.is_empty() {
+                continue;
+            }
+            let converted = self.conversions(campaign.id, goal, &items).await?;
+            let outcomes: Vec<(String, Option<DateTime<Utc>>)> = closed
+                .iter()
+                .map(|i| (i.id.clone(), converted.get(&i.id).copied()))
+                .collect();
+            settled += self.outbox.settle(&outcomes).await?;
+        }
+        Ok(settled)
+    }
+}
