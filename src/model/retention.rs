@@ -69,6 +69,20 @@ impl RetentionKind {
         }
     }
 
+    /// What happens to the numbers when records of this kind go, for the kinds where that is
+    /// not plain deletion.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Self::Events => Some(
+                "Folded into each profile first: counters, traits and computed traits keep counting them. At least 92 days, so conversions settle first; older track calls are refused.",
+            ),
+            Self::CampaignMessages => Some(
+                "Only settled ones, tallied per campaign first: results do not change. At least 366 days, the longest frequency cap.",
+            ),
+            _ => None,
+        }
+    }
+
     /// Fewest days that may be set (0, keep forever, is always allowed): the audit log must
     /// outlive a retention change made to hide something, and an upload its import; events
     /// must outlive the longest conversion window (90 days) and the day conversions are settled

@@ -66,7 +66,10 @@ fn RetentionForm(
             let days = form.days_of(kind);
             view! {
                 <tr>
-                    <th scope="row">{kind.label()}<span class="hint">" (age "{kind.age_of()}")"</span></th>
+                    <th scope="row">
+                        {kind.label()}<span class="hint">" (age "{kind.age_of()}")"</span>
+                        {kind.note().map(|note| view! { <p class="hint retention-note">{note}</p> })}
+                    </th>
                     <td>
                         <label class="visually-hidden" for=days_id.clone()>{days_label}</label>
                         <input id=days_id type="number" min="0" max="3650" inputmode="numeric"
@@ -110,9 +113,7 @@ fn RetentionForm(
                     </table>
                 </div>
                 <p class="hint">{archive_note}</p>
-                <p class="hint">{format!("Older records are deleted by a sweep every {hours:.1} h (and by TTL indexes on MongoDB as they age, for kinds not archived, but for events and campaign messages, which only the sweep deletes). The audit log is kept at least 90 days.")}</p>
-                <p class="hint">"Events are folded into each profile's summary before they go: counters, traits, computed traits and segment conditions keep counting them, and undoing a merge keeps them too. Kept at least 92 days, so every conversion window (up to 90 days) is settled first, and at least as long as any segment condition with property filters looks back. The customer timeline and the back-fill of a new computed trait show the events still stored; the tracking API refuses track, page and screen calls older than the period (a copy sent again after its original went would be counted twice)."</p>
-                <p class="hint">"Campaign messages go once settled (never queued or paused ones) and are tallied per campaign first: results, totals and uplift do not change. Kept at least 366 days, longer than the longest frequency cap they are counted for. Unsubscribe links in old emails keep working; a customer's campaign history lists the messages still stored."</p>
+                <p class="hint">{format!("Older records are deleted by a sweep every {hours:.1} h (and by TTL indexes on MongoDB as they age, for kinds not archived; events and campaign messages only by the sweep). The audit log is kept at least 90 days.")}</p>
             </fieldset>
             {move || errors().map(|list| view! {
                 <div class="alert alert-error" role="alert"><ul>{list.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul></div>

@@ -153,7 +153,7 @@ fn limits(form: &ChannelSettingsForm) -> Result<Vec<ChannelLimits>, AppError> {
                 days: number(
                     &format!("cap_days[{i}]"),
                     &days,
-                    (1, 365),
+                    (1, super::store::MAX_CAP_DAYS),
                     "must be 1 to 365 days",
                 )?,
             })

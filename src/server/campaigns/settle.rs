@@ -42,3 +42,19 @@ impl CampaignService {
         Ok(settled)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        model::retention::RetentionKind,
+        server::campaigns::store::{MAX_CAP_DAYS, MAX_WINDOW_DAYS},
+    };
+
+    #[test]
+    fn retention_minimums_outlast_conversion_windows_and_frequency_caps() {
+        let settled_after = i64::from(MAX_WINDOW_DAYS) + GRACE_DAYS;
+        assert!(i64::from(RetentionKind::Events.min_days()) > settled_after);
+        assert!(RetentionKind::CampaignMessages.min_days() > MAX_CAP_DAYS);
+    }
+}

@@ -15,6 +15,8 @@ pub const MAX_VARIANTS: usize = 4;
 pub const MAX_HOLDOUT: u8 = 50;
 /// Longest conversion window, in days.
 pub const MAX_WINDOW_DAYS: u32 = 90;
+/// Longest frequency-cap window, in days (campaign messages are kept longer than that).
+pub const MAX_CAP_DAYS: u32 = 365;
 
 /// Parses a hex id; the error names `field`.
 pub fn parse_id(field: &str, id: &str) -> Result<ObjectId, AppError> {

@@ -3,7 +3,7 @@
 //! keep their `line L, column C:` form so the author finds the spot.
 use super::{
     CampaignService,
-    store::{MAX_HOLDOUT, MAX_VARIANTS, MAX_WINDOW_DAYS, parse_id},
+    store::{MAX_CAP_DAYS, MAX_HOLDOUT, MAX_VARIANTS, MAX_WINDOW_DAYS, parse_id},
     templates, timing,
 };
 use crate::{
@@ -106,7 +106,7 @@ fn check_texts(definition: &mut CampaignDefinition, errors: &mut FieldErrors) {
         errors.add("holdout_percent", message);
     }
     let cap_allowed =
-        |cap: FrequencyCap| (1..=100).contains(&cap.max) && (1..=365).contains(&cap.days);
+        |cap: FrequencyCap| (1..=100).contains(&cap.max) && (1..=MAX_CAP_DAYS).contains(&cap.days);
     if definition
         .frequency_cap
         .is_some_and(|cap| !cap_allowed(cap))

@@ -6,7 +6,8 @@ use std::{path::PathBuf, time::Duration};
 pub const DEFAULT_SWEEP_SECONDS: u64 = 3600;
 
 /// `ENRICH_RETENTION_<KIND>_DAYS` and `ENRICH_RETENTION_<KIND>_ARCHIVE` per kind (kinds:
-/// `SEGMENT_TRANSITIONS`, `IN_APP_MESSAGES`, `AUDIT_LOG`, `IMPORT_FILES`; days 0 keeps forever,
+/// `EVENTS`, `CAMPAIGN_MESSAGES`, `SEGMENT_TRANSITIONS`, `IN_APP_MESSAGES`, `AUDIT_LOG`,
+/// `IMPORT_FILES`; days 0 keeps forever,
 /// the default except for import files, 1), `ENRICH_RETENTION_ARCHIVE_DIR` (unset: no
 /// archiving) and `ENRICH_RETENTION_SWEEP_SECONDS` (3600).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,12 +93,16 @@ mod tests {
         assert_eq!(env.sweep_every, Duration::from_secs(3600));
         let env = RetentionEnv::from_lookup(&|k| match k {
             "ENRICH_RETENTION_AUDIT_LOG_DAYS" => Some("7".into()),
+            "ENRICH_RETENTION_EVENTS_DAYS" => Some("30".into()),
+            "ENRICH_RETENTION_CAMPAIGN_MESSAGES_DAYS" => Some("400".into()),
             "ENRICH_RETENTION_SEGMENT_TRANSITIONS_DAYS" => Some("99999".into()),
             "ENRICH_RETENTION_IN_APP_MESSAGES_DAYS" => Some("thirty".into()),
             "ENRICH_RETENTION_IN_APP_MESSAGES_ARCHIVE" => Some("true".into()),
             _ => None,
         });
         assert_eq!(env.defaults.rule(RetentionKind::AuditLog).days, 90);
+        assert_eq!(env.defaults.rule(RetentionKind::Events).days, 92);
+        assert_eq!(env.defaults.rule(RetentionKind::CampaignMessages).days, 400);
         assert_eq!(
             env.defaults.rule(RetentionKind::SegmentTransitions).days,
             MAX_DAYS
