@@ -105,6 +105,9 @@ async fn expired_events_live_on_in_profiles_and_an_unmerge_rebuilds_from_their_b
     let before = summary(&merged, ann_key);
     assert_eq!(before.0, 6);
 
+    let cutoff = bson::DateTime::from_chrono(Utc::now() - Duration::days(100));
+    let old_events: Vec<Document> =
+        all(&app, "events", doc! { "timestamp": { "$lt": cutoff } }).await;
     let saved = save(&app, &[("events_days", "100"), ("events_archive", "on")]).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     let swept = sweep(&app).await;
@@ -112,7 +115,6 @@ async fn expired_events_live_on_in_profiles_and_an_unmerge_rebuilds_from_their_b
         swept["deleted"].to_string().contains("[\"events\",5]"),
         "five events are older than 100 days: {swept}"
     );
-    let cutoff = bson::DateTime::from_chrono(Utc::now() - Duration::days(100));
     assert_eq!(
         app.count("events", doc! { "timestamp": { "$lt": cutoff } })
             .await,
@@ -136,9 +138,21 @@ async fn expired_events_live_on_in_profiles_and_an_unmerge_rebuilds_from_their_b
     let archived = crate::retention::archived_lines(&dir, "events");
     assert_eq!(archived.len(), 5, "archived before they went");
 
-    // A second sweep finds nothing more and folds nothing twice.
-    sweep(&app).await;
-    assert_eq!(summary(&app.live_profiles().await, ann_key), before);
+    // A sweep that folded its batch and stopped before deleting it: the events are in the
+    // baselines and still stored. Neither an unmerge nor the next sweep counts them twice.
+    app.db
+        .collection::<Document>("events")
+        .insert_many(old_events)
+        .await
+        .unwrap();
+    let folded = |baselines: &[Document]| -> Vec<i64> {
+        baselines
+            .iter()
+            .map(|b| b.get_i64("events").unwrap())
+            .collect()
+    };
+    let baselines: Vec<Document> = all(&app, "event_baselines", doc! {}).await;
+    assert_eq!(folded(&baselines).iter().sum::<i64>(), 5);
 
     let merge: Document = app
         .db
@@ -164,6 +178,15 @@ async fn expired_events_live_on_in_profiles_and_an_unmerge_rebuilds_from_their_b
         summary(&apart, guest_key),
         (3, Bson::Int64(3), Bson::String("green".into()), Bson::Null)
     );
+    sweep(&app).await;
+    assert_eq!(
+        app.count("events", doc! { "timestamp": { "$lt": cutoff } })
+            .await,
+        0,
+        "the interrupted batch goes"
+    );
+    let again: Vec<Document> = all(&app, "event_baselines", doc! {}).await;
+    assert_eq!(folded(&again), folded(&baselines), "folded once");
 
     // Forgetting ann takes her baseline with her.
     let ann_id = apart
@@ -404,6 +427,51 @@ async fn campaign_messages_go_tallied_and_results_totals_and_unsubscribe_links_s
         "{detail_after}"
     );
 
+    // A sweep that tallied its batch and stopped before deleting it: readers leave the
+    // messages out (they are in the tally), and the next sweep deletes them without counting
+    // them again.
+    let leftover: Vec<Document> = messages
+        .iter()
+        .take(2)
+        .map(|m| {
+            let mut m = m.clone();
+            m.insert("retiring", true);
+            // Settled before the tally: both who converted.
+            m.insert("settled", doc! { "converted_at": bson::DateTime::now() });
+            m
+        })
+        .collect();
+    let leftover_ids: Vec<&str> = leftover.iter().map(|m| m.get_str("_id").unwrap()).collect();
+    app.db
+        .collection::<Document>("outbox")
+        .insert_many(leftover.clone())
+        .await
+        .unwrap();
+    age(
+        &app,
+        "outbox",
+        doc! { "_id": { "$in": &leftover_ids } },
+        &dates,
+        400,
+    )
+    .await;
+    app.db
+        .collection::<Document>("campaign_tallies")
+        .update_one(
+            doc! {},
+            doc! { "$set": { "last_tallied": &leftover_ids }, "$inc": { "version": 1 } },
+        )
+        .await
+        .unwrap();
+    assert_eq!(results(&app, &id).await, aged, "left out: in the tally");
+    assert_eq!(
+        cs::detail(&app, &id).await["totals"],
+        detail_before["totals"]
+    );
+    sweep(&app).await;
+    assert_eq!(app.count("outbox", doc! { "retiring": true }).await, 0);
+    assert_eq!(results(&app, &id).await, aged, "not tallied twice");
+
     // An unsubscribe link in a year-old email still works.
     let gone = messages
         .iter()
@@ -426,4 +494,58 @@ async fn campaign_messages_go_tallied_and_results_totals_and_unsubscribe_links_s
     let page = app.send_raw(request).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("You are unsubscribed"), "{}", page.body);
+    let recipient = gone.get_object_id("profile_id").unwrap();
+    let profile = app
+        .live_profiles()
+        .await
+        .into_iter()
+        .find(|p| p.id == recipient)
+        .unwrap();
+    assert!(
+        !profile.consents_to("email_marketing"),
+        "the recipient withdrew"
+    );
+}
+
+#[tokio::test]
+async fn events_retention_from_the_environment_deletes_nothing_a_segment_still_reads() {
+    use enrich::{
+        model::access::Role,
+        server::{AppState, config::Settings, privacy::keyring, retention::config::RetentionEnv},
+    };
+    // A segment saved while events were kept forever...
+    let before = TestApp::new().await;
+    let key = before.write_key("shop").await;
+    send(&before, &key, "track", order(("userId", "cy"), 1, "red")).await;
+    let all_time = json!({ "type": "event", "event": "Order Completed", "count": "at_least", "times": 1,
+        "filters": [{ "path": "properties.color", "test": { "op": "equals", "value": "red" } }] });
+    create(&before, "Red ever", &all_time).await;
+    let old = doc! { "_id": "x:old", "timestamp": bson::DateTime::from_chrono(Utc::now() - Duration::days(300)) };
+    before
+        .db
+        .collection::<Document>("events")
+        .insert_one(old)
+        .await
+        .unwrap();
+    // ...then a server started with ENRICH_RETENTION_EVENTS_DAYS=100 on the same database.
+    let settings = Settings {
+        retention: RetentionEnv::from_lookup(&|k| {
+            (k == "ENRICH_RETENTION_EVENTS_DAYS").then(|| "100".to_owned())
+        }),
+        ..Settings::default()
+    };
+    let app = TestApp::from_state(AppState::new(
+        crate::support::leptos_options(),
+        before.db.clone(),
+        &settings,
+        keyring::generate(),
+    ));
+    app.sign_in_as(Role::Admin).await;
+    let swept = app.call("/api/retention/sweep", &[]).await.json();
+    let error = swept["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("nothing deleted") && error.contains("Red ever"),
+        "{swept}"
+    );
+    assert_eq!(app.count("events", doc! { "_id": "x:old" }).await, 1);
 }

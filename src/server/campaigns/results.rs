@@ -24,8 +24,19 @@ impl CampaignService {
     /// deleted.
     pub async fn results(&self, id: ObjectId) -> Result<CampaignResults, AppError> {
         let campaign = self.campaigns.must_get(id).await?;
-        let stored = CampaignTallies::new(&self.db).get(id).await?;
-        let mut items = self.outbox.of_campaign(id).await?;
+        let tallies = CampaignTallies::new(&self.db);
+        // The tally and the messages as of one moment: read again if a sweep moved messages
+        // into the tally in between.
+        let mut attempts = 0;
+        let (stored, mut items) = loop {
+            attempts += 1;
+            let stored = tallies.get(id).await?;
+            let items = self.outbox.of_campaign(id).await?;
+            let version = stored.as_ref().map_or(0, |t| t.version);
+            if attempts == 3 || tallies.versions(&[id]).await? == [version] {
+                break (stored, items);
+            }
+        };
         if let Some(stored) = &stored {
             // Counted in the stored tally, on their way out.
             items.retain(|i| !stored.last_tallied.contains(&i.id));

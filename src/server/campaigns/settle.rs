@@ -13,15 +13,30 @@ use chrono::{DateTime, Duration, Utc};
 pub const GRACE_DAYS: i64 = 1;
 
 impl CampaignService {
-    /// Settles every closed window of every campaign with a conversion goal, as of `now`; how
-    /// many messages were settled.
-    pub async fn settle_conversions(&self, now: DateTime<Utc>) -> Result<u64, AppError> {
+    /// Settles every closed window of every campaign with a conversion goal, as of `now`,
+    /// stopping at `deadline` (the next sweep goes on); how many messages were settled.
+    pub async fn settle_conversions(
+        &self,
+        now: DateTime<Utc>,
+        deadline: std::time::Instant,
+    ) -> Result<u64, AppError> {
         let mut settled = 0;
         for campaign in self.campaigns.list().await? {
+            if std::time::Instant::now() >= deadline {
+                break;
+            }
             let Some(goal) = &campaign.definition.conversion else {
                 continue;
             };
             let closes = Duration::days(i64::from(goal.window_days) + GRACE_DAYS);
+            // Most campaigns have nothing newly closed: one small read instead of all messages.
+            if !self
+                .outbox
+                .has_unsettled_conversions(campaign.id, now - closes)
+                .await?
+            {
+                continue;
+            }
             let items = self.outbox.of_campaign(campaign.id).await?;
             let closed: Vec<&OutboxDoc> = items
                 .iter()

@@ -27,6 +27,10 @@ pub struct TallyDoc {
     /// is not tallied twice.
     #[serde(default)]
     pub last_tallied: Vec<String>,
+    /// Bumped by every change: a reader that finds it unchanged after reading the messages
+    /// read both at one moment of the sweep.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// Repository over `campaign_tallies`.
@@ -61,21 +65,37 @@ impl CampaignTallies {
         Ok(self.collection.find_one(doc! { "_id": campaign }).await?)
     }
 
-    /// Stores `tally`, replacing the campaign's previous one.
-    pub async fn put(&self, tally: &TallyDoc) -> Result<(), AppError> {
+    /// Stores `tally` as its next version, replacing the campaign's previous one.
+    pub async fn put(&self, tally: &mut TallyDoc) -> Result<(), AppError> {
+        tally.version += 1;
         self.collection
-            .replace_one(doc! { "_id": tally.campaign }, tally)
+            .replace_one(doc! { "_id": tally.campaign }, &*tally)
             .upsert(true)
             .await?;
         Ok(())
     }
 
+    /// The version of each of `campaigns`' tallies (0 for none).
+    pub async fn versions(&self, campaigns: &[ObjectId]) -> Result<Vec<i64>, AppError> {
+        let found = self.of(campaigns).await?;
+        Ok(campaigns
+            .iter()
+            .map(|c| {
+                found
+                    .iter()
+                    .find(|t| t.campaign == *c)
+                    .map_or(0, |t| t.version)
+            })
+            .collect())
+    }
+
     /// Forgetting a person: failure reasons that quote any of `values` (their identifiers; an
     /// SMTP reply may quote the address) are replaced, as on their kept messages.
     pub async fn forget_values(&self, values: &[String]) -> Result<(), AppError> {
+        // Short values (a numeric user id) would match unrelated text.
         let values: Vec<String> = values
             .iter()
-            .filter(|v| !v.is_empty())
+            .filter(|v| v.chars().count() >= 5)
             .map(|v| v.to_lowercase())
             .collect();
         if values.is_empty() {
@@ -94,7 +114,7 @@ impl CampaignTallies {
             }
             if changed {
                 doc.tally.merge_failures();
-                self.put(&doc).await?;
+                self.put(&mut doc).await?;
             }
         }
         Ok(())
@@ -105,7 +125,7 @@ impl CampaignTallies {
         self.collection
             .update_many(
                 doc! { "_id": { "$in": campaigns } },
-                doc! { "$set": { "last_tallied": [] } },
+                doc! { "$set": { "last_tallied": [] }, "$inc": { "version": 1 } },
             )
             .await?;
         Ok(())

@@ -239,6 +239,20 @@ impl Events {
             .collect())
     }
 
+    /// The events `ids` that exist, oldest first.
+    pub async fn by_ids(&self, ids: &[String]) -> Result<Vec<EventDoc>, AppError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .collection
+            .find(doc! { "_id": { "$in": ids } })
+            .sort(doc! { "timestamp": 1, "_id": 1 })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
     /// Deletes the events `ids` (retention, after folding them); how many went.
     pub async fn delete_ids(&self, ids: &[String]) -> Result<u64, AppError> {
         if ids.is_empty() {

@@ -1,7 +1,9 @@
 //! The `outbox` collection: one document per (campaign, run, profile), the unit the delivery
 //! worker claims, sends, retries and settles. The key is the `_id`, so drawing a run twice (a
 //! restart, a second instance) never queues anyone twice.
-use crate::{error::AppError, model::campaign::Channel};
+use crate::{
+    error::AppError, model::campaign::Channel, server::db::campaign_tallies::CampaignTallies,
+};
 use futures::TryStreamExt;
 use mongodb::{
     Collection, Database,
@@ -16,6 +18,8 @@ pub use claims::Settlement;
 
 /// Collection name.
 pub const COLLECTION: &str = "outbox";
+/// Set on a message retention has claimed for tallying and deleting: nothing else changes it.
+pub const RETIRING: &str = "retiring";
 
 /// Where one message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -287,11 +291,46 @@ impl Outbox {
             .await?
             .try_collect()
             .await?;
-        let kept: Vec<OutboxDoc> = items.into_iter().map(anonymous).collect();
+        // Those a retention sweep has tallied already are counted there: they only go.
+        let campaigns: Vec<ObjectId> = items.iter().map(|i| i.campaign_id).collect();
+        let tallied: std::collections::HashSet<String> = CampaignTallies::new(&self.db)
+            .of(&campaigns)
+            .await?
+            .into_iter()
+            .flat_map(|t| t.last_tallied)
+            .collect();
+        let kept: Vec<OutboxDoc> = items
+            .into_iter()
+            .filter(|i| !tallied.contains(&i.id))
+            .map(anonymous)
+            .collect();
         // Copies first: a crash in between leaves a message counted twice, never a name kept.
         self.enqueue(&kept).await?;
         self.collection.delete_many(filter).await?;
         Ok(kept.len())
+    }
+
+    /// Whether `campaign` has a sent or held-out message queued before `before` whose
+    /// conversion is not settled.
+    pub async fn has_unsettled_conversions(
+        &self,
+        campaign: ObjectId,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, AppError> {
+        let counted = [OutboxStatus::Sent, OutboxStatus::HeldOut].map(OutboxStatus::as_str);
+        let filter = doc! {
+            "campaign_id": campaign,
+            "status": { "$in": counted.to_vec() },
+            "settled": { "$exists": false },
+            "created_at": { "$lt": bson::DateTime::from_chrono(before) },
+        };
+        let found = self
+            .collection
+            .clone_with_type::<Document>()
+            .find_one(filter)
+            .projection(doc! { "_id": 1 })
+            .await?;
+        Ok(found.is_some())
     }
 
     /// Writes each message's settled conversion (`None`: it did not convert); messages settled

@@ -13,16 +13,19 @@ use mongodb::bson::oid::ObjectId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 impl IdentityGraph {
-    /// Folds `expired` (whole events, oldest first) into their home profiles' baselines, then
-    /// deletes them; how many were deleted.
-    pub async fn expire_events(&self, expired: Vec<EventDoc>) -> Result<u64, AppError> {
-        self.lease.hold(self.expire_held(expired)).await
+    /// Folds the events `ids` into their home profiles' baselines, then deletes them; how many
+    /// were deleted.
+    pub async fn expire_events(&self, ids: Vec<String>) -> Result<u64, AppError> {
+        self.lease.hold(self.expire_held(ids)).await
     }
 
-    async fn expire_held(&self, expired: Vec<EventDoc>) -> Result<u64, AppError> {
+    async fn expire_held(&self, ids: Vec<String>) -> Result<u64, AppError> {
         // Exclusive, as an unmerge's rebuild: no batch is half-way through its events.
         let _no_ingest = self.rebuild_lock.write().await;
         let kept = self.load_kept().await?;
+        // Read again under the lease: what was forgotten or moved since the sweep listed them
+        // is as it is now.
+        let expired = self.events.by_ids(&ids).await?;
         let mut by_home: BTreeMap<ObjectId, Vec<&EventDoc>> = BTreeMap::new();
         for event in &expired {
             if let Some(home) = event.home_profile_id {

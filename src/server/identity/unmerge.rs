@@ -158,6 +158,10 @@ impl IdentityGraph {
             .filter(|id| !homes.contains(id))
             .collect();
         let baselines = self.baselines.of_homes(&kept_homes).await?;
+        let folded: std::collections::HashSet<&str> = baselines
+            .iter()
+            .flat_map(|b| b.last_folded.iter().map(String::as_str))
+            .collect();
         let (before, written) = self
             .must_modify(record.survivor, |current| {
                 let mut rebuilt = ProfileDoc::new(current.id, current.created_at);
@@ -180,6 +184,10 @@ impl IdentityGraph {
                 rebuilt.computed = current.computed.clone();
                 for event in &events {
                     let key = format!("{}:{}", event.source_id, event.message_id);
+                    if folded.contains(key.as_str()) {
+                        // A sweep folded it and stopped before deleting it.
+                        continue;
+                    }
                     let touch = Touch {
                         message: &event.message,
                         source: &event.source,

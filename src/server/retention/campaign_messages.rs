@@ -9,11 +9,12 @@ use crate::{
         campaigns::{CampaignService, tally::Tally},
         db::{
             campaign_tallies::{CampaignTallies, TallyDoc},
-            outbox::{OutboxDoc, OutboxStatus},
+            outbox::{OutboxDoc, OutboxStatus, RETIRING},
         },
     },
 };
-use mongodb::bson::{self, Document, doc, oid::ObjectId};
+use futures::TryStreamExt;
+use mongodb::bson::{self, Bson, Document, doc, oid::ObjectId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The filter of messages that may go at `cutoff`.
@@ -53,17 +54,42 @@ pub async fn expired(
 }
 
 /// Adds `batch` (whole messages) to their campaigns' tallies, then deletes it; how many went.
+/// Under the identity lease, so forgetting a person (which rewrites their messages and scrubs
+/// tallies) never runs between the tally and the deletion.
 pub async fn tally_and_delete(
     service: &CampaignService,
     batch: Vec<Document>,
 ) -> Result<u64, AppError> {
-    let items = batch
-        .into_iter()
-        .map(bson::from_document::<OutboxDoc>)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            AppError::internal(format!("a stored campaign message could not be read: {e}"))
-        })?;
+    service.graph.lease.hold(tally_held(service, batch)).await
+}
+
+async fn tally_held(service: &CampaignService, batch: Vec<Document>) -> Result<u64, AppError> {
+    let outbox = &service.outbox.collection;
+    // Marked only if still as read: a failed message re-queued meanwhile (a retry) stays
+    // queued, and retries leave marked messages alone from here on.
+    let mut by_status: BTreeMap<String, Vec<Bson>> = BTreeMap::new();
+    for doc in &batch {
+        if let (Ok(status), Some(id)) = (doc.get_str("status"), doc.get("_id")) {
+            by_status
+                .entry(status.to_owned())
+                .or_default()
+                .push(id.clone());
+        }
+    }
+    for (status, ids) in by_status {
+        outbox
+            .update_many(
+                doc! { "_id": { "$in": ids }, "status": status },
+                doc! { "$set": { RETIRING: true } },
+            )
+            .await?;
+    }
+    let ids: Vec<Bson> = batch.iter().filter_map(|d| d.get("_id").cloned()).collect();
+    let items: Vec<OutboxDoc> = outbox
+        .find(doc! { "_id": { "$in": ids }, RETIRING: true })
+        .await?
+        .try_collect()
+        .await?;
     let mut by_campaign: BTreeMap<ObjectId, Vec<&OutboxDoc>> = BTreeMap::new();
     for item in &items {
         by_campaign.entry(item.campaign_id).or_default().push(item);
@@ -94,26 +120,14 @@ pub async fn tally_and_delete(
             .collect();
         doc.tally.add(&Tally::of(fresh, &converted));
         doc.last_tallied = mine.iter().map(|i| i.id.clone()).collect();
-        tallies.put(&doc).await?;
+        service.graph.lease.check()?;
+        tallies.put(&mut doc).await?;
     }
-    // Only as read: a failed message re-queued meanwhile (a retry) stays queued.
-    let mut by_status: BTreeMap<&'static str, Vec<&String>> = BTreeMap::new();
-    for item in &items {
-        by_status
-            .entry(item.status.as_str())
-            .or_default()
-            .push(&item.id);
-    }
-    let mut deleted = 0;
-    for (status, ids) in by_status {
-        let filter = doc! { "_id": { "$in": ids }, "status": status };
-        deleted += service
-            .outbox
-            .collection
-            .delete_many(filter)
-            .await?
-            .deleted_count;
-    }
+    let ids: Vec<&String> = items.iter().map(|i| &i.id).collect();
+    let deleted = outbox
+        .delete_many(doc! { "_id": { "$in": ids }, RETIRING: true })
+        .await?
+        .deleted_count;
     tallies.clear_last(&campaigns).await?;
     Ok(deleted)
 }

@@ -14,6 +14,18 @@ pub async fn check(db: &Database, settings: &RetentionSettings) -> Result<(), Ap
     if days == 0 {
         return Ok(());
     }
+    let reaching = segments_reaching(db, days).await?;
+    if reaching.is_empty() {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::new();
+    errors.add("events_days", reaching_message(days, &reaching));
+    errors.finish()
+}
+
+/// The saved segments (named, with how far back) whose event conditions with property filters
+/// read events further back than `days`.
+pub async fn segments_reaching(db: &Database, days: u32) -> Result<Vec<String>, AppError> {
     let mut reaching = Vec::new();
     for segment in Segments::new(db).all().await? {
         let Some(reach) = segment.rule.as_ref().and_then(|r| r.stored_event_reach()) else {
@@ -27,16 +39,13 @@ pub async fn check(db: &Database, settings: &RetentionSettings) -> Result<(), Ap
             Some(_) => {}
         }
     }
-    if reaching.is_empty() {
-        return Ok(());
-    }
-    let mut errors = FieldErrors::new();
-    errors.add(
-        "events_days",
-        format!(
-            "Events: segments count events with property filters further back than {days} days: {}. Shorten their windows first, or keep events longer",
-            reaching.join(", ")
-        ),
-    );
-    errors.finish()
+    Ok(reaching)
+}
+
+/// Why events cannot be kept only `days` while `reaching` segments read further back.
+pub fn reaching_message(days: u32, reaching: &[String]) -> String {
+    format!(
+        "Events: segments count events with property filters further back than {days} days: {}. Shorten their windows first, or keep events longer",
+        reaching.join(", ")
+    )
 }

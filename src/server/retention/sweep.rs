@@ -8,8 +8,7 @@ use crate::{
     server::{
         audit::{self, Record},
         campaigns::CampaignService,
-        db::{events::EventDoc, leases::Leases},
-        identity::IdentityGraph,
+        db::leases::Leases,
     },
 };
 use futures::TryStreamExt;
@@ -99,14 +98,16 @@ async fn sweep_all(
     let settings = RetentionStore::new(db).settings(env).await?;
     // Rules saved on another instance, or an index someone dropped: in line again first.
     super::ttl::sync(db, &settings).await?;
+    let deadline = std::time::Instant::now() + MAX_SWEEP;
     let folding = RetentionKind::ALL
         .into_iter()
         .any(|k| k.folded_before_deletion() && settings.rule(k).days > 0);
     if folding {
         // Conversions whose window closed no longer need events or rival sends.
-        service.settle_conversions(chrono::Utc::now()).await?;
+        service
+            .settle_conversions(chrono::Utc::now(), deadline)
+            .await?;
     }
-    let deadline = std::time::Instant::now() + MAX_SWEEP;
     let mut summary = SweepSummary {
         at: String::new(),
         deleted: Vec::new(),
@@ -128,6 +129,15 @@ async fn sweep_all(
             continue;
         }
         let cutoff = bson::DateTime::from_chrono(cutoff);
+        if kind == RetentionKind::Events {
+            // Rules from the environment were never checked against the segments.
+            let reaching = super::guards::segments_reaching(db, rule.days).await?;
+            if !reaching.is_empty() {
+                let why = super::guards::reaching_message(rule.days, &reaching);
+                summary.error = Some(format!("events: nothing deleted: {why}"));
+                continue;
+            }
+        }
         match sweep_kind(service, kind, cutoff, archive_to, deadline).await {
             Ok((deleted, files)) => {
                 summary.deleted.push((kind.key().to_owned(), deleted));
@@ -174,7 +184,9 @@ async fn sweep_kind(
         _ => BATCH,
     };
     // Whole documents only when they are archived or folded.
-    let whole = archive_to.is_some() || kind.folded_before_deletion();
+    // Whole documents only when they are archived or tallied (events are read again, whole,
+    // under the identity lease).
+    let whole = archive_to.is_some() || kind == RetentionKind::CampaignMessages;
     let projection = (!whole).then(|| doc! { "_id": 1 });
     while std::time::Instant::now() < deadline {
         let found: Result<Vec<Document>, mongodb::error::Error> = async {
@@ -204,7 +216,7 @@ async fn sweep_kind(
             files.push(file);
         }
         let removed = match kind {
-            RetentionKind::Events => expire_events(&service.graph, batch).await,
+            RetentionKind::Events => service.graph.expire_events(event_ids(&batch)).await,
             RetentionKind::CampaignMessages => {
                 campaign_messages::tally_and_delete(service, batch).await
             }
@@ -225,12 +237,10 @@ async fn delete(collection: &Collection<Document>, ids: Vec<Bson>) -> Result<u64
     Ok(removed.deleted_count)
 }
 
-/// Events go through their home profiles' baselines (see [`IdentityGraph::expire_events`]).
-async fn expire_events(graph: &IdentityGraph, batch: Vec<Document>) -> Result<u64, AppError> {
-    let events = batch
-        .into_iter()
-        .map(bson::from_document::<EventDoc>)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| AppError::internal(format!("a stored event could not be read: {e}")))?;
-    graph.expire_events(events).await
+/// The `_id`s of a batch of events.
+fn event_ids(batch: &[Document]) -> Vec<String> {
+    batch
+        .iter()
+        .filter_map(|d| d.get_str("_id").ok().map(str::to_owned))
+        .collect()
 }

@@ -35,13 +35,51 @@ fn add(totals: &mut DeliveryTotals, status: OutboxStatus, n: u64) {
 }
 
 impl Outbox {
-    /// Sent, failed and pending messages of each of `campaigns` (one aggregation).
+    /// Sent, failed and pending messages of each of `campaigns`: those kept (one aggregation)
+    /// plus the tallies of those retention deleted.
     pub async fn totals(
         &self,
         campaigns: &[ObjectId],
     ) -> Result<HashMap<ObjectId, DeliveryTotals>, AppError> {
+        let tallies = CampaignTallies::new(&self.db);
+        // The tallies and the messages as of one moment: read again if a sweep moved messages
+        // into a tally in between.
+        let mut attempts = 0;
+        let (stored, mut out) = loop {
+            attempts += 1;
+            let stored = tallies.of(campaigns).await?;
+            let leaving: Vec<&String> = stored.iter().flat_map(|t| &t.last_tallied).collect();
+            let kept = self.kept_totals(campaigns, &leaving).await?;
+            let versions: Vec<i64> = campaigns
+                .iter()
+                .map(|c| {
+                    stored
+                        .iter()
+                        .find(|t| t.campaign == *c)
+                        .map_or(0, |t| t.version)
+                })
+                .collect();
+            if attempts == 3 || tallies.versions(campaigns).await? == versions {
+                break (stored, kept);
+            }
+        };
+        for tally in stored {
+            let (sent, failed) = tally.tally.sent_and_failed();
+            let totals = out.entry(tally.campaign).or_default();
+            totals.sent += sent;
+            totals.failed += failed;
+        }
+        Ok(out)
+    }
+
+    /// Totals of the messages of `campaigns` kept, but `leaving` (counted in a tally already).
+    async fn kept_totals(
+        &self,
+        campaigns: &[ObjectId],
+        leaving: &[&String],
+    ) -> Result<HashMap<ObjectId, DeliveryTotals>, AppError> {
         let pipeline = vec![
-            doc! { "$match": { "campaign_id": { "$in": campaigns } } },
+            doc! { "$match": { "campaign_id": { "$in": campaigns }, "_id": { "$nin": leaving } } },
             doc! { "$group": {
                 "_id": { "c": "$campaign_id", "s": "$status" },
                 "n": { "$sum": 1 },
@@ -68,38 +106,7 @@ impl Outbox {
             };
             add(out.entry(campaign).or_default(), status, n);
         }
-        self.add_deleted(campaigns, &mut out).await?;
         Ok(out)
-    }
-
-    /// Adds what retention deleted of `campaigns` (their tallies), leaving out messages a sweep
-    /// has tallied but not deleted yet.
-    async fn add_deleted(
-        &self,
-        campaigns: &[ObjectId],
-        out: &mut HashMap<ObjectId, DeliveryTotals>,
-    ) -> Result<(), AppError> {
-        let tallies = CampaignTallies::new(&self.db).of(campaigns).await?;
-        let leaving: Vec<&String> = tallies.iter().flat_map(|t| &t.last_tallied).collect();
-        if !leaving.is_empty() {
-            let filter = doc! { "_id": { "$in": leaving } };
-            let mut cursor = self.collection.find(filter).await?;
-            while let Some(item) = cursor.try_next().await? {
-                let totals = out.entry(item.campaign_id).or_default();
-                let mut counted = DeliveryTotals::default();
-                add(&mut counted, item.status, 1);
-                totals.sent -= counted.sent.min(totals.sent);
-                totals.failed -= counted.failed.min(totals.failed);
-                totals.pending -= counted.pending.min(totals.pending);
-            }
-        }
-        for stored in tallies {
-            let (sent, failed) = stored.tally.sent_and_failed();
-            let totals = out.entry(stored.campaign).or_default();
-            totals.sent += sent;
-            totals.failed += failed;
-        }
-        Ok(())
     }
 
     /// Sent, failed and pending messages of `campaign`.
@@ -118,7 +125,11 @@ impl Outbox {
         let result = self
             .collection
             .update_many(
-                doc! { "campaign_id": campaign, "status": OutboxStatus::Failed.as_str() },
+                doc! {
+                    "campaign_id": campaign,
+                    "status": OutboxStatus::Failed.as_str(),
+                    super::RETIRING: { "$exists": false },
+                },
                 doc! { "$set": {
                     "status": OutboxStatus::Pending.as_str(),
                     "next_at": bson::DateTime::now(),
